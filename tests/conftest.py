@@ -1,0 +1,50 @@
+"""Shared fixtures: real generated tenants, real simulator servers on free loopback ports."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from titanaudit.simulator import (
+    SimulatorServer,
+    SimulatorState,
+    Tenant,
+    TenantSpec,
+    generate_tenant,
+)
+
+SECRET = "cs1.simulator-secret"
+
+
+@pytest.fixture(scope="session")
+def base_tenant() -> Tenant:
+    return generate_tenant(TenantSpec(customers=400, seed=11))
+
+
+@pytest.fixture
+def tenant(base_tenant: Tenant) -> Tenant:
+    """A fresh copy per test, so a test may change it."""
+    return copy.deepcopy(base_tenant)
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., SimulatorServer]]:
+    """Start simulators for a test (``serve(tenant, faults=..., ...)``); all stop afterwards."""
+    servers: list[SimulatorServer] = []
+
+    def start(tenant: Tenant, **state: Any) -> SimulatorServer:
+        state.setdefault("export_page_size", 100)
+        server = SimulatorServer(SimulatorState(tenant, **state)).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def records_by_id(records: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    return {int(r["id"]): r for r in records}

@@ -1,0 +1,36 @@
+"""titanaudit: audit the customer data of a ServiceTitan tenant.
+
+The public API, for scripts and notebooks::
+
+    import titanaudit
+    config = titanaudit.load_config()                 # credentials from ST_* variables
+    titanaudit.fetch_snapshot(config, "tenant.sqlite")
+    snapshot = titanaudit.open_snapshot("tenant.sqlite")
+    snapshot.customers()                              # a pandas DataFrame
+"""
+
+from titanaudit.config import Config, Credentials, Endpoints, FetchSettings, load_config
+from titanaudit.errors import TitanAuditError
+from titanaudit.servicetitan.client import ServiceTitanClient
+from titanaudit.servicetitan.links import customer_url, location_url
+from titanaudit.servicetitan.sync import SyncResult, fetch_snapshot, sync
+from titanaudit.store import Snapshot, open_snapshot
+
+__all__ = [
+    "Config",
+    "Credentials",
+    "Endpoints",
+    "FetchSettings",
+    "ServiceTitanClient",
+    "Snapshot",
+    "SyncResult",
+    "TitanAuditError",
+    "customer_url",
+    "fetch_snapshot",
+    "load_config",
+    "location_url",
+    "open_snapshot",
+    "sync",
+]
+
+__version__ = "0.1.0"

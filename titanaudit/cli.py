@@ -1,0 +1,267 @@
+"""The ``titanaudit`` command line: thin click commands over the library.
+
+Errors become exit codes in exactly one place (:class:`ErrorHandlingGroup`): a
+:class:`~titanaudit.errors.TitanAuditError` prints one line, ``error: …``, and exits with its
+``exit_code``; nothing a user can cause prints a traceback. Progress and summaries go to stderr
+through rich; results (paths, tables asked for) go to stdout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from titanaudit.config import ENVIRONMENTS, load_config
+from titanaudit.errors import TitanAuditError
+from titanaudit.simulator.faults import Faults
+
+__all__ = ["main"]
+
+err = Console(stderr=True, highlight=False)
+EXIT_CODES_HELP = """Exit codes: 0 done; 1 error; 2 bad settings or input; 3 ServiceTitan answered
+with an error; 4 credentials refused; 5 access denied (tenant or scope); 6 retries exhausted;
+7 host unreachable; 8 snapshot file damaged or not ours; 130 interrupted."""
+
+
+class ErrorHandlingGroup(click.Group):
+    """Turns titanaudit's exceptions into one line and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TitanAuditError as exc:
+            err.print(
+                f"[bold red]error:[/] {click.style(str(exc), fg=None)}", markup=True, soft_wrap=True
+            )
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            err.print("interrupted; run the same command again to resume")
+            sys.exit(130)
+
+
+@click.group(cls=ErrorHandlingGroup, epilog=EXIT_CODES_HELP)
+@click.version_option(package_name="titanaudit")
+@click.option("-v", "--verbose", count=True, help="Log retries (-v) or every request (-vv).")
+def main(verbose: int) -> None:
+    """Audit the customer data of a ServiceTitan tenant."""
+    level = logging.WARNING if not verbose else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    if verbose < 2:
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def connection_options(func: Any) -> Any:
+    """--config, --environment, --api-url, --auth-url, --ui-url."""
+    options = [
+        click.option("--config", "config_file", type=click.Path(path_type=Path),
+                     help="TOML file with [servicetitan] credentials and [fetch] settings."),
+        click.option("--environment", type=click.Choice(list(ENVIRONMENTS)), default=None,
+                     help="ServiceTitan environment (default: production, or the config file's)."),
+        click.option("--api-url", help="API base URL, e.g. https://api.servicetitan.io (overrides --environment)."),
+        click.option("--auth-url", help="Token service base URL, e.g. https://auth.servicetitan.io."),
+        click.option("--ui-url", help="Web app base URL for record links, e.g. https://go.servicetitan.com."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@main.command()
+@click.option(
+    "--db",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Snapshot file (SQLite); created if missing.",
+)
+@connection_options
+@click.option(
+    "--full", is_flag=True, help="Pull every feed from the beginning instead of only what changed."
+)
+@click.option(
+    "--recent-changes",
+    is_flag=True,
+    help="Include records changed in the last 15 minutes (may repeat records; they are de-duplicated).",
+)
+@click.option(
+    "--rate-limit", type=float, help="Requests per second (default 40; ServiceTitan allows 60)."
+)
+@click.option("--quiet", is_flag=True, help="No live progress display.")
+def fetch(db: Path, config_file: Path | None, environment: str | None, api_url: str | None,
+          auth_url: str | None, ui_url: str | None, full: bool, recent_changes: bool,
+          rate_limit: float | None, quiet: bool) -> None:  # fmt: skip
+    """Pull the tenant's customers, locations, contacts, leads and bookings into a snapshot.
+
+    Credentials come from ST_CLIENT_ID, ST_CLIENT_SECRET, ST_APP_KEY and ST_TENANT_ID, or from
+    --config. A second run is incremental; an interrupted run resumes where it stopped.
+    """
+    from titanaudit.progress import FetchDisplay, print_sync_summary
+    from titanaudit.servicetitan.sync import fetch_snapshot
+
+    config = load_config(config_file=config_file, environment=environment, api_url=api_url,
+                         auth_url=auth_url, ui_url=ui_url)  # fmt: skip
+    with FetchDisplay(err, enabled=not quiet) as display:
+        result = fetch_snapshot(config, db, full=full, include_recent_changes=recent_changes,
+                                rate_limit=rate_limit, on_progress=display.update)  # fmt: skip
+    print_sync_summary(err, result, db)
+
+
+@main.command()
+@click.option("--db", required=True, type=click.Path(path_type=Path), help="Snapshot file to read.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder to write into (created if missing).",
+)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl", show_default=True,
+              help="jsonl keeps each record exactly as ServiceTitan sent it; csv and parquet flatten it.")  # fmt: skip
+def export(db: Path, out: Path, fmt: str) -> None:
+    """Write each feed's records to OUT/FEED.jsonl (or .csv, .parquet)."""
+    from titanaudit.export import export_snapshot
+    from titanaudit.store import open_snapshot
+
+    with open_snapshot(db) as snapshot:
+        written = export_snapshot(snapshot, out, fmt=fmt)
+    for path, count in written.items():
+        click.echo(f"{path}\t{count}")
+
+
+@main.command()
+@click.option("--out", type=click.Path(path_type=Path), default=Path("demo-output"), show_default=True,
+              help="Folder for the snapshot and the generated tenant.")  # fmt: skip
+@click.option("--customers", type=click.IntRange(min=10), default=2000, show_default=True,
+              help="Size of the generated tenant.")  # fmt: skip
+@click.option(
+    "--seed", type=int, default=7, show_default=True, help="Seed of the generated tenant."
+)
+@click.option(
+    "--faults",
+    default="all",
+    show_default=True,
+    help="Faults the simulator injects (see `simulator serve --help`).",
+)
+def demo(out: Path, customers: int, seed: int, faults: str) -> None:
+    """Generate a tenant, serve it on the simulator, fetch it over HTTP and summarise it."""
+    from titanaudit.demo import run_demo
+    from titanaudit.progress import FetchDisplay, print_snapshot_summary, print_sync_summary
+
+    err.print(f"Generating a tenant of {customers} customers (seed {seed}) ...")
+    with FetchDisplay(err) as display:
+        result = run_demo(out, customers=customers, seed=seed, faults=faults,
+                          on_progress=display.update)  # fmt: skip
+    print_sync_summary(err, result.sync, result.snapshot_path)
+    print_snapshot_summary(err, result.snapshot_path)
+    click.echo(result.snapshot_path)
+
+
+@main.group()
+def simulator() -> None:
+    """A ServiceTitan stand-in for tests and demos (no credentials needed)."""
+
+
+@simulator.command("serve", epilog="\b\nFault keys (--faults KEY=VALUE,...):\n" + Faults.describe())
+@click.option(
+    "--customers",
+    type=click.IntRange(min=10),
+    default=1000,
+    show_default=True,
+    help="Size of the generated tenant.",
+)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed of the generated tenant."
+)
+@click.option(
+    "--tenant-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Serve this tenant (FEED.jsonl files, as `export` or `simulator generate` write) instead of generating one.",
+)
+@click.option(
+    "--faults", default="none", show_default=True, help="all, none, or KEY=VALUE,... (see below)."
+)
+@click.option("--port", type=int, default=0, help="Port on 127.0.0.1 (default: any free port).")
+@click.option(
+    "--page-size",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Records per export page.",
+)
+@click.option(
+    "--visibility-delay",
+    type=float,
+    default=900.0,
+    show_default=True,
+    help="Seconds before a changed record shows in exports without includeRecentChanges.",
+)
+def simulator_serve(customers: int, seed: int, tenant_dir: Path | None, faults: str, port: int,
+                    page_size: int, visibility_delay: float) -> None:  # fmt: skip
+    """Serve a tenant on a loopback port until Ctrl-C.
+
+    Prints the environment variables that point `titanaudit fetch` (or your own script) at it.
+    """
+    from titanaudit.simulator import (
+        SimulatorServer,
+        SimulatorState,
+        Tenant,
+        TenantSpec,
+        generate_tenant,
+    )
+
+    fault_spec = Faults.parse(faults)
+    tenant = (
+        Tenant.load(tenant_dir)
+        if tenant_dir
+        else generate_tenant(TenantSpec(customers=customers, seed=seed))
+    )
+    state = SimulatorState(tenant, faults=fault_spec, export_page_size=page_size,
+                           visibility_delay=visibility_delay)  # fmt: skip
+    server = SimulatorServer(state, port=port, log_level="warning")
+    click.echo(
+        f"ServiceTitan simulator serving tenant {tenant.tenant_id} ({len(tenant)} records) at {server.url}"
+    )
+    click.echo(f"export ST_CLIENT_ID={state.client_id} ST_CLIENT_SECRET={state.client_secret} "
+               f"ST_APP_KEY={state.app_key} ST_TENANT_ID={tenant.tenant_id}")  # fmt: skip
+    click.echo(
+        f"titanaudit fetch --db snapshot.sqlite --api-url {server.url} --auth-url {server.url}"
+    )
+    click.echo("Ctrl-C stops it.")
+    with contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()
+
+
+@simulator.command("generate")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for FEED.jsonl files and truth.json.",
+)
+@click.option(
+    "--customers",
+    type=click.IntRange(min=10),
+    default=1000,
+    show_default=True,
+    help="Size of the tenant.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed; the same seed gives the same tenant.",
+)
+def simulator_generate(out: Path, customers: int, seed: int) -> None:
+    """Write a generated tenant and its truth (planted duplicates and problems) to a folder."""
+    from titanaudit.simulator import TenantSpec, generate_tenant
+
+    tenant = generate_tenant(TenantSpec(customers=customers, seed=seed))
+    tenant.save(out)
+    click.echo(out)

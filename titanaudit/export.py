@@ -1,0 +1,103 @@
+"""``titanaudit export``: each feed of a snapshot written to a file.
+
+- ``jsonl``: one record per line exactly as ServiceTitan sent it (booking contacts carry no
+  booking id in ServiceTitan's shape; the csv and parquet exports add ``bookingId``);
+- ``csv``: nested fields flattened with dots (``address.street``), lists as JSON text, cells a
+  spreadsheet would run as a formula neutralised;
+- ``parquet``: the same flat columns, typed.
+
+Files are created owner-only and written through a temporary name, so an interrupted export
+never leaves a half-written file under the final name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from titanaudit.errors import ConfigError
+from titanaudit.privacy import open_private, safe_cell, touch_private
+from titanaudit.simulator.tenant import RECORD_FEEDS
+from titanaudit.store import Snapshot
+
+__all__ = ["FORMATS", "export_snapshot"]
+
+FORMATS = ("jsonl", "csv", "parquet")
+
+
+def export_snapshot(snapshot: Snapshot, out: Path, *, fmt: str = "jsonl") -> dict[Path, int]:
+    """Write every feed to ``out/FEED.{fmt}``; return each path with its record count."""
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create folder {out}: {exc.strerror}") from None
+    written: dict[Path, int] = {}
+    for feed in RECORD_FEEDS:
+        path = out / f"{feed}.{fmt}"
+        partial = path.with_name(f".{path.name}.partial")
+        count = _WRITERS[fmt](snapshot, feed, partial)
+        os.replace(partial, path)
+        written[path] = count
+    return written
+
+
+def _jsonl(snapshot: Snapshot, feed: str, path: Path) -> int:
+    count = 0
+    with open_private(path) as out:
+        for body in snapshot.raw(feed):
+            out.write(body + "\n")
+            count += 1
+    return count
+
+
+def _flat_records(snapshot: Snapshot, feed: str) -> Iterator[dict[str, Any]]:
+    owners = snapshot.owners(feed) if feed == "booking_contacts" else {}
+    for record in snapshot.records(feed):
+        flat = _flatten(record)
+        if owners:
+            flat["bookingId"] = owners.get(int(record["id"]))
+        yield flat
+
+
+def _flatten(value: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, item in value.items():
+        name = f"{prefix}{key}"
+        if isinstance(item, dict):
+            flat.update(_flatten(item, f"{name}."))
+        elif isinstance(item, list):
+            flat[name] = json.dumps(item, ensure_ascii=False)
+        else:
+            flat[name] = item
+    return flat
+
+
+def _frame(snapshot: Snapshot, feed: str) -> pd.DataFrame:
+    return pd.DataFrame.from_records(list(_flat_records(snapshot, feed)))
+
+
+def _csv(snapshot: Snapshot, feed: str, path: Path) -> int:
+    frame = _frame(snapshot, feed)
+    for column in frame.columns:
+        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
+            frame[column] = frame[column].map(safe_cell)
+    with open_private(path, newline="") as out:
+        frame.to_csv(out, index=False)
+    return len(frame)
+
+
+def _parquet(snapshot: Snapshot, feed: str, path: Path) -> int:
+    frame = _frame(snapshot, feed)
+    touch_private(path)
+    frame.to_parquet(path, index=False)
+    return len(frame)
+
+
+_WRITERS = {"jsonl": _jsonl, "csv": _csv, "parquet": _parquet}

@@ -1,0 +1,101 @@
+"""What the command line shows while it works and when it is done (rich, on stderr).
+
+Presentation only: the library reports progress through callbacks and never prints; the CLI
+hands these displays to it.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from titanaudit.servicetitan.sync import FeedProgress, SyncResult
+from titanaudit.servicetitan.transport import WireStats
+from titanaudit.store import open_snapshot
+
+__all__ = ["FetchDisplay", "print_snapshot_summary", "print_sync_summary"]
+
+
+class FetchDisplay:
+    """A live line per feed (records, pages) and one for the wire (request rate, retries)."""
+
+    def __init__(self, console: Console, *, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self.progress = Progress(
+            SpinnerColumn(finished_text="[green]✓"),
+            TextColumn("{task.description:<22}"),
+            TextColumn("{task.fields[records]:>10,} records"),
+            TextColumn("{task.fields[pages]:>7,} pages"),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not enabled,
+        )
+        self.tasks: dict[str, TaskID] = {}
+        self.wire: TaskID | None = None
+        self.started = time.monotonic()
+
+    def __enter__(self) -> FetchDisplay:
+        self.progress.start()
+        self.wire = self.progress.add_task("requests", total=None, records=0, pages=0)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:  # fmt: skip
+        self.progress.stop()
+
+    def update(self, feed: FeedProgress, stats: WireStats) -> None:
+        task = self.tasks.get(feed.feed)
+        if task is None:
+            task = self.tasks[feed.feed] = self.progress.add_task(
+                feed.feed, total=None, records=0, pages=0
+            )
+        description = f"{feed.feed} (skipped: {feed.skipped})" if feed.skipped else feed.feed
+        self.progress.update(task, description=description, records=feed.records, pages=feed.pages)
+        if feed.done:
+            self.progress.update(task, total=1, completed=1)
+        if self.wire is not None:
+            rate = stats.requests / max(1e-6, time.monotonic() - self.started)
+            text = f"{rate:5.1f} req/s, {stats.retries} retries"
+            self.progress.update(self.wire, description=text, records=0, pages=stats.requests)
+
+
+def print_sync_summary(console: Console, result: SyncResult, db: Path) -> None:
+    """The closing table of a fetch: per feed, what this run pulled and what the file holds."""
+    kind = "incremental update" if result.incremental else "full pull"
+    table = Table(title=f"{kind} of {db} in {result.seconds:.1f} s", title_justify="left")
+    table.add_column("feed")
+    table.add_column("pulled now", justify="right")
+    table.add_column("in snapshot", justify="right")
+    for name, progress in result.feeds.items():
+        note = f" ({progress.skipped})" if progress.skipped else ""
+        table.add_row(name + note, f"{progress.records:,}", f"{result.totals.get(name, 0):,}")
+    console.print(table)
+    console.print(
+        f"{result.requests:,} requests, {result.retries} retries "
+        f"({result.rate_limited} rate-limited, {result.server_errors} server errors, "
+        f"{result.network_errors} network faults), {result.tokens_fetched} token(s) fetched"
+    )
+
+
+def print_snapshot_summary(console: Console, db: Path) -> None:
+    """Headline numbers of a snapshot: active and merged customers, locations, contacts."""
+    with open_snapshot(db) as snapshot:
+        customers = snapshot.customers()
+        locations = snapshot.locations()
+        contacts = snapshot.contacts()
+        leads = snapshot.leads()
+    merged = int(customers["merged_to_id"].notna().sum())
+    active = int(customers["active"].fillna(False).sum())
+    table = Table(title=f"snapshot {db}", title_justify="left", show_header=False)
+    table.add_row("customers", f"{len(customers):,} ({active:,} active, {merged:,} merged away)")
+    table.add_row("locations", f"{len(locations):,}")
+    by_type = contacts.groupby("type").size().to_dict() if len(contacts) else {}
+    table.add_row("contacts", f"{len(contacts):,} " + str({k: int(v) for k, v in by_type.items()}))
+    open_leads = int((leads["status"] == "Open").sum()) if len(leads) else 0
+    table.add_row("leads", f"{len(leads):,} ({open_leads:,} open)")
+    console.print(table)

@@ -1,0 +1,345 @@
+"""The snapshot store: one SQLite file (WAL) holding a tenant's records as ServiceTitan sent them.
+
+Tables (readable by any SQLite tool)::
+
+    meta(key, value)                      schema version, tenant id, environment
+    records(feed, id, owner_id, modified_us, body)
+                                          one row per record; body is the record's JSON as sent;
+                                          owner_id is the customer of a location, the customer /
+                                          location / booking of a contact
+    sync_state(feed, continue_from, complete, pages, records, updated_at)
+                                          where each feed's next pull starts
+    pending_booking_contacts(booking_id)  bookings whose contacts are still to be pulled
+
+A page of records and its continuation token are written in one transaction, so a pull killed
+at any moment resumes from the last page it stored with nothing lost or duplicated. Records are
+upserted by (feed, id) and the newest ``modifiedOn`` wins. The file is created owner-only.
+
+The store hands out pandas DataFrames with documented columns: :meth:`Snapshot.customers`,
+:meth:`~Snapshot.locations`, :meth:`~Snapshot.contacts`, :meth:`~Snapshot.leads`,
+:meth:`~Snapshot.bookings`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from titanaudit.errors import ConfigError, StoreError
+from titanaudit.privacy import touch_private
+
+__all__ = ["SCHEMA_VERSION", "Snapshot", "modified_us", "open_snapshot"]
+
+SCHEMA_VERSION = 1
+Record = dict[str, Any]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS records (
+    feed TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    owner_id INTEGER,
+    modified_us INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (feed, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS records_owner ON records (feed, owner_id);
+CREATE TABLE IF NOT EXISTS sync_state (
+    feed TEXT PRIMARY KEY,
+    continue_from TEXT,
+    complete INTEGER NOT NULL DEFAULT 0,
+    pages INTEGER NOT NULL DEFAULT 0,
+    records INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT
+);
+CREATE TABLE IF NOT EXISTS pending_booking_contacts (booking_id INTEGER PRIMARY KEY);
+"""
+
+UPSERT = """
+INSERT INTO records (feed, id, owner_id, modified_us, body) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (feed, id) DO UPDATE SET
+    owner_id = excluded.owner_id, modified_us = excluded.modified_us, body = excluded.body
+WHERE excluded.modified_us >= records.modified_us
+"""
+
+
+def modified_us(stamp: Any) -> int:
+    """``modifiedOn`` as microseconds since 1970 (0 when missing or unreadable).
+
+    ServiceTitan sends 0 to 7 fraction digits ("…10Z", "…10.45Z", "…10.4533333Z"), which do not
+    sort as text; this key does.
+    """
+    if not isinstance(stamp, str) or not stamp:
+        return 0
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return 0
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1_000_000)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def open_snapshot(path: str | Path, *, create: bool = False) -> Snapshot:
+    """Open a snapshot file; with ``create`` a missing file is made (owner-only)."""
+    return Snapshot(Path(path), create=create)
+
+
+class Snapshot:
+    """A snapshot file. Thread-safe: one connection, every statement under one lock."""
+
+    def __init__(self, path: Path, *, create: bool = False) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            if not create:
+                raise ConfigError(
+                    f"snapshot {self.path} does not exist; create it with titanaudit fetch"
+                )
+            if not self.path.parent.is_dir():
+                raise ConfigError(
+                    f"cannot create snapshot {self.path}: folder {self.path.parent} does not exist"
+                )
+            touch_private(self.path)
+        self._lock = threading.RLock()
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
+                                       timeout=30)  # fmt: skip
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._check_or_create()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not a titanaudit snapshot ({exc})") from None
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{k}={v}" for k, v in self.counts().items())
+        return f"Snapshot({str(self.path)!r}, {counts or 'empty'})"
+
+    def __enter__(self) -> Snapshot:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _check_or_create(self) -> None:
+        tables = {
+            r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        if tables and "meta" not in tables:
+            raise StoreError(
+                f"{self.path} is an SQLite file but not a titanaudit snapshot; use another --db"
+            )
+        if not tables:
+            self._db.executescript(SCHEMA)
+        with self._transaction() as db:
+            version = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if version is None:
+                db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            elif int(version[0]) > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} was written by a newer titanaudit; upgrade titanaudit"
+                )
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    # ---- metadata and sync state ------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def bind_tenant(self, tenant_id: int, environment: str) -> None:
+        """Record which tenant this file holds; refuse to mix two tenants in one file."""
+        held = self.meta("tenant_id")
+        if held is not None and int(held) != tenant_id:
+            raise ConfigError(
+                f"snapshot {self.path} holds tenant {held}, not {tenant_id}; use another --db file"
+            )
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('tenant_id', ?)", (str(tenant_id),))
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('environment', ?)", (environment,))
+
+    def continuation(self, feed: str) -> str | None:
+        """The token the next pull of ``feed`` starts from (None: from the beginning)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT continue_from FROM sync_state WHERE feed=?", (feed,)
+            ).fetchone()
+        return None if row is None else row[0]
+
+    def reset_sync(self) -> None:
+        """Forget every feed's position, so the next pull starts from the beginning (--full)."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM sync_state")
+
+    def sync_state(self) -> pd.DataFrame:
+        """One row per feed: ``feed, continue_from, complete, pages, records, updated_at``."""
+        with self._lock:
+            return pd.read_sql_query("SELECT * FROM sync_state ORDER BY feed", self._db)
+
+    # ---- writing ----------------------------------------------------------------------
+    def write_page(
+        self,
+        feed: str,
+        records: Iterable[Record],
+        *,
+        continue_from: str | None,
+        complete: bool,
+        owner_field: str | None = None,
+        pending_bookings: bool = False,
+    ) -> int:
+        """Upsert one page and move the feed's position, in one transaction. Returns rows seen."""
+        rows = [_row(feed, r, owner_field) for r in records]
+        with self._transaction() as db:
+            db.executemany(UPSERT, rows)
+            if pending_bookings:
+                db.executemany(
+                    "INSERT OR IGNORE INTO pending_booking_contacts VALUES (?)",
+                    ((r[1],) for r in rows),
+                )
+            db.execute(
+                """INSERT INTO sync_state (feed, continue_from, complete, pages, records, updated_at)
+                   VALUES (?, ?, ?, 1, ?, ?)
+                   ON CONFLICT (feed) DO UPDATE SET continue_from = excluded.continue_from,
+                   complete = excluded.complete, pages = pages + 1,
+                   records = records + excluded.records, updated_at = excluded.updated_at""",
+                (feed, continue_from, int(complete), len(rows), _now()),
+            )
+        return len(rows)
+
+    def replace_children(self, feed: str, owner_id: int, records: Iterable[Record]) -> int:
+        """Replace all ``feed`` records of one owner (a booking's contacts) and clear it from
+        the pending list, in one transaction."""
+        rows = [_row(feed, r, None, owner_id) for r in records]
+        with self._transaction() as db:
+            db.execute("DELETE FROM records WHERE feed=? AND owner_id=?", (feed, owner_id))
+            db.executemany(UPSERT, rows)
+            db.execute("DELETE FROM pending_booking_contacts WHERE booking_id=?", (owner_id,))
+        return len(rows)
+
+    def replace_feed(self, feed: str, records: Iterable[Record]) -> int:
+        """Replace a whole small feed (a lookup) in one transaction."""
+        rows = [_row(feed, r, None) for r in records]
+        with self._transaction() as db:
+            db.execute("DELETE FROM records WHERE feed=?", (feed,))
+            db.executemany(UPSERT, rows)
+        return len(rows)
+
+    def pending_bookings(self) -> list[int]:
+        """Bookings (new or changed since their contacts were pulled) whose contacts are due."""
+        with self._lock:
+            rows = self._db.execute("SELECT booking_id FROM pending_booking_contacts ORDER BY 1")
+            return [int(r[0]) for r in rows]
+
+    # ---- reading ----------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        """Number of records per feed."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT feed, count(*) FROM records GROUP BY feed ORDER BY feed"
+            )
+            return {str(feed): int(n) for feed, n in rows}
+
+    def records(self, feed: str, *, batch: int = 5000) -> Iterator[Record]:
+        """Every record of ``feed`` exactly as ServiceTitan sent it, by id, streamed."""
+        for body in self.raw(feed, batch=batch):
+            yield json.loads(body)
+
+    def raw(self, feed: str, *, batch: int = 5000) -> Iterator[str]:
+        """The JSON text of every record of ``feed``, by id, streamed in batches."""
+        last = -(2**63)
+        while True:
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT id, body FROM records WHERE feed=? AND id>? ORDER BY id LIMIT ?",
+                    (feed, last, batch),
+                ).fetchall()
+            if not rows:
+                return
+            yield from (body for _, body in rows)
+            last = rows[-1][0]
+
+    def owners(self, feed: str) -> dict[int, int]:
+        """``{record id: owner id}`` for a feed (e.g. booking contact → booking)."""
+        with self._lock:
+            rows = self._db.execute("SELECT id, owner_id FROM records WHERE feed=?", (feed,))
+            return {int(i): int(o) for i, o in rows if o is not None}
+
+    def query(self, sql: str, params: Iterable[Any] = ()) -> pd.DataFrame:
+        """Run a read-only SQL query and return a DataFrame."""
+        with self._lock:
+            return pd.read_sql_query(sql, self._db, params=tuple(params))
+
+    def customers(self) -> pd.DataFrame:
+        """Customers. Columns: ``id, active, name, type, street, unit, city, state, zip, country,
+        latitude, longitude, balance, do_not_mail, do_not_service, created_on, modified_on,
+        merged_to_id`` (the address is the bill-to address)."""
+        from titanaudit.frames import customers_frame
+
+        return customers_frame(self)
+
+    def locations(self) -> pd.DataFrame:
+        """Locations. Columns: ``id, customer_id, active, name, street, unit, city, state, zip,
+        country, latitude, longitude, zone_id, created_on, modified_on, merged_to_id``."""
+        from titanaudit.frames import locations_frame
+
+        return locations_frame(self)
+
+    def contacts(self) -> pd.DataFrame:
+        """Customer, location and booking contacts. Columns: ``id, owner_type (customer|location|
+        booking), owner_id, customer_id, location_id, booking_id, active, type, value, memo,
+        phone_number, do_not_text, created_on, modified_on``. ``customer_id`` of a location
+        contact is its location's customer."""
+        from titanaudit.frames import contacts_frame
+
+        return contacts_frame(self)
+
+    def leads(self) -> pd.DataFrame:
+        """Leads, with their free-text capture fields. See :func:`titanaudit.frames.leads_frame`."""
+        from titanaudit.frames import leads_frame
+
+        return leads_frame(self)
+
+    def bookings(self) -> pd.DataFrame:
+        """Bookings, address flattened. See :func:`titanaudit.frames.bookings_frame`."""
+        from titanaudit.frames import bookings_frame
+
+        return bookings_frame(self)
+
+
+def _row(
+    feed: str, record: Record, owner_field: str | None, owner: int | None = None
+) -> tuple[Any, ...]:
+    try:
+        record_id = int(record["id"])
+    except (KeyError, TypeError, ValueError):
+        raise StoreError(f"a {feed} record has no numeric id: {str(record)[:80]}") from None
+    if owner is None and owner_field:
+        value = record.get(owner_field)
+        owner = int(value) if value is not None else None
+    body = json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+    return (feed, record_id, owner, modified_us(record.get("modifiedOn")), body)
