@@ -204,3 +204,18 @@ def test_bad_fault_spec_is_one_line() -> None:
     result = CliRunner().invoke(main, ["simulator", "serve", "--faults", "429=lots"])
     assert result.exit_code == 2
     assert "bad value in fault" in result.output
+
+
+def test_verbose_logs_never_hold_the_secret(tenant: Tenant, serve: Serve, tmp_path: Path) -> None:
+    server = serve(tenant, faults=Faults(rate_limited=0.2, token_ttl=0.5))
+    result = run(["-vv", *fetch_args(server, tmp_path / "t.sqlite")], simulator_env(server))
+    assert result.returncode == 0, result.stderr
+    assert "retrying" in result.stderr, "the retries were logged"
+    assert SECRET not in result.stdout + result.stderr
+    assert "ak1.simulator" not in result.stdout + result.stderr
+    wrong = run(
+        ["-vv", *fetch_args(server, tmp_path / "u.sqlite")],
+        {**simulator_env(server), "ST_CLIENT_SECRET": "cs1.wrong-secret-value"},
+    )
+    assert wrong.returncode == 4
+    assert "wrong-secret-value" not in wrong.stdout + wrong.stderr

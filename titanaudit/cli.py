@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from titanaudit.config import ENVIRONMENTS, load_config
 from titanaudit.errors import TitanAuditError
@@ -36,9 +37,7 @@ class ErrorHandlingGroup(click.Group):
         try:
             return super().invoke(ctx)
         except TitanAuditError as exc:
-            err.print(
-                f"[bold red]error:[/] {click.style(str(exc), fg=None)}", markup=True, soft_wrap=True
-            )
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             err.print("interrupted; run the same command again to resume")

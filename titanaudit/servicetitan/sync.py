@@ -2,9 +2,10 @@
 
 :func:`sync` pulls the six export feeds in parallel threads (sharing one rate limiter), writing
 each page with its continuation token in one transaction. Bookings seen in this run are queued
-in the same transaction, then their contacts are pulled (``bookings/{id}/contacts``) and each
-booking is cleared from the queue when its contacts are stored. Finally the small lookups
-(custom-field and tag types) are replaced whole.
+in the same transaction; as soon as the bookings feed is in, their contacts are pulled
+(``bookings/{id}/contacts``, one request per booking) while the big feeds are still paging, and
+each booking leaves the queue when its contacts are stored. The small lookups (custom-field and
+tag types) are replaced whole.
 
 Run it again and it starts where the last run stopped: after a crash, from the last stored page;
 after a finished run, from the end of each feed, so only records changed since come back. With
@@ -18,7 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,12 +111,19 @@ def sync(
     incremental = any(snapshot.continuation(f.name) for f in EXPORT_FEEDS)
     run = _Run(client, snapshot, on_progress)
     workers = max(1, client.config.fetch.concurrency)
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="titanaudit-fetch") as pool:
-        _all(run, pool, [(_pull_export, feed) for feed in EXPORT_FEEDS])
-        pending = snapshot.pending_bookings()
-        _all(run, pool, [(_pull_booking_contacts, booking) for booking in pending])
+    feeds_pool = ThreadPoolExecutor(len(EXPORT_FEEDS), thread_name_prefix="titanaudit-feed")
+    calls_pool = ThreadPoolExecutor(workers, thread_name_prefix="titanaudit-call")
+    with feeds_pool, calls_pool:
+        exports = {f.name: feeds_pool.submit(_pull_export, run, f) for f in EXPORT_FEEDS}
+        # Booking contacts need one request per booking: start them as soon as the (small)
+        # bookings feed is in, while the big feeds are still paging.
+        _finish(run, [exports["bookings"]])
+        contacts = [
+            calls_pool.submit(_pull_booking_contacts, run, b) for b in snapshot.pending_bookings()
+        ]
+        _finish(run, [*contacts, *exports.values()])
         run.advance(BOOKING_CONTACTS.name, 0, pages=0, done=True)
-        _all(run, pool, [(_pull_lookup, feed) for feed in LOOKUPS])
+        _finish(run, [calls_pool.submit(_pull_lookup, run, f) for f in LOOKUPS])
     stats = client.stats
     return SyncResult(
         feeds=run.progress, incremental=incremental, seconds=time.monotonic() - started,
@@ -125,11 +133,8 @@ def sync(
     )  # fmt: skip
 
 
-def _all(
-    run: _Run, pool: ThreadPoolExecutor, jobs: list[tuple[Callable[..., None], object]]
-) -> None:
-    """Run jobs in the pool; on the first failure, stop the others and raise it."""
-    futures = [pool.submit(job, run, arg) for job, arg in jobs]
+def _finish(run: _Run, futures: list[Future[None]]) -> None:
+    """Wait for ``futures``; on the first failure, stop the rest and raise it."""
     done, _ = wait(futures, return_when=FIRST_EXCEPTION)
     failed = [f for f in done if f.exception() is not None]
     if failed:
@@ -155,7 +160,7 @@ def _pull_export(run: _Run, feed: Feed) -> None:
             return
 
 
-def _pull_booking_contacts(run: _Run, booking_id: object) -> None:
+def _pull_booking_contacts(run: _Run, booking_id: int) -> None:
     if run.stop.is_set():
         return
     path = BOOKING_CONTACTS.path.format(id=booking_id)
@@ -165,7 +170,7 @@ def _pull_booking_contacts(run: _Run, booking_id: object) -> None:
         if exc.status != 404:
             raise
         contacts = []  # the booking is gone; nothing to keep
-    stored = run.snapshot.replace_children(BOOKING_CONTACTS.name, int(str(booking_id)), contacts)
+    stored = run.snapshot.replace_children(BOOKING_CONTACTS.name, booking_id, contacts)
     run.advance(BOOKING_CONTACTS.name, stored)
 
 

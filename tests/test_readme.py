@@ -1,0 +1,58 @@
+"""The README's promises: its first lines, its two make targets, and every command it shows."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from titanaudit.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+
+
+def readme_commands() -> list[str]:
+    blocks = re.findall(r"```sh\n(.*?)```", README, flags=re.DOTALL)
+    lines = [line.split("#")[0].strip() for block in blocks for line in block.splitlines()]
+    inline = re.findall(r"`(titanaudit [^`]+)`", README)
+    return [line for line in [*lines, *inline] if line.startswith("titanaudit ")]
+
+
+def test_the_first_lines_give_make_demo_and_make_test() -> None:
+    first = "\n".join(README.splitlines()[:6])
+    assert "make demo" in first
+    assert "make test" in first
+
+
+@pytest.mark.parametrize("line", readme_commands())
+def test_every_readme_command_exists_with_its_options(line: str) -> None:
+    words = shlex.split(line)[1:]
+    path = [w for w in words[:2] if not w.startswith("-")]
+    if len(path) == 2 and path[0] != "simulator":
+        path = path[:1]
+    result = CliRunner().invoke(main, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    for option in (w.split("=")[0] for w in words if w.startswith("--")):
+        assert option in result.output, f"{line}: {option} is not an option of {' '.join(path)}"
+
+
+def test_readme_commands_were_found() -> None:
+    assert len(readme_commands()) >= 5
+
+
+def test_make_demo_runs() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+    result = subprocess.run(["make", "--no-print-directory", "demo"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=600, check=False)  # fmt: skip
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    printed = [line for line in result.stdout.splitlines() if line.endswith("snapshot.sqlite")]
+    assert printed, result.stdout
+    path = Path(printed[-1]) if Path(printed[-1]).is_absolute() else ROOT / printed[-1]
+    assert path.exists()
+    assert "customers" in result.stderr
