@@ -82,36 +82,66 @@ def test_fetch_prints_a_summary_and_exports(tenant: Tenant, serve: Serve, tmp_pa
     assert parquet.returncode == 0, parquet.stderr
 
 
-def test_a_fetch_killed_with_sigkill_resumes_with_nothing_lost(
-    tenant: Tenant, serve: Serve, tmp_path: Path
-) -> None:
-    server = serve(tenant, faults=Faults(latency=0.03, rate_limited=0.05, server_errors=0.05, dropped=0.03),
-                   export_page_size=25)  # fmt: skip
-    db = tmp_path / "t.sqlite"
+def _start_and_wait_for_pages(
+    server: SimulatorServer, db: Path, pages: int = 12
+) -> subprocess.Popen[str]:
+    """Start a fetch in a real subprocess and return once it has stored ``pages`` pages."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("ST_")}
     process = subprocess.Popen([sys.executable, "-m", "titanaudit", *fetch_args(server, db)],
-                               env={**clean, **simulator_env(server)}, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)  # fmt: skip
+                               env={**clean, **simulator_env(server)}, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)  # fmt: skip
     deadline = time.monotonic() + 60
-    pages = 0
-    while time.monotonic() < deadline and pages < 12:
+    stored = 0
+    while time.monotonic() < deadline and stored < pages:
         time.sleep(0.05)
         if db.exists():
             try:
                 with sqlite3.connect(db, timeout=1) as con:
-                    pages = con.execute(
+                    stored = con.execute(
                         "SELECT coalesce(sum(pages), 0) FROM sync_state"
                     ).fetchone()[0]
             except sqlite3.OperationalError:
                 pass
     assert process.poll() is None, (
-        "the fetch finished before it could be killed; slow the server down"
+        "the fetch finished before it could be interrupted; slow the server down"
     )
+    return process
+
+
+def _slow(tenant: Tenant, serve: Serve) -> SimulatorServer:
+    faults = Faults(latency=0.03, rate_limited=0.05, server_errors=0.05, dropped=0.03)
+    return serve(tenant, faults=faults, export_page_size=25)
+
+
+def test_a_fetch_killed_with_sigkill_resumes_with_nothing_lost(
+    tenant: Tenant, serve: Serve, tmp_path: Path
+) -> None:
+    server = _slow(tenant, serve)
+    db = tmp_path / "t.sqlite"
+    process = _start_and_wait_for_pages(server, db)
     process.send_signal(signal.SIGKILL)
-    process.wait()
+    process.communicate()
     with sqlite3.connect(db) as con:
         partial = con.execute("SELECT count(*) FROM records").fetchone()[0]
     assert 0 < partial < len(tenant)
+    result = run(fetch_args(server, db), simulator_env(server), timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert_snapshot_equals_tenant(db, tenant)
+
+
+def test_ctrl_c_stops_promptly_and_the_next_run_resumes(
+    tenant: Tenant, serve: Serve, tmp_path: Path
+) -> None:
+    server = _slow(tenant, serve)
+    db = tmp_path / "t.sqlite"
+    process = _start_and_wait_for_pages(server, db)
+    interrupted = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert time.monotonic() - interrupted < 10
+    assert process.returncode == 130, stderr
+    assert "interrupted; run the same command again to resume" in stderr
+    assert "Traceback" not in stderr
     result = run(fetch_args(server, db), simulator_env(server), timeout=300)
     assert result.returncode == 0, result.stderr
     assert_snapshot_equals_tenant(db, tenant)
@@ -207,7 +237,7 @@ def test_bad_fault_spec_is_one_line() -> None:
 
 
 def test_verbose_logs_never_hold_the_secret(tenant: Tenant, serve: Serve, tmp_path: Path) -> None:
-    server = serve(tenant, faults=Faults(rate_limited=0.2, token_ttl=0.5))
+    server = serve(tenant, faults=Faults(rate_limited=0.2, token_ttl=2))
     result = run(["-vv", *fetch_args(server, tmp_path / "t.sqlite")], simulator_env(server))
     assert result.returncode == 0, result.stderr
     assert "retrying" in result.stderr, "the retries were logged"

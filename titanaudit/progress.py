@@ -28,9 +28,8 @@ class FetchDisplay:
         self.enabled = enabled
         self.progress = Progress(
             SpinnerColumn(finished_text="[green]✓"),
-            TextColumn("{task.description:<22}"),
-            TextColumn("{task.fields[records]:>10,} records"),
-            TextColumn("{task.fields[pages]:>7,} pages"),
+            TextColumn("{task.description:<24}"),
+            TextColumn("{task.fields[detail]}"),
             TimeElapsedColumn(),
             console=console,
             disable=not enabled,
@@ -41,27 +40,29 @@ class FetchDisplay:
 
     def __enter__(self) -> FetchDisplay:
         self.progress.start()
-        self.wire = self.progress.add_task("requests", total=None, records=0, pages=0)
+        self.wire = self.progress.add_task("requests", total=None, detail="connecting")
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:  # fmt: skip
+        if self.wire is not None:
+            self.progress.update(self.wire, total=1, completed=1)
         self.progress.stop()
 
     def update(self, feed: FeedProgress, stats: WireStats) -> None:
         task = self.tasks.get(feed.feed)
         if task is None:
-            task = self.tasks[feed.feed] = self.progress.add_task(
-                feed.feed, total=None, records=0, pages=0
-            )
-        description = f"{feed.feed} (skipped: {feed.skipped})" if feed.skipped else feed.feed
-        self.progress.update(task, description=description, records=feed.records, pages=feed.pages)
+            task = self.tasks[feed.feed] = self.progress.add_task(feed.feed, total=None, detail="")
+        detail = f"{feed.records:>10,} records {feed.pages:>7,} pages"
+        if feed.skipped:
+            detail += f"  (skipped: {feed.skipped})"
+        self.progress.update(task, detail=detail)
         if feed.done:
             self.progress.update(task, total=1, completed=1)
         if self.wire is not None:
             rate = stats.requests / max(1e-6, time.monotonic() - self.started)
-            text = f"{rate:5.1f} req/s, {stats.retries} retries"
-            self.progress.update(self.wire, description=text, records=0, pages=stats.requests)
+            text = f"{stats.requests:>10,} sent    {rate:5.1f}/s  {stats.retries:,} retried"
+            self.progress.update(self.wire, detail=text)
 
 
 def print_sync_summary(console: Console, result: SyncResult, db: Path) -> None:

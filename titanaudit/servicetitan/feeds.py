@@ -27,7 +27,7 @@ class Feed:
     kind: str  # "export" (from/continueFrom), "list" (page/hasMore) or "children" (per booking)
     api: str = "crm"
     owner_field: str | None = None
-    optional: bool = False  # a 403 on an optional feed is a warning, not an error
+    optional: bool = False  # a 403 or 404 on an optional feed is a warning, not an error
 
 
 EXPORT_FEEDS: tuple[Feed, ...] = (
@@ -52,10 +52,11 @@ EXPORT_FEEDS: tuple[Feed, ...] = (
 #: Contacts of one booking: ``bookings/{id}/contacts``; there is no export feed for them.
 BOOKING_CONTACTS = Feed(name="booking_contacts", path="bookings/{id}/contacts", kind="children")
 
-#: Small lookups pulled whole on every run, so reports can show names for ids.
+#: Small lookups pulled whole on every run, so reports can show names for ids. Optional: the
+#: records are complete without them, so a tenant or app without access only loses the names.
 LOOKUPS: tuple[Feed, ...] = (
-    Feed(name="customer_custom_fields", path="customers/custom-fields", kind="list"),
-    Feed(name="location_custom_fields", path="locations/custom-fields", kind="list"),
+    Feed(name="customer_custom_fields", path="customers/custom-fields", kind="list", optional=True),
+    Feed(name="location_custom_fields", path="locations/custom-fields", kind="list", optional=True),
     Feed(name="tag_types", path="export/tag-types", kind="export", api="settings", optional=True),
 )
 

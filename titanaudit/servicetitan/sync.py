@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 
 from titanaudit.config import Config
-from titanaudit.errors import ConfigError, PermissionDenied, ServiceTitanError
+from titanaudit.errors import ConfigError, ServiceTitanError
 from titanaudit.servicetitan.client import ServiceTitanClient
 from titanaudit.servicetitan.feeds import BOOKING_CONTACTS, EXPORT_FEEDS, LOOKUPS, Feed
 from titanaudit.servicetitan.transport import WireStats
@@ -113,17 +113,14 @@ def sync(
     workers = max(1, client.config.fetch.concurrency)
     feeds_pool = ThreadPoolExecutor(len(EXPORT_FEEDS), thread_name_prefix="titanaudit-feed")
     calls_pool = ThreadPoolExecutor(workers, thread_name_prefix="titanaudit-call")
-    with feeds_pool, calls_pool:
-        exports = {f.name: feeds_pool.submit(_pull_export, run, f) for f in EXPORT_FEEDS}
-        # Booking contacts need one request per booking: start them as soon as the (small)
-        # bookings feed is in, while the big feeds are still paging.
-        _finish(run, [exports["bookings"]])
-        contacts = [
-            calls_pool.submit(_pull_booking_contacts, run, b) for b in snapshot.pending_bookings()
-        ]
-        _finish(run, [*contacts, *exports.values()])
-        run.advance(BOOKING_CONTACTS.name, 0, pages=0, done=True)
-        _finish(run, [calls_pool.submit(_pull_lookup, run, f) for f in LOOKUPS])
+    try:
+        _pull_all(run, feeds_pool, calls_pool)
+    except BaseException:
+        run.stop.set()  # Ctrl-C or a failure: running feeds stop after their current page
+        raise
+    finally:
+        calls_pool.shutdown(wait=True, cancel_futures=True)
+        feeds_pool.shutdown(wait=True, cancel_futures=True)
     stats = client.stats
     return SyncResult(
         feeds=run.progress, incremental=incremental, seconds=time.monotonic() - started,
@@ -131,6 +128,20 @@ def sync(
         server_errors=stats.server_errors, network_errors=stats.network_errors,
         tokens_fetched=client.auth.fetched, totals=snapshot.counts(),
     )  # fmt: skip
+
+
+def _pull_all(run: _Run, feeds_pool: ThreadPoolExecutor, calls_pool: ThreadPoolExecutor) -> None:
+    """The export feeds, the booking contacts (as soon as bookings are in), then the lookups."""
+    exports = {f.name: feeds_pool.submit(_pull_export, run, f) for f in EXPORT_FEEDS}
+    # Booking contacts need one request per booking: start them as soon as the (small)
+    # bookings feed is in, while the big feeds are still paging.
+    _finish(run, [exports["bookings"]])
+    contacts = [
+        calls_pool.submit(_pull_booking_contacts, run, b) for b in run.snapshot.pending_bookings()
+    ]
+    _finish(run, [*contacts, *exports.values()])
+    run.advance(BOOKING_CONTACTS.name, 0, pages=0, done=True)
+    _finish(run, [calls_pool.submit(_pull_lookup, run, f) for f in LOOKUPS])
 
 
 def _finish(run: _Run, futures: list[Future[None]]) -> None:
@@ -182,11 +193,11 @@ def _pull_lookup(run: _Run, feed: Feed) -> None:
             ]
         else:
             records = [r for page in run.client.pages(feed.path, api=feed.api) for r in page]
-    except PermissionDenied as exc:
-        if not feed.optional:
+    except ServiceTitanError as exc:
+        if not feed.optional or exc.status not in (403, 404):
             raise
         logger.warning("%s skipped: %s", feed.name, exc)
-        run.advance(feed.name, 0, pages=0, done=True, skipped="no access (403)")
+        run.advance(feed.name, 0, pages=0, done=True, skipped=f"not available ({exc.status})")
         return
     run.advance(feed.name, run.snapshot.replace_feed(feed.name, records), done=True)
 
