@@ -22,7 +22,7 @@ import pandas as pd
 
 from titanaudit.errors import ConfigError
 from titanaudit.privacy import open_private, safe_cell, touch_private
-from titanaudit.simulator.tenant import RECORD_FEEDS
+from titanaudit.servicetitan.feeds import FEED_NAMES
 from titanaudit.store import Snapshot
 
 __all__ = ["FORMATS", "export_snapshot"]
@@ -39,7 +39,7 @@ def export_snapshot(snapshot: Snapshot, out: Path, *, fmt: str = "jsonl") -> dic
     except OSError as exc:
         raise ConfigError(f"cannot create folder {out}: {exc.strerror}") from None
     written: dict[Path, int] = {}
-    for feed in RECORD_FEEDS:
+    for feed in FEED_NAMES:
         path = out / f"{feed}.{fmt}"
         partial = path.with_name(f".{path.name}.partial")
         count = _WRITERS[fmt](snapshot, feed, partial)

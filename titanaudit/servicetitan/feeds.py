@@ -13,6 +13,7 @@ __all__ = [
     "BOOKING_CONTACTS",
     "EXPORT_FEEDS",
     "FEEDS_BY_NAME",
+    "FEED_NAMES",
     "LOOKUPS",
     "Feed",
 ]
@@ -61,3 +62,6 @@ LOOKUPS: tuple[Feed, ...] = (
 )
 
 FEEDS_BY_NAME = {f.name: f for f in (*EXPORT_FEEDS, BOOKING_CONTACTS, *LOOKUPS)}
+
+#: Every feed a snapshot holds, in the order exports write them.
+FEED_NAMES: tuple[str, ...] = tuple(FEEDS_BY_NAME)

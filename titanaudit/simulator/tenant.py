@@ -15,24 +15,14 @@ from typing import Any
 
 from titanaudit.errors import ConfigError
 from titanaudit.privacy import open_private
+from titanaudit.servicetitan.feeds import FEED_NAMES
 
 __all__ = ["RECORD_FEEDS", "Record", "Tenant"]
 
 Record = dict[str, Any]
 
-#: Feeds whose records the tenant holds, in the order they are written and served.
-RECORD_FEEDS = (
-    "customers",
-    "locations",
-    "customer_contacts",
-    "location_contacts",
-    "leads",
-    "bookings",
-    "booking_contacts",
-    "customer_custom_fields",
-    "location_custom_fields",
-    "tag_types",
-)
+#: Feeds whose records the tenant holds: the same as a snapshot's, in the same order.
+RECORD_FEEDS = FEED_NAMES
 
 
 @dataclass
