@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import shlex
 import signal
 import sqlite3
 import subprocess
@@ -238,3 +239,35 @@ def test_verbose_logs_never_hold_the_secret(tenant: Tenant, serve: Serve, tmp_pa
     )
     assert wrong.returncode == 4
     assert "wrong-secret-value" not in wrong.stdout + wrong.stderr
+
+
+def test_simulator_serve_prints_what_a_user_needs(tmp_path: Path) -> None:
+    serve_cmd = [
+        sys.executable,
+        "-m",
+        "titanaudit",
+        "simulator",
+        "serve",
+        "--customers",
+        "60",
+        "--faults",
+        "429=0.1",
+    ]
+    server = subprocess.Popen(serve_cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        banner = [server.stdout.readline() for _ in range(3)]
+        url = banner[0].split(" at ")[-1].strip()
+        assert url.startswith("http://127.0.0.1:")
+        env = dict(item.split("=", 1) for item in banner[1].split()[1:])
+        fetch_cmd = shlex.split(banner[2])[1:]
+        result = run(
+            [*fetch_cmd[:1], "--db", str(tmp_path / "sim.sqlite"), *fetch_cmd[3:], "--quiet"], env
+        )
+        assert result.returncode == 0, result.stderr
+        port = url.rsplit(":", 1)[-1]
+        busy = run(["simulator", "serve", "--customers", "10", "--port", port], {})
+        assert_one_line_error(busy, 2, f"cannot serve on 127.0.0.1:{port}")
+    finally:
+        server.terminate()
+        server.communicate(timeout=10)

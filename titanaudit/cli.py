@@ -183,6 +183,11 @@ def simulator() -> None:
     help="Serve this tenant (FEED.jsonl files, as `export` or `simulator generate` write) instead of generating one.",
 )
 @click.option(
+    "--tenant-id",
+    type=int,
+    help="Tenant id to serve a --tenant-dir under (default: its truth.json's, else 1234567).",
+)
+@click.option(
     "--faults", default="none", show_default=True, help="all, none, or KEY=VALUE,... (see below)."
 )
 @click.option("--port", type=int, default=0, help="Port on 127.0.0.1 (default: any free port).")
@@ -200,8 +205,8 @@ def simulator() -> None:
     show_default=True,
     help="Seconds before a changed record shows in exports without includeRecentChanges.",
 )
-def simulator_serve(customers: int, seed: int, tenant_dir: Path | None, faults: str, port: int,
-                    page_size: int, visibility_delay: float) -> None:  # fmt: skip
+def simulator_serve(customers: int, seed: int, tenant_dir: Path | None, tenant_id: int | None,
+                    faults: str, port: int, page_size: int, visibility_delay: float) -> None:  # fmt: skip
     """Serve a tenant on a loopback port until Ctrl-C.
 
     Prints the environment variables that point `titanaudit fetch` (or your own script) at it.
@@ -216,7 +221,7 @@ def simulator_serve(customers: int, seed: int, tenant_dir: Path | None, faults: 
 
     fault_spec = Faults.parse(faults)
     tenant = (
-        Tenant.load(tenant_dir)
+        Tenant.load(tenant_dir, tenant_id=tenant_id)
         if tenant_dir
         else generate_tenant(TenantSpec(customers=customers, seed=seed))
     )

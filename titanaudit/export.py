@@ -1,7 +1,9 @@
 """``titanaudit export``: each feed of a snapshot written to a file.
 
-- ``jsonl``: one record per line exactly as ServiceTitan sent it (booking contacts carry no
-  booking id in ServiceTitan's shape; the csv and parquet exports add ``bookingId``);
+- ``jsonl``: one record per line exactly as ServiceTitan sent it. Booking contacts carry no
+  booking id in ServiceTitan's shape, so ``booking_contact_owners.json`` maps each to its
+  booking (the csv and parquet exports add a ``bookingId`` column instead). The folder can be
+  served again by ``titanaudit simulator serve --tenant-dir``;
 - ``csv``: nested fields flattened with dots (``address.street``), lists as JSON text, cells a
   spreadsheet would run as a formula neutralised;
 - ``parquet``: the same flat columns, typed.
@@ -25,9 +27,10 @@ from titanaudit.privacy import open_private, safe_cell, touch_private
 from titanaudit.servicetitan.feeds import FEED_NAMES
 from titanaudit.store import Snapshot
 
-__all__ = ["FORMATS", "export_snapshot"]
+__all__ = ["FORMATS", "OWNERS_FILE", "export_snapshot", "write_owners"]
 
 FORMATS = ("jsonl", "csv", "parquet")
+OWNERS_FILE = "booking_contact_owners.json"
 
 
 def export_snapshot(snapshot: Snapshot, out: Path, *, fmt: str = "jsonl") -> dict[Path, int]:
@@ -45,6 +48,8 @@ def export_snapshot(snapshot: Snapshot, out: Path, *, fmt: str = "jsonl") -> dic
         count = _WRITERS[fmt](snapshot, feed, partial)
         os.replace(partial, path)
         written[path] = count
+    if fmt == "jsonl":
+        write_owners(out, snapshot.owners("booking_contacts"))
     return written
 
 
@@ -101,3 +106,10 @@ def _parquet(snapshot: Snapshot, feed: str, path: Path) -> int:
 
 
 _WRITERS = {"jsonl": _jsonl, "csv": _csv, "parquet": _parquet}
+
+
+def write_owners(directory: Path, owners: dict[int, int]) -> None:
+    """``booking_contact_owners.json``: which booking each booking contact belongs to (ServiceTitan's
+    booking-contact records do not say)."""
+    with open_private(directory / OWNERS_FILE) as out:
+        json.dump({str(k): v for k, v in sorted(owners.items())}, out)

@@ -167,7 +167,7 @@ class Builder:
     def stamp(self, moment: datetime) -> str:
         """ServiceTitan's timestamps vary in their fraction digits (2 to 7)."""
         digits = self.rng.choice((0, 2, 3, 4, 7))
-        base = moment.strftime("%Y-%m-%dT%H:%M:%S")
+        base = moment.isoformat()[:19]
         if not digits:
             return base + "Z"
         fraction = f"{moment.microsecond:06d}{self.rng.randrange(10)}"[:digits]

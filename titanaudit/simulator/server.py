@@ -41,6 +41,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from titanaudit.errors import ConfigError
 from titanaudit.simulator.faults import Faults
 from titanaudit.simulator.problems import add_oddities
 from titanaudit.simulator.tenant import Record, Tenant
@@ -430,7 +431,13 @@ class SimulatorServer:
         self.state = state
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.socket.bind((host, port))
+        try:
+            self.socket.bind((host, port))
+        except OSError as exc:
+            self.socket.close()
+            raise ConfigError(
+                f"cannot serve on {host}:{port}: {exc.strerror}; pick another --port"
+            ) from None
         self.host, self.port = self.socket.getsockname()[:2]
         config = uvicorn.Config(create_app(state), log_level=log_level, access_log=False,
                                 timeout_keep_alive=30, lifespan="off")  # fmt: skip

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from titanaudit.errors import ConfigError
+from titanaudit.export import OWNERS_FILE, write_owners
 from titanaudit.privacy import open_private
 from titanaudit.servicetitan.feeds import FEED_NAMES
 
@@ -54,35 +55,55 @@ class Tenant:
         return grouped
 
     def save(self, directory: Path) -> None:
-        """Write one ``FEED.jsonl`` per feed and ``truth.json`` into ``directory`` (owner-only)."""
+        """Write ``FEED.jsonl`` per feed, ``booking_contact_owners.json`` and ``truth.json`` into
+        ``directory`` (owner-only)."""
         directory.mkdir(parents=True, exist_ok=True)
         for name, records in self.feeds.items():
             with open_private(directory / f"{name}.jsonl") as out:
                 for record in records:
                     out.write(json.dumps(record, separators=(",", ":")) + "\n")
-        meta = {
-            "tenant_id": self.tenant_id,
-            "booking_contact_owner": {str(k): v for k, v in self.booking_contact_owner.items()},
-            "truth": self.truth,
-        }
+        write_owners(directory, self.booking_contact_owner)
         with open_private(directory / "truth.json") as out:
-            json.dump(meta, out, indent=1)
+            json.dump({"tenant_id": self.tenant_id, "truth": self.truth}, out, indent=1)
 
     @classmethod
-    def load(cls, directory: Path) -> Tenant:
-        """Read a tenant written by :meth:`save` (or by ``titanaudit export --format jsonl``)."""
+    def load(cls, directory: Path, *, tenant_id: int | None = None) -> Tenant:
+        """Read a tenant written by :meth:`save` or by ``titanaudit export --format jsonl``.
+
+        Without ``truth.json`` the tenant id is ``tenant_id`` (default 1234567) and there is no
+        truth; without ``booking_contact_owners.json`` booking contacts cannot be served.
+        """
         if not directory.is_dir():
             raise ConfigError(f"tenant directory {directory} does not exist")
         meta_path = directory / "truth.json"
         meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
-        tenant = cls(tenant_id=int(meta.get("tenant_id", 1)), truth=meta.get("truth", {}))
-        tenant.booking_contact_owner = {
-            int(k): int(v) for k, v in meta.get("booking_contact_owner", {}).items()
-        }
+        tenant = cls(
+            tenant_id=int(tenant_id or meta.get("tenant_id", 1_234_567)),
+            truth=meta.get("truth", {}),
+        )
+        owners_path = directory / OWNERS_FILE
+        if owners_path.exists():
+            owners = json.loads(owners_path.read_text())
+            tenant.booking_contact_owner = {int(k): int(v) for k, v in owners.items()}
+        found = False
         for name in RECORD_FEEDS:
             path = directory / f"{name}.jsonl"
             if path.exists():
                 tenant.feeds[name] = list(_read_jsonl(path))
+                found = True
+        if not found:
+            raise ConfigError(
+                f"{directory} holds no FEED.jsonl files (customers.jsonl, locations.jsonl, ...)"
+            )
+        orphans = [
+            c["id"]
+            for c in tenant.feeds["booking_contacts"]
+            if c["id"] not in tenant.booking_contact_owner
+        ]
+        if orphans:
+            raise ConfigError(
+                f"{directory}: {len(orphans)} booking contacts have no booking in {OWNERS_FILE}"
+            )
         return tenant
 
 
