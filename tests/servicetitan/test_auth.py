@@ -106,3 +106,13 @@ def test_a_retry_after_a_long_backoff_carries_a_fresh_token() -> None:
     with _client(handler, clock) as client:
         client.get_json("customers")
     assert calls == ["Bearer tok1", "Bearer tok2"], "the retry was re-signed with a renewed token"
+
+
+def test_a_short_lived_token_is_not_renewed_on_every_request() -> None:
+    clock = FakeClock()
+    handler = Scripted(lambda r: httpx.Response(200, json={}), lifetime=30)
+    with _client(handler, clock) as client:
+        for _ in range(20):
+            client.get_json("customers")
+            clock.now += 1
+    assert handler.tokens == 1

@@ -123,3 +123,11 @@ def test_rate_limiter_holds_the_average_rate() -> None:
         limiter.acquire()
     elapsed = clock.now - 1000.0
     assert elapsed == pytest.approx(100 / 20, rel=0.02)
+
+
+def test_a_connect_timeout_fails_fast_too() -> None:
+    clock = FakeClock()
+    client, calls = _client([httpx.ConnectTimeout("timed out")] * 5, clock)
+    with pytest.raises(UnreachableError, match="no answer"):
+        client.get("https://blackhole.test/x")
+    assert len(calls) == 3

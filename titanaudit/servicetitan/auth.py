@@ -31,13 +31,19 @@ REFETCHES_ON_401 = 2
 
 @dataclass(frozen=True)
 class Token:
-    """An access token and the monotonic time it expires at."""
+    """An access token, the monotonic time it expires at, and how long it was issued for."""
 
     value: str
     expires_at: float
+    lifetime: float = 900.0
 
     def __repr__(self) -> str:
         return f"Token(expires_at={self.expires_at:.0f})"
+
+    def due(self, now: float, margin: float) -> bool:
+        """Time to renew: within ``margin`` of expiry (a tenth of the lifetime for short-lived
+        tokens, so a 30-second token is not renewed on every request)."""
+        return now >= self.expires_at - min(margin, self.lifetime / 10)
 
 
 class TokenFetcher:
@@ -69,7 +75,7 @@ class TokenFetcher:
         }
         started = self.clock()
         response = self.client.post(self.url, data=form)
-        if response.status_code in (400, 401):
+        if response.status_code in (400, 401, 403):
             raise AuthenticationError(
                 self._refusal(response), status=response.status_code, url=self.url
             )
@@ -90,7 +96,7 @@ class TokenFetcher:
                 url=self.url,
             ) from None
         logger.debug("new access token, valid for %.0f s", lifetime)
-        return Token(value, started + lifetime)
+        return Token(value, started + lifetime, lifetime)
 
     def _refusal(self, response: httpx.Response) -> str:
         try:
@@ -132,7 +138,7 @@ class ClientCredentialsAuth(httpx.Auth):
         """The cached token, fetching a new one if it is near expiry or equals ``stale``."""
         with self._lock:
             current = self._token
-            expired = current is None or self._clock() >= current.expires_at - self._margin
+            expired = current is None or current.due(self._clock(), self._margin)
             if expired or (stale is not None and current is not None and current.value == stale):
                 self._token = current = self._fetch()
                 self.fetched += 1

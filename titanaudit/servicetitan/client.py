@@ -208,4 +208,7 @@ def _http_error(response: httpx.Response, url: str, tenant: int) -> ServiceTitan
             status=status,
             url=url,
         )
-    return ServiceTitanError(f"GET {where} failed ({status}: {title})", status=status, url=url)
+    hint = "; check --api-url and ST_TENANT_ID" if status == 404 else ""
+    return ServiceTitanError(
+        f"GET {where} failed ({status}: {title}){hint}", status=status, url=url
+    )

@@ -7,7 +7,8 @@ Every request titanaudit sends to ServiceTitan, token requests included, passes 
 - 429: after ``Retry-After`` if present, else the seconds named in the body's ``title``
   ("... Try again in 7 seconds."), else exponential backoff with jitter;
 - 500-599, timeouts, resets and truncated bodies: exponential backoff with jitter;
-- a refused connection or unknown host: a few quick tries, then :class:`UnreachableError`.
+- a refused connection, an unknown host or a connect timeout: a few quick tries, then
+  :class:`UnreachableError`.
 
 The clock, ``sleep`` and the random source are injected, so tests run instantly.
 """
@@ -136,7 +137,7 @@ class RetryTransport(httpx.BaseTransport):
             try:
                 response = self.inner.handle_request(request)
                 response.read()
-            except httpx.ConnectError as exc:
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 connect_failures += 1
                 self.stats.add(network_errors=1)
                 if connect_failures > CONNECT_RETRIES:
@@ -201,6 +202,8 @@ def _unreachable(request: httpx.Request, exc: Exception) -> str:
         reason = "the host name does not resolve"
     elif "refused" in reason.lower():
         reason = "the connection was refused"
+    elif isinstance(exc, httpx.ConnectTimeout):
+        reason = "no answer to the connection attempt"
     elif "certificate" in reason.lower() or "ssl" in reason.lower():
         reason = f"the TLS handshake failed ({reason})"
     return (
