@@ -1,0 +1,209 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from titanaudit.dedupe.normalize import (
+    address_frame,
+    email_frame,
+    given_name_group,
+    name_frame,
+    phone_frame,
+)
+from titanaudit.simulator import Tenant
+
+
+def one(frame: pd.DataFrame) -> dict[str, object]:
+    row = frame.iloc[0].to_dict()
+    return {
+        k: (None if v is None or (isinstance(v, float) and pd.isna(v)) else v)
+        for k, v in row.items()
+    }
+
+
+@pytest.mark.parametrize(
+    ("raw", "first", "last", "second", "business", "household"),
+    [
+        ("John Smith", "john", "smith", None, False, False),
+        ("Smith, John", "john", "smith", None, False, False),
+        ("SMITH, JOHN A.", "john", "smith", None, False, False),
+        ("Bob Smith Jr.", "bob", "smith", None, False, False),
+        ("Mr. Patrick O'Brien", "patrick", "obrien", None, False, False),
+        ("John & Mary Smith", "john", "smith", "mary", False, True),
+        ("John and Mary Smith", "john", "smith", "mary", False, True),
+        ("María José García", "maria", "garcia", None, False, False),
+        ("Smith", None, "smith", None, False, False),
+        ("Acme Properties LLC", None, "acme", None, True, False),
+        ("Garcia Plumbing Inc.", None, "garcia", None, True, False),
+    ],
+)
+def test_names(
+    raw: str, first: str | None, last: str, second: str | None, business: bool, household: bool
+) -> None:
+    row = one(name_frame(pd.Series([raw])))
+    assert (row["first"], row["last"], row["second_first"]) == (first, last, second)
+    assert (row["is_business"], row["is_household"]) == (business, household)
+    assert not row["name_placeholder"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Test",
+        "test customer",
+        "TEST",
+        "asdf",
+        "Unknown",
+        "???",
+        "xxx",
+        "New Homeowner",
+        "N/A",
+        "12345",
+    ],
+)
+def test_placeholder_names_never_match(raw: str) -> None:
+    row = one(name_frame(pd.Series([raw])))
+    assert row["name_placeholder"]
+    assert row["name_norm"] is None
+    assert row["last"] is None
+
+
+def test_business_names_drop_legal_forms() -> None:
+    frame = name_frame(
+        pd.Series(["Acme Properties, LLC", "ACME PROPERTIES INC", "The Acme Properties"])
+    )
+    assert frame["name_norm"].nunique() == 1
+
+
+def test_nicknames_share_a_group_and_strangers_do_not() -> None:
+    assert not given_name_group("bob").isdisjoint(given_name_group("robert"))
+    assert not given_name_group("liz").isdisjoint(given_name_group("elizabeth"))
+    assert given_name_group("robert").isdisjoint(given_name_group("mary"))
+
+
+def test_surnames_get_a_phonetic_code() -> None:
+    codes = name_frame(pd.Series(["Jon Smith", "Jon Smyth", "Jon Jones"]))["last_code"].tolist()
+    assert codes[0] == codes[1] != codes[2]
+
+
+@pytest.mark.parametrize(
+    ("raw", "e164", "placeholder"),
+    [
+        ("(602) 867-5309", "+16028675309", False),
+        ("602.867.5309", "+16028675309", False),
+        ("+1 602 867 5309", "+16028675309", False),
+        ("1-602-867-5309", "+16028675309", False),
+        ("602-867-5309 x12", "+16028675309", False),
+        ("+44 20 7946 0958", "+442079460958", False),
+        ("555-555-5555", None, True),
+        ("0000000000", None, True),
+        ("(999) 999-9999", None, True),
+        ("1234567890", None, True),
+        ("602-555-0143", None, True),
+        ("602-555-1212", None, True),
+        ("867-5309", None, False),
+        ("", None, False),
+        (None, None, False),
+    ],
+)
+def test_phones(raw: str | None, e164: str | None, placeholder: bool) -> None:
+    row = one(phone_frame(pd.Series([raw], dtype="object")))
+    assert row["phone"] == e164
+    assert row["phone_placeholder"] == placeholder
+
+
+@pytest.mark.parametrize(
+    ("raw", "email", "placeholder"),
+    [
+        ("  John.Smith@Gmail.com ", "john.smith@gmail.com", False),
+        ("mailto:mary@yahoo.com", "mary@yahoo.com", False),
+        ("noemail@none.com", None, True),
+        ("none@gmail.com", None, True),
+        ("test@example.com", None, True),
+        ("john.smith@gmail", None, False),
+        ("john smith@gmail.com", None, False),
+        (None, None, False),
+    ],
+)
+def test_emails(raw: str | None, email: str | None, placeholder: bool) -> None:
+    row = one(email_frame(pd.Series([raw], dtype="object")))
+    assert (row["email"], row["email_placeholder"]) == (email, placeholder)
+
+
+@pytest.mark.parametrize(
+    ("street", "unit", "number", "name", "unit_norm"),
+    [
+        ("1420 W. Elm Street", None, "1420", "w elm st", None),
+        ("1420 West Elm St", None, "1420", "w elm st", None),
+        ("1420 W ELM ST APT 4B", None, "1420", "w elm st", "4b"),
+        ("1420 W Elm St", "Apt 4B", "1420", "w elm st", "4b"),
+        ("1420 W Elm St", "#4b", "1420", "w elm st", "4b"),
+        ("123 North Fifth Avenue", "Unit 2", "123", "n 5th ave", "2"),
+        ("77 Sunset Boulevard NW", None, "77", "sunset blvd nw", None),
+    ],
+)
+def test_addresses(
+    street: str, unit: str | None, number: str, name: str, unit_norm: str | None
+) -> None:
+    row = one(
+        address_frame(
+            pd.Series([street]), pd.Series([unit], dtype="object"), zip_code=pd.Series(["85015"])
+        )
+    )
+    assert (row["house_number"], row["street_name"], row["unit"]) == (number, name, unit_norm)
+    assert row["street_key"] == f"85015|{number}|{name}"
+
+
+@pytest.mark.parametrize("street", ["PO Box 123", "P.O. Box 9", "Post Office Box 4", "PMB 12"])
+def test_po_boxes_are_flagged_and_get_no_key(street: str) -> None:
+    row = one(address_frame(pd.Series([street]), zip_code=pd.Series(["85015"])))
+    assert row["is_po_box"]
+    assert row["street_key"] is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "zip5"),
+    [
+        ("85015-1234", "85015"),
+        ("850151234", "85015"),
+        ("8501", None),
+        ("", None),
+        (2134.0, "02134"),
+        ("ABCDE", None),
+    ],
+)
+def test_zip5(raw: object, zip5: str | None) -> None:
+    row = one(address_frame(pd.Series(["1 Main St"]), zip_code=pd.Series([raw], dtype="object")))
+    assert row["zip5"] == zip5
+
+
+def test_each_distinct_value_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from titanaudit.dedupe import normalize
+
+    calls: list[object] = []
+    real = normalize._parse_phone
+
+    def counting(value: object) -> dict[str, object]:
+        calls.append(value)
+        return real(value)
+
+    monkeypatch.setattr(normalize, "_parse_phone", counting)
+    frame = normalize.phone_frame(
+        pd.Series(["602-867-5309", "(602) 867-5309", "602-867-5309"] * 1000, index=range(5, 3005))
+    )
+    assert len(calls) == 2
+    assert list(frame.index) == list(range(5, 3005))
+    assert frame["phone"].eq("+16028675309").all()
+
+
+def test_the_quick_street_path_agrees_with_usaddress(
+    base_tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from titanaudit.dedupe import normalize
+
+    streets = pd.Series([r["address"]["street"] for r in base_tenant.feeds["locations"]][:400])
+    quick = address_frame(streets, zip_code=pd.Series(["85015"] * len(streets)))
+    monkeypatch.setattr(normalize, "_plain_street", lambda text: None)
+    slow = address_frame(streets, zip_code=pd.Series(["85015"] * len(streets)))
+    pd.testing.assert_frame_equal(quick, slow)
+    assert quick["street_key"].notna().mean() > 0.95

@@ -1,0 +1,384 @@
+"""Normalisation for matching: names, addresses, phones and e-mails into comparable keys.
+
+Every function takes a pandas Series (or several) and returns a DataFrame on the same index with
+documented columns. Each *distinct* value is parsed once and the results are mapped back, because
+a tenant repeats the same streets, cities and office phones thousands of times.
+
+Placeholders (research catalogue §4.4-4.6: 000-000-0000, 555 numbers, noemail@none.com, "Test",
+"New Homeowner", ...) are normalised to missing, with a flag, so they can never create a match.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import jellyfish
+import pandas as pd
+import phonenumbers
+import usaddress
+from nicknames import NickNamer
+
+__all__ = [
+    "SUFFIXES",
+    "address_frame",
+    "email_frame",
+    "given_name_group",
+    "name_frame",
+    "phone_frame",
+    "placeholder_email",
+    "placeholder_name",
+    "placeholder_phone",
+]
+
+# ---- shared -----------------------------------------------------------------------------
+
+
+def _per_distinct(
+    values: pd.Series, parse: Callable[[Any], dict[str, Any]], columns: list[str]
+) -> pd.DataFrame:
+    """Apply ``parse`` once per distinct value and spread the results back over ``values``."""
+    keys = values.astype("object").where(values.notna(), None)
+    distinct = pd.unique(keys.to_numpy())
+    parsed = pd.DataFrame.from_records([parse(v) for v in distinct], columns=columns)
+    codes = pd.Index(distinct).get_indexer(keys.to_numpy())
+    frame: pd.DataFrame = parsed.iloc[codes].reset_index(drop=True)
+    frame.index = values.index
+    return frame
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+# ---- phones -----------------------------------------------------------------------------
+
+SEQUENTIAL = {"1234567890", "0123456789", "9876543210", "0987654321"}
+NANP = re.compile(r"^[2-9]\d{2}[2-9]\d{2}\d{4}$")
+
+
+def placeholder_phone(digits: str) -> bool:
+    """A number nobody can be reached on: 000…, 111…, 123-456-7890, area code 555, 555-01XX,
+    555-1212 (catalogue PHN-CON-002/003)."""
+    if len(digits) != 10:
+        return False
+    area, exchange, line = digits[:3], digits[3:6], digits[6:]
+    return (
+        len(set(digits)) == 1
+        or digits in SEQUENTIAL
+        or area == "555"
+        or (exchange == "555" and (line.startswith("01") or line == "1212"))
+        or len(set(digits[3:])) == 1
+    )
+
+
+def _parse_phone(value: Any) -> dict[str, Any]:
+    empty = {"phone": None, "phone_placeholder": False}
+    if not isinstance(value, str) or not value.strip():
+        return empty
+    text = value.strip()
+    digits = re.sub(r"\D", "", text.split("x")[0].split("ext")[0])
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    if placeholder_phone(digits):
+        return {**empty, "phone_placeholder": True}
+    if NANP.match(digits) and re.fullmatch(r"[\d\s().+-]+", text):  # the common case, 30x faster
+        return {"phone": f"+1{digits}", "phone_placeholder": False}
+    try:
+        number = phonenumbers.parse(text, "US")
+    except phonenumbers.NumberParseException:
+        return empty
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    if reason != phonenumbers.ValidationResult.IS_POSSIBLE:  # 7-digit local numbers too
+        return empty
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return {"phone": e164, "phone_placeholder": False}
+
+
+def phone_frame(values: pd.Series) -> pd.DataFrame:
+    """Columns: ``phone`` (E.164, e.g. +16028675309; missing when it cannot be a number or is a
+    placeholder) and ``phone_placeholder``. Extensions are dropped. Whether a number is assigned
+    (libphonenumber's validity) is a data-quality question for the rules, not for matching."""
+    return _per_distinct(values, _parse_phone, ["phone", "phone_placeholder"])
+
+
+# ---- e-mails ----------------------------------------------------------------------------
+
+PLACEHOLDER_LOCALS = {"no", "none", "noemail", "nomail", "na", "n/a", "test", "customer", "email",
+                      "unknown", "donotreply", "declined", "refused", "noreply", "no-reply", "null",
+                      "nobody", "x", "xx", "xxx", "asdf", "fake"}  # fmt: skip
+PLACEHOLDER_DOMAINS = {"noemail.com", "none.com", "test.com", "example.com", "email.com", "nomail.com",
+                       "na.com", "no.com", "fake.com", "asdf.com", "donotreply.com", "noreply.com",
+                       "example.org", "example.net", "invalid", "none.none"}  # fmt: skip
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+
+
+def placeholder_email(email: str) -> bool:
+    """noemail@none.com and its kind (catalogue EML-CON-002)."""
+    local, _, domain = email.partition("@")
+    return local in PLACEHOLDER_LOCALS or domain in PLACEHOLDER_DOMAINS
+
+
+def _parse_email(value: Any) -> dict[str, Any]:
+    empty = {"email": None, "email_placeholder": False}
+    if not isinstance(value, str):
+        return empty
+    text = value.strip().lower().removeprefix("mailto:").strip(" .,;<>\"'")
+    if not EMAIL.match(text):
+        return empty
+    if placeholder_email(text):
+        return {**empty, "email_placeholder": True}
+    return {"email": text, "email_placeholder": False}
+
+
+def email_frame(values: pd.Series) -> pd.DataFrame:
+    """Columns: ``email`` (trimmed, lower case, ``mailto:`` dropped; missing when not an address
+    or a placeholder) and ``email_placeholder``."""
+    return _per_distinct(values, _parse_email, ["email", "email_placeholder"])
+
+
+# ---- names ------------------------------------------------------------------------------
+
+GENERATIONS = {"jr", "sr", "ii", "iii", "iv", "v"}
+TITLES = {"mr", "mrs", "ms", "miss", "dr", "prof", "rev", "mx"}
+BUSINESS_WORDS = {"llc", "inc", "corp", "corporation", "co", "company", "ltd", "lp", "llp", "pllc",
+                  "pc", "hoa", "association", "properties", "property", "management", "realty",
+                  "apartments", "church", "school", "dental", "group", "holdings", "services",
+                  "restaurant", "trust", "partners", "enterprises", "investments", "homes",
+                  "builders", "construction", "plumbing", "hvac", "electric", "auto", "repair",
+                  "clinic", "hospital", "bank", "hotel", "motel", "store", "center", "office"}  # fmt: skip
+LEGAL_FORMS = {"llc", "inc", "corp", "co", "ltd", "lp", "llp", "pllc", "pc", "the"}
+PLACEHOLDER_NAME = re.compile(
+    r"^(test( customer)?|testing|asdf+|unknown|n/?a|none|customer|homeowner|new homeowner|"
+    r"new owner|current (owner|resident)|occupant|resident|tenant|\.+|x+|\?+|\d+|-+)$"
+)
+SEPARATORS = re.compile(r"\s*(?:&|\band\b|\+|/)\s*")
+NICKNAMES = NickNamer()
+
+
+def placeholder_name(name: str) -> bool:
+    """ "Test", "Unknown", "New Homeowner", "???" and their kind (catalogue NAM-CUS-001)."""
+    return bool(PLACEHOLDER_NAME.match(name))
+
+
+@functools.lru_cache(maxsize=100_000)
+def given_name_group(first: str) -> frozenset[str]:
+    """The name and the formal names it may stand for: bob → {bob, robert, bobby, bert}.
+    Two given names may be the same person's when their groups meet (bob and robert do)."""
+    return frozenset({first} | NICKNAMES.canonicals_of(first)) if first else frozenset()
+
+
+def _tokens(text: str) -> list[str]:
+    text = _ascii(text).lower()
+    text = re.sub(r"[^a-z0-9&,/+' -]", " ", text).replace("'", "")
+    return [t for t in re.split(r"[\s-]+", text) if t]
+
+
+def _parse_name(value: Any) -> dict[str, Any]:
+    empty = dict.fromkeys(NAME_COLUMNS) | {
+        "is_business": False,
+        "is_household": False,
+        "name_placeholder": False,
+    }
+    if not isinstance(value, str) or not value.strip():
+        return empty
+    raw = " ".join(_tokens(value))
+    if not raw.strip(" ,&/+") or placeholder_name(raw.replace(",", "").strip()):
+        return {**empty, "name_placeholder": True}
+    words = raw.replace(",", " ").split()
+    if any(w in BUSINESS_WORDS for w in words):
+        core = [w for w in words if w not in LEGAL_FORMS] or words
+        return {**empty, "name_norm": " ".join(core), "last": core[0], "last_code": _code(core[0]),
+                "is_business": True}  # fmt: skip
+    if "," in raw:  # "Smith, John" → John Smith
+        last_part, _, first_part = raw.partition(",")
+        raw = f"{first_part} {last_part}"
+    parts = [p for p in SEPARATORS.split(raw.replace(",", " ")) if p.strip()]
+    people = [[w for w in p.split() if w not in TITLES and w not in GENERATIONS] for p in parts]
+    people = [p for p in people if p]
+    if not people:
+        return empty
+    household = len(people) > 1
+    if len(people) == 1 and len(people[0]) == 1:
+        first, last = None, people[0][0]
+    else:
+        first = people[0][0]
+        last = (
+            people[-1][-1] if len(people[-1]) > 1 else people[0][-1] if len(people[0]) > 1 else None
+        )
+    return {"name_norm": " ".join(w for p in people for w in p), "first": first, "last": last,
+            "first_names": given_name_group(first) if first else None,
+            "second_first": people[1][0] if household else None,
+            "last_code": _code(last) if last else None, "is_business": False,
+            "is_household": household, "name_placeholder": False}  # fmt: skip
+
+
+def _code(word: str) -> str | None:
+    letters = re.sub(r"[^a-z]", "", word)
+    return jellyfish.metaphone(letters) or None if letters else None
+
+
+NAME_COLUMNS = ["name_norm", "first", "last", "first_names", "second_first", "last_code",
+                "is_business", "is_household", "name_placeholder"]  # fmt: skip
+
+
+def name_frame(values: pd.Series) -> pd.DataFrame:
+    """Columns: ``name_norm`` (lower case, ASCII, titles, Jr/Sr/III and legal forms dropped,
+    "Last, First" turned round), ``first``, ``last``, ``first_names`` (the given name's nickname
+    group, see :func:`given_name_group`), ``second_first`` (the other first name of
+    "John & Mary Smith"), ``last_code``
+    (metaphone of the surname, or of a business's first word), ``is_business``, ``is_household``,
+    ``name_placeholder``."""
+    return _per_distinct(values, _parse_name, NAME_COLUMNS)
+
+
+# ---- addresses --------------------------------------------------------------------------
+
+SUFFIXES = {"street": "st", "str": "st", "st": "st", "avenue": "ave", "av": "ave", "ave": "ave",
+            "road": "rd", "rd": "rd", "drive": "dr", "dr": "dr", "drv": "dr", "lane": "ln", "ln": "ln",
+            "court": "ct", "ct": "ct", "boulevard": "blvd", "blvd": "blvd", "boul": "blvd",
+            "way": "way", "wy": "way", "place": "pl", "pl": "pl", "circle": "cir", "cir": "cir",
+            "trail": "trl", "trl": "trl", "parkway": "pkwy", "pkwy": "pkwy", "pky": "pkwy",
+            "highway": "hwy", "hwy": "hwy", "terrace": "ter", "ter": "ter", "square": "sq", "sq": "sq",
+            "loop": "loop", "alley": "aly", "aly": "aly", "crossing": "xing", "xing": "xing",
+            "point": "pt", "pt": "pt", "path": "path", "pike": "pike", "run": "run", "row": "row",
+            "plaza": "plz", "plz": "plz", "expressway": "expy", "expy": "expy", "freeway": "fwy",
+            "fwy": "fwy", "cove": "cv", "cv": "cv", "ridge": "rdg", "rdg": "rdg", "heights": "hts",
+            "hts": "hts", "park": "park", "view": "vw", "vw": "vw", "hollow": "holw", "creek": "crk",
+            "crk": "crk", "grove": "grv", "grv": "grv", "hill": "hl", "hl": "hl", "estates": "est",
+            "meadows": "mdws", "mdws": "mdws", "glen": "gln", "gln": "gln", "bend": "bnd",
+            "bnd": "bnd", "landing": "lndg", "lndg": "lndg", "pass": "pass", "walk": "walk"}  # fmt: skip
+DIRECTIONS = {"north": "n", "south": "s", "east": "e", "west": "w", "northeast": "ne",
+              "northwest": "nw", "southeast": "se", "southwest": "sw", "n": "n", "s": "s", "e": "e",
+              "w": "w", "ne": "ne", "nw": "nw", "se": "se", "sw": "sw"}  # fmt: skip
+ORDINALS = {"first": "1st", "second": "2nd", "third": "3rd", "fourth": "4th", "fifth": "5th",
+            "sixth": "6th", "seventh": "7th", "eighth": "8th", "ninth": "9th", "tenth": "10th"}  # fmt: skip
+UNIT_WORDS = re.compile(r"^(apt|apartment|unit|ste|suite|#|no|num|number|bldg|building|fl|floor|rm|room|"
+                        r"lot|spc|space|trlr|trailer|dept)\b\.?\s*#?\s*")  # fmt: skip
+UNIT_ANYWHERE = re.compile(
+    r"#|\b(apt|apartment|unit|ste|suite|bldg|building|fl|floor|rm|room|lot|spc|space|trlr|trailer|box)\b"
+)
+PO_BOX = re.compile(
+    r"\b(p\.?\s*o\.?\s*box|post office box|pmb|rural route|rr \d+ box|box \d+)\b", re.I
+)
+LEADING_NUMBER = re.compile(r"^\s*(\d+[a-z]?(?:-\d+)?)\b\s*(.*)$")
+
+
+def _unit(text: Any) -> str | None:
+    if not isinstance(text, str):
+        return None
+    cleaned = UNIT_WORDS.sub("", _ascii(text).lower().strip()).replace("#", "").strip(" .,-")
+    return cleaned.replace(" ", "") or None
+
+
+def _street_words(words: list[str]) -> list[str]:
+    out = [
+        DIRECTIONS.get(w, w) if i == 0 or i == len(words) - 1 else w for i, w in enumerate(words)
+    ]
+    if len(out) > 1 and out[-1] in SUFFIXES:
+        out[-1] = SUFFIXES[out[-1]]
+    elif len(out) > 2 and out[-2] in SUFFIXES and out[-1] in DIRECTIONS.values():
+        out[-2] = SUFFIXES[out[-2]]
+    return [ORDINALS.get(w, w) for w in out]
+
+
+def _parse_street(value: Any) -> dict[str, Any]:
+    empty = {"house_number": None, "street_name": None, "street_unit": None, "is_po_box": False}
+    if not isinstance(value, str) or not value.strip():
+        return empty
+    text = re.sub(r"[^\w#\s/-]", " ", _ascii(value).lower())
+    text = " ".join(text.split())
+    if PO_BOX.search(text):
+        return {**empty, "is_po_box": True}
+    quick = _plain_street(text)
+    if quick is not None:
+        return {**empty, "house_number": quick[0], "street_name": quick[1]}
+    number, rest, unit = None, text, None
+    try:
+        tagged, _kind = usaddress.tag(text)
+        number = tagged.get("AddressNumber")
+        parts = [tagged.get(k) for k in ("StreetNamePreDirectional", "StreetNamePreType", "StreetName",
+                                         "StreetNamePostType", "StreetNamePostDirectional")]  # fmt: skip
+        rest = " ".join(p for p in parts if p)
+        occupancy = tagged.get("OccupancyIdentifier")
+        unit = _unit(occupancy) if occupancy else None
+    except usaddress.RepeatedLabelError:
+        match = LEADING_NUMBER.match(text)
+        if match:
+            number, rest = match.group(1), match.group(2)
+    words = _street_words(rest.split()) if rest else []
+    return {"house_number": number, "street_name": " ".join(words) or None, "street_unit": unit,
+            "is_po_box": False}  # fmt: skip
+
+
+def _plain_street(text: str) -> tuple[str, str] | None:
+    """The everyday shape, "1420 w elm st" or "77 sunset blvd nw", without usaddress (which
+    takes 60 µs a call); anything else (units, boxes, no suffix) goes to usaddress."""
+    words = text.split()
+    if len(words) < 3 or not words[0].isdigit() or UNIT_ANYWHERE.search(text):
+        return None
+    tail = words[-1]
+    suffix_at = len(words) - 2 if tail in DIRECTIONS and words[-2] in SUFFIXES else len(words) - 1
+    if words[suffix_at] not in SUFFIXES or suffix_at < 2 or not all(w.isalnum() for w in words[1:]):
+        return None
+    return words[0], " ".join(_street_words(words[1:]))
+
+
+def _zip5(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, int | float):  # a spreadsheet made it a number: 2134.0 was 02134
+        return f"{int(value):05d}" if 0 < value < 100_000 else None
+    digits = re.sub(r"\D", "", str(value))
+    return digits[:5] if len(digits) in (5, 9) else None
+
+
+def _lower(value: Any) -> str | None:
+    return (
+        " ".join(_ascii(value).lower().replace(".", " ").split()) or None
+        if isinstance(value, str)
+        else None
+    )
+
+
+def address_frame(street: pd.Series, unit: pd.Series | None = None, city: pd.Series | None = None,
+                  state: pd.Series | None = None, zip_code: pd.Series | None = None) -> pd.DataFrame:  # fmt: skip
+    """Columns: ``house_number``, ``street_name`` (USPS abbreviations: "west elm street" →
+    "w elm st"), ``unit`` (designator dropped: "Apt 4B" → "4b"; from the unit field, else typed
+    into the street), ``city``, ``state`` (lower case), ``zip5``, ``is_po_box``, ``street_key``
+    ("zip5|number|street name", missing unless all three are known) and ``address_key``
+    (``street_key`` plus the unit)."""
+    parsed = _per_distinct(
+        street, _parse_street, ["house_number", "street_name", "street_unit", "is_po_box"]
+    )
+    frame = pd.DataFrame(index=street.index)
+    frame["house_number"] = parsed["house_number"]
+    frame["street_name"] = parsed["street_name"]
+    units = _mapped(unit, _unit, street.index)
+    frame["unit"] = units.where(units.notna(), parsed["street_unit"])
+    frame["city"] = _mapped(city, _lower, street.index)
+    frame["state"] = _mapped(state, _lower, street.index)
+    frame["zip5"] = _mapped(zip_code, _zip5, street.index)
+    frame["is_po_box"] = parsed["is_po_box"].astype(bool)
+    known = frame["zip5"].notna() & frame["house_number"].notna() & frame["street_name"].notna()
+    key = (
+        frame["zip5"].astype("object")
+        + "|"
+        + frame["house_number"].astype("object")
+        + "|"
+        + frame["street_name"].astype("object")
+    )
+    frame["street_key"] = key.where(known, None)
+    frame["address_key"] = (frame["street_key"] + "|" + frame["unit"].fillna("")).where(known, None)
+    return frame
+
+
+def _mapped(
+    values: pd.Series | None, parse: Callable[[Any], Hashable | None], index: pd.Index
+) -> pd.Series:
+    if values is None:
+        return pd.Series(None, index=index, dtype="object")
+    return _per_distinct(values, lambda v: {"v": parse(v)}, ["v"])["v"]
