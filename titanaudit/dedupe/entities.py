@@ -16,7 +16,16 @@ from titanaudit.dedupe.normalize import address_frame, email_frame, name_frame, 
 
 __all__ = ["CUSTOMER_RULES", "customer_values"]
 
-NAME_FEATURES = ["name_norm", "first", "last", "last_code", "is_business", "name_placeholder"]
+NAME_FEATURES = [
+    "name_norm",
+    "first",
+    "last",
+    "first_names",
+    "second_first",
+    "last_code",
+    "is_business",
+    "name_placeholder",
+]
 
 #: Blocking rules for customers, from rigid to loose. Each is cheap; together they keep the
 #: pairs a person would look at (see ``blocking_recall`` in the tests and benchmarks).

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from titanaudit.dedupe.compare import compare_customers
+from titanaudit.dedupe.entities import customer_values
+from titanaudit.simulator import Tenant
+
+from .test_blocking import _snapshot
+
+
+def _long(rows: list[dict[str, object]]) -> pd.DataFrame:
+    customers = pd.DataFrame(
+        [{"id": r["id"], "name": r["name"], "street": r.get("street"), "unit": r.get("unit"), "city": "Phoenix",
+          "state": "AZ", "zip": r.get("zip", "85015")} for r in rows]
+    )  # fmt: skip
+    locations = pd.DataFrame(columns=["customer_id", "street", "unit", "city", "state", "zip"])
+    contacts = pd.DataFrame(
+        [
+            {"customer_id": r["id"], "type": t, "value": v}
+            for r in rows
+            for t, v in r.get("contacts", [])
+        ],
+        columns=["customer_id", "type", "value"],
+    )
+    return customer_values(customers, locations, contacts)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "levels"),
+    [
+        ({"name": "Robert Smith", "street": "1420 W Elm St"}, {"name": "Bob Smith", "street": "1420 West Elm Street"},
+         {"name": 3, "address": 3}),
+        ({"name": "Jennifer Lopez", "street": "1420 W Elm St", "unit": "4"}, {"name": "Jen Lopez", "street": "1420 W Elm St"},
+         {"name": 3, "address": 2}),
+        ({"name": "Robert Smith", "street": "1420 W Elm St", "unit": "4"}, {"name": "Smith, Robert", "street": "1420 W Elm St", "unit": "#4"},
+         {"name": 4, "address": 3}),
+        ({"name": "Robert Smith", "street": "1420 W Elm St"}, {"name": "Mary Smith", "street": "1420 W Elm St"},
+         {"name": 1, "address": 3}),
+        ({"name": "Robert Smith", "street": "1420 W Elm St"}, {"name": "Robert Smiht", "street": "1420 W Eml St"},
+         {"name": 2, "address": 1}),
+        ({"name": "Acme Plumbing LLC", "street": "1 Main St"}, {"name": "ACME PLUMBING", "street": "9 Oak Ave"},
+         {"name": 4, "address": 0}),
+        ({"name": "Test", "street": None}, {"name": "Robert Smith", "street": "1 Main St"},
+         {"name": -1, "address": -1}),
+    ],
+)  # fmt: skip
+def test_name_and_address_levels(
+    a: dict[str, object], b: dict[str, object], levels: dict[str, int]
+) -> None:
+    long = _long([{"id": 1, **a}, {"id": 2, **b}])
+    got = compare_customers(pd.DataFrame({"left": [1], "right": [2]}), long).iloc[0]
+    assert {k: int(got[k]) for k in levels} == levels
+
+
+def test_phone_and_email_levels_with_frequencies() -> None:
+    office = ("Phone", "602-867-5309")
+    long = _long(
+        [
+            {"id": 1, "name": "A One", "contacts": [office, ("Email", "a@x.com")]},
+            {
+                "id": 2,
+                "name": "B Two",
+                "contacts": [("MobilePhone", "(602) 867-5309"), ("Email", "b@x.com")],
+            },
+            {"id": 3, "name": "C Three", "contacts": [office]},
+            {"id": 4, "name": "D Four", "contacts": []},
+        ]
+    )
+    got = compare_customers(pd.DataFrame({"left": [1, 1, 1], "right": [2, 3, 4]}), long)
+    assert got["phone"].tolist() == [2, 2, -1]
+    assert got["phone_freq"].tolist() == [3, 3, 0]
+    assert got["email"].tolist() == [0, -1, -1]
+
+
+def test_planted_duplicates_agree_more_than_households(base_tenant: Tenant, tmp_path: Path) -> None:
+    with _snapshot(base_tenant, tmp_path / "t.sqlite") as snap:
+        long = customer_values(snap.customers(), snap.locations(), snap.contacts())
+    truth = base_tenant.truth
+    nick = [c["ids"] for c in truth["duplicate_clusters"] if c["kinds"] == ["nickname"]]
+    homes = [n["ids"] for n in truth["hard_negatives"] if n["kind"] == "household"]
+    pairs = pd.DataFrame(nick + homes, columns=["left", "right"])
+    got = compare_customers(pairs, long)
+    assert (got["name"].iloc[: len(nick)] >= 2).mean() > 0.9
+    assert (got["name"].iloc[len(nick) :] == 1).mean() > 0.9, (
+        "a different given name at one address is the household level"
+    )
