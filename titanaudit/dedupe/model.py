@@ -1,0 +1,157 @@
+"""The Fellegi-Sunter model: how much each comparison level says for or against a match.
+
+For each field and level, ``m`` is the chance of that level among true matches and ``u`` among
+non-matches; the level's weight is ``log2(m / u)`` and a pair's match weight is the prior's
+log-odds plus the sum of its fields' weights (``-1``, "cannot say", weighs nothing).
+
+:func:`estimate` fits ``m``, ``u`` and the prior by expectation maximisation **on the candidate
+pairs** (as recordlinkage's ECM does), not on random pairs alone: among candidates, non-matches
+are mostly households and neighbours, so "same surname, same house" earns only the weight it
+deserves there, and a different given name at the same address weighs against a match. Known
+matches (records people already merged in ServiceTitan) seed ``m`` when there are enough.
+
+The household guard: at the name level "same surname, different given name", a shared address,
+phone or e-mail adds nothing (the fields are not independent there: a family shares both), so a clear
+first-name disagreement outweighs a shared address, and clusters cannot grow through household
+links.
+
+Term frequency: a shared phone or e-mail held by ``k`` customers loses ``log2(k / 2)`` bits, so an
+office line on 40 customers counts for far less than a private mobile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from titanaudit.dedupe.compare import FIELDS, MISSING
+
+__all__ = ["MatchModel", "estimate", "score"]
+
+LEVELS = {"name": (0, 1, 2, 3, 4), "phone": (0, 2), "email": (0, 2), "address": (0, 1, 2, 3)}
+FREQUENCY_FIELDS = {"phone": "phone_freq", "email": "email_freq"}
+FLOOR = 1e-4
+M_FLOOR = 0.02
+HOUSEHOLD_LEVEL = 1  # the name level "same surname, different given name"
+
+
+@dataclass
+class MatchModel:
+    """Fitted parameters: ``prior`` (share of candidate pairs that match), ``m`` and ``u`` per
+    field and level."""
+
+    prior: float
+    m: dict[str, dict[int, float]]
+    u: dict[str, dict[int, float]]
+    iterations: int = 0
+    seeded_by: int = 0
+    history: list[float] = field(default_factory=list)
+
+    def weights(self) -> dict[str, dict[int, float]]:
+        """``log2(m / u)`` per field and level."""
+        return {
+            f: {lv: float(np.log2(self.m[f][lv] / self.u[f][lv])) for lv in self.m[f]}
+            for f in self.m
+        }
+
+    def __repr__(self) -> str:
+        parts = ", ".join(
+            f"{f}: " + " ".join(f"{lv}:{w:+.1f}" for lv, w in ws.items())
+            for f, ws in self.weights().items()
+        )
+        return f"MatchModel(prior={self.prior:.4f}, {parts})"
+
+
+def _field_weights(compared: pd.DataFrame, model: MatchModel) -> pd.DataFrame:
+    weights = model.weights()
+    out = pd.DataFrame(index=compared.index)
+    for name in FIELDS:
+        levels = compared[name].to_numpy()
+        table = weights[name]
+        w = np.zeros(len(levels))
+        for level, value in table.items():
+            w[levels == level] = value
+        frequency = FREQUENCY_FIELDS.get(name)
+        if frequency is not None:
+            k = compared[frequency].to_numpy(dtype="float64")
+            w = np.where((levels == 2) & (k > 2), w - np.log2(np.maximum(k, 2) / 2), w)
+        out[f"w_{name}"] = w
+    # The household guard: two given names that clearly differ under one surname are two people,
+    # whatever house, landline or family e-mail they share, so those cannot lift such a pair.
+    household = compared["name"].to_numpy() == HOUSEHOLD_LEVEL
+    for name in ("address", "phone", "email"):
+        out[f"w_{name}"] = np.where(household, np.minimum(out[f"w_{name}"], 0.0), out[f"w_{name}"])
+    return out
+
+
+def score(compared: pd.DataFrame, model: MatchModel) -> pd.DataFrame:
+    """``compared`` plus ``w_<field>`` columns, ``match_weight`` and ``probability``."""
+    weights = _field_weights(compared, model)
+    total = weights.sum(axis=1) + np.log2(model.prior / (1 - model.prior))
+    out = pd.concat([compared, weights], axis=1)
+    out["match_weight"] = total
+    out["probability"] = 1 / (1 + np.exp2(-total.clip(-60, 60)))
+    return out
+
+
+def _distribution(
+    compared: pd.DataFrame, responsibility: np.ndarray
+) -> dict[str, dict[int, float]]:
+    table: dict[str, dict[int, float]] = {}
+    for name, levels in LEVELS.items():
+        column = compared[name].to_numpy()
+        known = column != MISSING
+        total = responsibility[known].sum() + FLOOR * len(levels)
+        table[name] = {
+            lv: float((responsibility[column == lv].sum() + FLOOR) / total) for lv in levels
+        }
+    return table
+
+
+def _smoothed(table: dict[str, dict[int, float]]) -> dict[str, dict[int, float]]:
+    """Keep every level possible among matches (at least ``M_FLOOR``): EM otherwise talks itself
+    into "a match never has a different address" and loses every customer who moved."""
+    out = {}
+    for name, levels in table.items():
+        raised = {lv: max(p, M_FLOOR) for lv, p in levels.items()}
+        total = sum(raised.values())
+        out[name] = {lv: p / total for lv, p in raised.items()}
+    return out
+
+
+def _starting_m() -> dict[str, dict[int, float]]:
+    """Before any data: matches mostly agree, and agree most on their top level."""
+    start = {}
+    for name, levels in LEVELS.items():
+        raw = np.array([2.0**i for i in range(len(levels))])
+        start[name] = dict(zip(levels, (raw / raw.sum()).tolist(), strict=True))
+    return start
+
+
+def estimate(compared: pd.DataFrame, *, known_matches: np.ndarray | None = None, iterations: int = 30,
+             tolerance: float = 1e-5) -> MatchModel:  # fmt: skip
+    """Fit the model on candidate pairs by EM. ``known_matches`` marks pairs known to match
+    (e.g. merged in ServiceTitan); with 20 or more they seed ``m``."""
+    everyone = np.ones(len(compared))
+    u = _distribution(compared, everyone)
+    seeded = int(known_matches.sum()) if known_matches is not None else 0
+    m = (
+        _distribution(compared, known_matches.astype(float))
+        if known_matches is not None and seeded >= 20
+        else _starting_m()
+    )
+    model = MatchModel(prior=0.05, m=m, u=u, seeded_by=seeded if seeded >= 20 else 0)
+    previous = model.prior
+    for step in range(1, iterations + 1):
+        responsibility = score(compared, model)["probability"].to_numpy()
+        model.m = _smoothed(_distribution(compared, responsibility))
+        model.u = _distribution(compared, 1 - responsibility)
+        model.prior = float(np.clip(responsibility.mean(), 1e-6, 1 - 1e-6))
+        model.iterations = step
+        model.history.append(model.prior)
+        if abs(model.prior - previous) < tolerance:
+            break
+        previous = model.prior
+    return model
