@@ -15,6 +15,9 @@ phone or e-mail adds nothing (the fields are not independent there: a family sha
 first-name disagreement outweighs a shared address, and clusters cannot grow through household
 links.
 
+The corroboration guard: a name alone never makes a duplicate; without a phone, an e-mail or a
+place in common the name weighs at most nothing.
+
 Term frequency: a shared phone or e-mail held by ``k`` customers loses ``log2(k / 2)`` bits, so an
 office line on 40 customers counts for far less than a private mobile.
 """
@@ -35,6 +38,7 @@ FREQUENCY_FIELDS = {"phone": "phone_freq", "email": "email_freq"}
 FLOOR = 1e-4
 M_FLOOR = 0.02
 HOUSEHOLD_LEVEL = 1  # the name level "same surname, different given name"
+GUARDED = ("address", "phone", "email")
 
 
 @dataclass
@@ -81,8 +85,16 @@ def _field_weights(compared: pd.DataFrame, model: MatchModel) -> pd.DataFrame:
     # The household guard: two given names that clearly differ under one surname are two people,
     # whatever house, landline or family e-mail they share, so those cannot lift such a pair.
     household = compared["name"].to_numpy() == HOUSEHOLD_LEVEL
-    for name in ("address", "phone", "email"):
+    for name in GUARDED:
         out[f"w_{name}"] = np.where(household, np.minimum(out[f"w_{name}"], 0.0), out[f"w_{name}"])
+    # The corroboration guard: a name alone is not a duplicate. With no phone, e-mail or place in
+    # common, two records of one name are namesakes until a reviewer says otherwise.
+    alone = (
+        (compared["phone"].to_numpy() != 2)
+        & (compared["email"].to_numpy() != 2)
+        & (compared["address"].to_numpy() < 1)
+    )
+    out["w_name"] = np.where(alone, np.minimum(out["w_name"], 0.0), out["w_name"])
     return out
 
 
@@ -99,14 +111,17 @@ def score(compared: pd.DataFrame, model: MatchModel) -> pd.DataFrame:
 def _distribution(
     compared: pd.DataFrame, responsibility: np.ndarray
 ) -> dict[str, dict[int, float]]:
+    """Level frequencies weighted by ``responsibility``. Pairs that share a phone or e-mail held
+    by more than two customers do not count for that field: term frequency weighs them, and
+    letting an office line's dozens of pairs in would make every shared phone cheap."""
     table: dict[str, dict[int, float]] = {}
     for name, levels in LEVELS.items():
         column = compared[name].to_numpy()
-        known = column != MISSING
-        total = responsibility[known].sum() + FLOOR * len(levels)
-        table[name] = {
-            lv: float((responsibility[column == lv].sum() + FLOOR) / total) for lv in levels
-        }
+        weight = responsibility
+        if name in FREQUENCY_FIELDS:
+            weight = np.where(compared[FREQUENCY_FIELDS[name]].to_numpy() > 2, 0.0, responsibility)
+        total = weight[column != MISSING].sum() + FLOOR * len(levels)
+        table[name] = {lv: float((weight[column == lv].sum() + FLOOR) / total) for lv in levels}
     return table
 
 
