@@ -10,6 +10,7 @@ The public API, for scripts and notebooks::
 """
 
 from titanaudit.config import Config, Credentials, Endpoints, FetchSettings, load_config
+from titanaudit.dedupe.frame import DedupeResult, dedupe_frame
 from titanaudit.errors import TitanAuditError
 from titanaudit.servicetitan.client import ServiceTitanClient
 from titanaudit.servicetitan.links import customer_url, location_url
@@ -19,6 +20,7 @@ from titanaudit.store import Snapshot, open_snapshot
 __all__ = [
     "Config",
     "Credentials",
+    "DedupeResult",
     "Endpoints",
     "FetchSettings",
     "ServiceTitanClient",
@@ -26,6 +28,7 @@ __all__ = [
     "SyncResult",
     "TitanAuditError",
     "customer_url",
+    "dedupe_frame",
     "fetch_snapshot",
     "load_config",
     "location_url",

@@ -1,8 +1,19 @@
 """The matching engine: normalise → block → compare → score → cluster → explain.
 
-Only normalisation is here so far (:mod:`titanaudit.dedupe.normalize`); see issue 3.
+:func:`dedupe_frame` runs it over any table of people or companies. The stages are public too:
+:mod:`~titanaudit.dedupe.normalize`, :mod:`~titanaudit.dedupe.blocking`,
+:mod:`~titanaudit.dedupe.compare`, :mod:`~titanaudit.dedupe.model`,
+:mod:`~titanaudit.dedupe.cluster`, :mod:`~titanaudit.dedupe.explain`; what is compared for a
+tenant's customers is in :mod:`~titanaudit.dedupe.entities`.
 """
 
+from titanaudit.dedupe.blocking import BlockingRule, blocking_recall, candidate_pairs
+from titanaudit.dedupe.cluster import choose_keepers, cluster_pairs
+from titanaudit.dedupe.compare import compare_customers
+from titanaudit.dedupe.entities import CUSTOMER_RULES, customer_values
+from titanaudit.dedupe.explain import explain_pairs
+from titanaudit.dedupe.frame import DedupeResult, dedupe_frame, recognise_columns
+from titanaudit.dedupe.model import MatchModel, estimate, score
 from titanaudit.dedupe.normalize import (
     address_frame,
     email_frame,
@@ -11,4 +22,25 @@ from titanaudit.dedupe.normalize import (
     phone_frame,
 )
 
-__all__ = ["address_frame", "email_frame", "given_name_group", "name_frame", "phone_frame"]
+__all__ = [
+    "CUSTOMER_RULES",
+    "BlockingRule",
+    "DedupeResult",
+    "MatchModel",
+    "address_frame",
+    "blocking_recall",
+    "candidate_pairs",
+    "choose_keepers",
+    "cluster_pairs",
+    "compare_customers",
+    "customer_values",
+    "dedupe_frame",
+    "email_frame",
+    "estimate",
+    "explain_pairs",
+    "given_name_group",
+    "name_frame",
+    "phone_frame",
+    "recognise_columns",
+    "score",
+]

@@ -60,6 +60,8 @@ def _empty() -> pd.DataFrame:
 
 
 def _rule_pairs(long: pd.DataFrame, rule: BlockingRule, bit: int) -> pd.DataFrame:
+    if not set(rule.keys) <= set(long.columns):  # the table has no such field: the rule rests
+        return _empty()
     columns = ["record", *rule.keys] + (
         [rule.sort_by] if rule.sort_by and rule.sort_by not in rule.keys else []
     )

@@ -51,6 +51,9 @@ def _shared(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each pair: whether both sides have ``column`` values, whether they share one, and
     the lowest frequency (records holding it) among the shared values."""
+    if column not in long.columns:
+        nothing = np.zeros(len(pairs), dtype=bool)
+        return nothing, nothing, np.zeros(len(pairs), dtype="int64")
     values = long[["record", column]].dropna().drop_duplicates()
     holders = values.groupby(column)["record"].transform("size").rename("freq")
     values = values.assign(freq=holders.to_numpy())
@@ -134,6 +137,8 @@ def _name_levels(pairs: pd.DataFrame, names: pd.DataFrame) -> np.ndarray:
 def _address_levels(pairs: pd.DataFrame, long: pd.DataFrame) -> np.ndarray:
     both, full, _ = _shared(pairs, long, "address_key")
     _, street, _ = _shared(pairs, long, "street_key")
+    if not both.any():
+        return np.full(len(pairs), MISSING, dtype="int8")
     places = long[["record", "zip5", "house_number", "street_name"]].dropna().drop_duplicates()
     places = places.assign(place=places["zip5"] + "|" + places["house_number"])
     on_both = pairs.reset_index()[["index", "left", "right"]]

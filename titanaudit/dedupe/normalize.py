@@ -349,8 +349,8 @@ def address_frame(street: pd.Series, unit: pd.Series | None = None, city: pd.Ser
     """Columns: ``house_number``, ``street_name`` (USPS abbreviations: "west elm street" →
     "w elm st"), ``unit`` (designator dropped: "Apt 4B" → "4b"; from the unit field, else typed
     into the street), ``city``, ``state`` (lower case), ``zip5``, ``is_po_box``, ``street_key``
-    ("zip5|number|street name", missing unless all three are known) and ``address_key``
-    (``street_key`` plus the unit)."""
+    ("zip5|number|street name", the city standing in for a missing ZIP; missing unless all three
+    are known) and ``address_key`` (``street_key`` plus the unit)."""
     parsed = _per_distinct(
         street, _parse_street, ["house_number", "street_name", "street_unit", "is_po_box"]
     )
@@ -363,16 +363,22 @@ def address_frame(street: pd.Series, unit: pd.Series | None = None, city: pd.Ser
     frame["state"] = _mapped(state, _lower, street.index)
     frame["zip5"] = _mapped(zip_code, _zip5, street.index)
     frame["is_po_box"] = parsed["is_po_box"].astype(bool)
-    known = frame["zip5"].notna() & frame["house_number"].notna() & frame["street_name"].notna()
-    key = (
-        frame["zip5"].astype("object")
-        + "|"
-        + frame["house_number"].astype("object")
-        + "|"
-        + frame["street_name"].astype("object")
+    text = (
+        frame.drop(columns="is_po_box")
+        .astype("object")
+        .where(frame.drop(columns="is_po_box").notna(), None)
     )
-    frame["street_key"] = key.where(known, None)
-    frame["address_key"] = (frame["street_key"] + "|" + frame["unit"].fillna("")).where(known, None)
+    place = text["zip5"].where(text["zip5"].notna(), text["city"])  # no ZIP: the city stands in
+    known = place.notna() & text["house_number"].notna() & text["street_name"].notna()
+    key = (
+        place.fillna("")
+        + "|"
+        + text["house_number"].fillna("")
+        + "|"
+        + text["street_name"].fillna("")
+    )
+    frame["street_key"] = key.where(known, None).astype("object")
+    frame["address_key"] = (key + "|" + text["unit"].fillna("")).where(known, None).astype("object")
     return frame
 
 

@@ -1,0 +1,253 @@
+"""Deduplicate any table of people or companies: :func:`dedupe_frame`.
+
+Columns are recognised by their common spellings ("Customer Name", "First", "Address 1",
+"Zip Code", "Mobile", "E-mail", ...) and mapped to titanaudit's fields; ``mapping`` overrides.
+The fields: ``name`` (a full person or company name), ``first_name``, ``last_name``, ``company``,
+``street`` (line 1, house number included), ``unit`` (line 2), ``house_number``,
+``street_name``, ``city``, ``state``, ``zip``, ``phone`` (several columns may map to it),
+``email``, ``latitude``, ``longitude``.
+
+The table runs through the same engine as a tenant's customers: normalise, block, compare, fit
+the model on the table itself (no labels, no configuration), score, cluster, explain.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from titanaudit.dedupe.blocking import candidate_pairs
+from titanaudit.dedupe.cluster import choose_keepers, cluster_pairs
+from titanaudit.dedupe.compare import FIELDS, compare_customers
+from titanaudit.dedupe.entities import CUSTOMER_RULES
+from titanaudit.dedupe.explain import explain_pairs
+from titanaudit.dedupe.model import MatchModel, estimate, score
+from titanaudit.dedupe.normalize import address_frame, email_frame, name_frame, phone_frame
+from titanaudit.errors import ConfigError
+
+__all__ = ["FIELD_NAMES", "DedupeResult", "dedupe_frame", "recognise_columns"]
+
+FIELD_NAMES = ("name", "first_name", "last_name", "company", "street", "unit", "house_number", "street_name",
+               "city", "state", "zip", "phone", "email", "latitude", "longitude")  # fmt: skip
+SPELLINGS: dict[str, tuple[str, ...]] = {
+    "name": ("name", "full name", "customer name", "customer", "contact name", "client name", "client", "account name"),
+    "first_name": ("first name", "first", "firstname", "given name", "fname", "first_name"),
+    "last_name": ("last name", "last", "lastname", "surname", "family name", "lname", "last_name"),
+    "company": ("company", "company name", "business", "business name", "organization", "organisation"),
+    "street": ("street", "address", "address 1", "address1", "address line 1", "street address", "addr1",
+               "street 1", "service address", "billing address"),
+    "unit": ("unit", "address 2", "address2", "address line 2", "apt", "suite", "apartment", "addr2", "street 2"),
+    "house_number": ("house number", "street number", "street_number", "number", "house no"),
+    "street_name": ("street name", "street_name", "road"),
+    "city": ("city", "town", "suburb", "locality"),
+    "state": ("state", "province", "region", "st"),
+    "zip": ("zip", "zip code", "zipcode", "postal code", "postcode", "postal", "zip5"),
+    "phone": ("phone", "phone number", "telephone", "tel", "mobile", "cell", "cell phone", "mobile phone",
+              "home phone", "work phone", "primary phone", "phone 1", "phone 2", "landline"),
+    "email": ("email", "e mail", "email address", "e mail address", "mail", "email 1"),
+    "latitude": ("latitude", "lat"),
+    "longitude": ("longitude", "long", "lng", "lon"),
+}  # fmt: skip
+
+
+def _plain(column: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", column.lower()).split())
+
+
+def recognise_columns(
+    columns: Sequence[str], mapping: Mapping[str, str | Sequence[str]] | None = None
+) -> dict[str, list[str]]:
+    """Which input columns feed which field. ``mapping`` (field → column or columns) wins."""
+    mapping = dict(mapping or {})
+    unknown = sorted(set(mapping) - set(FIELD_NAMES))
+    if unknown:
+        raise ConfigError(
+            f"unknown field(s) {', '.join(unknown)} in --map; fields are {', '.join(FIELD_NAMES)}"
+        )
+    found: dict[str, list[str]] = {}
+    for field, given in mapping.items():
+        wanted = [given] if isinstance(given, str) else list(given)
+        missing = [c for c in wanted if c not in columns]
+        if missing:
+            raise ConfigError(
+                f"--map {field}={missing[0]}: no such column; the columns are {', '.join(columns)}"
+            )
+        found[field] = wanted
+    taken = {c for cs in found.values() for c in cs}
+    for column in columns:
+        if column in taken:
+            continue
+        plain = _plain(column)
+        for field, spellings in SPELLINGS.items():
+            if plain in spellings and (field == "phone" or field not in found):
+                found.setdefault(field, []).append(column)
+                break
+    return found
+
+
+@dataclass
+class DedupeResult:
+    """``clusters``: one row per record in a cluster of two or more (``id, cluster_id,
+    cluster_size, role, probability, reason``); ``pairs``: every scored candidate pair
+    (``left_id, right_id, probability, match_weight, evidence`` and the field levels);
+    ``model``: the fitted weights; ``columns``: the recognised columns."""
+
+    clusters: pd.DataFrame
+    pairs: pd.DataFrame
+    model: MatchModel | None
+    columns: dict[str, list[str]]
+
+    def __repr__(self) -> str:
+        clusters = self.clusters["cluster_id"].nunique() if len(self.clusters) else 0
+        return (f"DedupeResult({clusters} clusters over {len(self.clusters)} records, "
+                f"{len(self.pairs)} pairs scored)")  # fmt: skip
+
+
+def _column(df: pd.DataFrame, columns: dict[str, list[str]], field: str) -> pd.Series | None:
+    if field not in columns:
+        return None
+    return (
+        df[columns[field][0]]
+        .astype("string")
+        .astype("object")
+        .where(df[columns[field][0]].notna(), None)
+    )
+
+
+def _names(df: pd.DataFrame, columns: dict[str, list[str]]) -> pd.Series:
+    name = _column(df, columns, "name")
+    first, last = _column(df, columns, "first_name"), _column(df, columns, "last_name")
+    company = _column(df, columns, "company")
+    parts = pd.Series("", index=df.index, dtype="object")
+    if first is not None:
+        parts = parts + first.fillna("")
+    if last is not None:
+        parts = parts + " " + last.fillna("")
+    parts = parts.str.strip().where(lambda s: s != "", None)
+    combined = name if name is not None else parts
+    if name is not None:
+        combined = combined.where(combined.notna(), parts)
+    if company is not None:
+        combined = combined.where(combined.notna(), company)
+    return combined
+
+
+def _streets(df: pd.DataFrame, columns: dict[str, list[str]]) -> pd.Series:
+    street = _column(df, columns, "street")
+    number, name = _column(df, columns, "house_number"), _column(df, columns, "street_name")
+    if street is None and (number is not None or name is not None):
+        blank = pd.Series("", index=df.index, dtype="object")
+        number_text = number.fillna("") if number is not None else blank
+        name_text = name.fillna("") if name is not None else blank
+        street = (number_text + " " + name_text).str.strip()
+    return street if street is not None else pd.Series(None, index=df.index, dtype="object")
+
+
+def values_of(df: pd.DataFrame, columns: dict[str, list[str]]) -> pd.DataFrame:
+    """The long frame of :mod:`titanaudit.dedupe.entities` for an arbitrary table (``record`` is
+    the row's position)."""
+    record = pd.Series(range(len(df)), index=df.index)
+    names = name_frame(_names(df, columns))
+    names.insert(0, "record", record.to_numpy())
+    addresses = address_frame(_streets(df, columns), _column(df, columns, "unit"), _column(df, columns, "city"),
+                              _column(df, columns, "state"), _column(df, columns, "zip"))  # fmt: skip
+    addresses.insert(0, "record", record.to_numpy())
+    pieces = [addresses]
+    for column in columns.get("phone", []):
+        phones = phone_frame(df[column].astype("string").astype("object"))[["phone"]]
+        phones.insert(0, "record", record.to_numpy())
+        pieces.append(phones.dropna(subset=["phone"]))
+    for column in columns.get("email", []):
+        emails = email_frame(df[column].astype("string").astype("object"))[["email"]]
+        emails.insert(0, "record", record.to_numpy())
+        pieces.append(emails.dropna(subset=["email"]))
+    long = pd.concat(pieces, ignore_index=True)
+    features = [
+        "record",
+        "name_norm",
+        "first",
+        "last",
+        "first_names",
+        "second_first",
+        "last_code",
+        "is_business",
+        "name_placeholder",
+    ]
+    return long.merge(names[features], on="record", how="left")
+
+
+def dedupe_frame(df: pd.DataFrame, *, id_column: str | None = None, mapping: Mapping[str, str | Sequence[str]] | None = None,
+                 threshold: float = 0.5) -> DedupeResult:  # fmt: skip
+    """Find the duplicate clusters in ``df`` (see the module docstring)."""
+    if id_column is not None and id_column not in df.columns:
+        raise ConfigError(
+            f"no column {id_column!r}; the columns are {', '.join(map(str, df.columns))}"
+        )
+    ids = df[id_column] if id_column else pd.Series(range(len(df)), index=df.index)
+    if ids.isna().any():
+        raise ConfigError(
+            f"the id column {id_column!r} is empty on row {int(ids.isna().to_numpy().argmax()) + 1}"
+        )
+    repeated = ids[ids.duplicated()]
+    if len(repeated):
+        raise ConfigError(
+            f"the id column {id_column!r} repeats {str(repeated.iloc[0])!r}; ids must be unique"
+        )
+    columns = recognise_columns([str(c) for c in df.columns], mapping)
+    if not set(columns) & {
+        "name",
+        "first_name",
+        "last_name",
+        "company",
+        "street",
+        "phone",
+        "email",
+    }:
+        raise ConfigError("no name, address, phone or e-mail column recognised among "
+                          f"{', '.join(map(str, df.columns))}; name them with --map FIELD=COLUMN")  # fmt: skip
+    long = values_of(df.reset_index(drop=True), columns)
+    pairs = candidate_pairs(long, CUSTOMER_RULES)
+    id_values = ids.to_numpy()
+    if pairs.empty:
+        return DedupeResult(_no_clusters(), _no_pairs(), None, columns)
+    compared = compare_customers(pairs, long)
+    model = estimate(compared)
+    scored = score(compared, model)
+    scored["evidence"] = explain_pairs(scored)
+    clusters = cluster_pairs(scored, threshold=threshold)
+    completeness = long.notna().groupby(long["record"]).sum().sum(axis=1)
+    records = pd.DataFrame({"completeness": completeness})
+    kept = (
+        choose_keepers(clusters, records) if len(clusters) else clusters.assign(role=[], reason=[])
+    )
+    out = pd.DataFrame({
+        "id": id_values[kept["record"].to_numpy()] if len(kept) else [],
+        "cluster_id": id_values[kept["cluster_id"].to_numpy()] if len(kept) else [],
+        "cluster_size": kept.groupby("cluster_id")["record"].transform("size").to_numpy() if len(kept) else [],
+        "role": kept["role"].to_numpy(), "probability": kept["probability"].round(4).to_numpy(),
+        "reason": kept["reason"].to_numpy(),
+    })  # fmt: skip
+    pair_out = pd.DataFrame({
+        "left_id": id_values[scored["left"].to_numpy()], "right_id": id_values[scored["right"].to_numpy()],
+        "probability": scored["probability"].round(4), "match_weight": scored["match_weight"].round(2),
+        "evidence": scored["evidence"],
+        **{field: scored[field] for field in FIELDS},
+    })  # fmt: skip
+    return DedupeResult(
+        out, pair_out.sort_values("probability", ascending=False, ignore_index=True), model, columns
+    )
+
+
+def _no_clusters() -> pd.DataFrame:
+    return pd.DataFrame(
+        columns=["id", "cluster_id", "cluster_size", "role", "probability", "reason"]
+    )
+
+
+def _no_pairs() -> pd.DataFrame:
+    return pd.DataFrame(
+        columns=["left_id", "right_id", "probability", "match_weight", "evidence", *FIELDS]
+    )
