@@ -17,7 +17,7 @@ import pandas as pd
 from titanaudit.dedupe.blocking import blocking_recall, candidate_pairs
 from titanaudit.dedupe.entities import CUSTOMER_RULES, customer_values
 from titanaudit.simulator import TenantSpec, generate_tenant
-from titanaudit.store import open_snapshot
+from titanaudit.testing import snapshot_from_tenant
 
 OWNERS = {
     "locations": "customerId",
@@ -46,15 +46,7 @@ def main() -> None:
             columns=["left", "right"],
         )
         with tempfile.TemporaryDirectory() as tmp:
-            snap = open_snapshot(Path(tmp) / "b.sqlite", create=True)
-            for feed in ("customers", "locations", "customer_contacts", "location_contacts"):
-                snap.write_page(
-                    feed,
-                    tenant.feeds[feed],
-                    continue_from=None,
-                    complete=True,
-                    owner_field=OWNERS.get(feed),
-                )
+            snap = snapshot_from_tenant(tenant, Path(tmp) / "b.sqlite")
             started = time.monotonic()
             customers, locations, contacts = snap.customers(), snap.locations(), snap.contacts()
             read = time.monotonic() - started

@@ -7,12 +7,16 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 from titanaudit.config import Config, load_config
+from titanaudit.servicetitan.feeds import EXPORT_FEEDS
 from titanaudit.simulator.server import SimulatorServer
+from titanaudit.simulator.tenant import Tenant
+from titanaudit.store import Snapshot, open_snapshot
 
-__all__ = ["simulator_config", "simulator_env"]
+__all__ = ["simulator_config", "simulator_env", "snapshot_from_tenant"]
 
 
 def simulator_env(server: SimulatorServer) -> dict[str, str]:
@@ -31,3 +35,15 @@ def simulator_config(server: SimulatorServer, **fetch: Any) -> Config:
     config = load_config(api_url=server.url, auth_url=server.url, env=simulator_env(server))
     settings = {"backoff_base": 0.02, "backoff_cap": 0.2, **fetch}
     return dataclasses.replace(config, fetch=dataclasses.replace(config.fetch, **settings))
+
+
+def snapshot_from_tenant(tenant: Tenant, path: Path) -> Snapshot:
+    """A snapshot holding ``tenant``'s records, written directly (no HTTP): for tests and
+    benchmarks of the stages after the fetch. Booking contacts keep their bookings."""
+    snapshot = open_snapshot(path, create=True)
+    for feed in EXPORT_FEEDS:
+        snapshot.write_page(feed.name, tenant.feeds[feed.name], continue_from=None, complete=True,
+                            owner_field=feed.owner_field)  # fmt: skip
+    for booking, contacts in tenant.contacts_of_booking().items():
+        snapshot.replace_children("booking_contacts", booking, contacts)
+    return snapshot

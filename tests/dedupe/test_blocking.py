@@ -9,7 +9,8 @@ import pytest
 from titanaudit.dedupe.blocking import BlockingRule, blocking_recall, candidate_pairs
 from titanaudit.dedupe.entities import CUSTOMER_RULES, customer_values
 from titanaudit.simulator import Tenant
-from titanaudit.store import Snapshot, open_snapshot
+from titanaudit.store import Snapshot
+from titanaudit.testing import snapshot_from_tenant
 
 
 def test_pairs_within_blocks_with_the_rules_that_made_them() -> None:
@@ -53,21 +54,7 @@ def test_an_oversized_block_is_not_quadratic() -> None:
 
 
 def _snapshot(tenant: Tenant, path: Path) -> Snapshot:
-    snap = open_snapshot(path, create=True)
-    owners = {
-        "locations": "customerId",
-        "customer_contacts": "customerId",
-        "location_contacts": "locationId",
-    }
-    for feed in ("customers", "locations", "customer_contacts", "location_contacts"):
-        snap.write_page(
-            feed,
-            tenant.feeds[feed],
-            continue_from=None,
-            complete=True,
-            owner_field=owners.get(feed),
-        )
-    return snap
+    return snapshot_from_tenant(tenant, path)
 
 
 def truth_pairs(tenant: Tenant) -> pd.DataFrame:

@@ -22,7 +22,7 @@ import pandas as pd
 from titanaudit.dedupe.blocking import candidate_pairs
 from titanaudit.dedupe.cluster import choose_keepers, cluster_pairs
 from titanaudit.dedupe.compare import FIELDS, compare_customers
-from titanaudit.dedupe.entities import CUSTOMER_RULES
+from titanaudit.dedupe.entities import CUSTOMER_RULES, NAME_FEATURES
 from titanaudit.dedupe.explain import explain_pairs
 from titanaudit.dedupe.model import MatchModel, estimate, score
 from titanaudit.dedupe.normalize import address_frame, email_frame, name_frame, phone_frame
@@ -165,18 +165,7 @@ def values_of(df: pd.DataFrame, columns: dict[str, list[str]]) -> pd.DataFrame:
         emails.insert(0, "record", record.to_numpy())
         pieces.append(emails.dropna(subset=["email"]))
     long = pd.concat(pieces, ignore_index=True)
-    features = [
-        "record",
-        "name_norm",
-        "first",
-        "last",
-        "first_names",
-        "second_first",
-        "last_code",
-        "is_business",
-        "name_placeholder",
-    ]
-    return long.merge(names[features], on="record", how="left")
+    return long.merge(names[["record", *NAME_FEATURES]], on="record", how="left")
 
 
 def dedupe_frame(df: pd.DataFrame, *, id_column: str | None = None, mapping: Mapping[str, str | Sequence[str]] | None = None,
