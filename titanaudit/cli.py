@@ -161,6 +161,53 @@ def demo(out: Path, customers: int, seed: int, faults: str) -> None:
     click.echo(result.snapshot_path)
 
 
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--id-column", required=True, help="The column that identifies each row (unique).")
+@click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN",
+              help="Use COLUMN for FIELD (name, first_name, last_name, company, street, unit, house_number, "
+                   "street_name, city, state, zip, phone, email); repeat for several. Columns named in "
+                   "their common spellings need none.")  # fmt: skip
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="CSV to write: the input's columns plus cluster_id and cluster_size.",
+)
+@click.option(
+    "--pairs",
+    "pairs_out",
+    type=click.Path(path_type=Path),
+    help="Also write every scored pair with its evidence here.",
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=0.5,
+    show_default=True,
+    help="Match probability at which two rows join a cluster.",
+)
+def dedupe(file: Path, id_column: str, maps: tuple[str, ...], out: Path, pairs_out: Path | None,
+           threshold: float) -> None:  # fmt: skip
+    """Find duplicate people or companies in any CSV file."""
+    from titanaudit.dedupe.frame import annotate_clusters, dedupe_frame, parse_maps
+    from titanaudit.export import write_csv
+    from titanaudit.tables import read_csv
+
+    table = read_csv(file)
+    err.print(f"Read {len(table):,} rows from {file}; matching ...")
+    result = dedupe_frame(table, id_column=id_column, mapping=parse_maps(maps), threshold=threshold)
+    write_csv(annotate_clusters(table, id_column, result), out)
+    if pairs_out:
+        write_csv(result.pairs, pairs_out)
+    clusters = result.clusters["cluster_id"].nunique() if len(result.clusters) else 0
+    used = ", ".join(f"{field}={'+'.join(cols)}" for field, cols in result.columns.items())
+    err.print(f"Columns used: {used}")
+    err.print(
+        f"{clusters:,} duplicate clusters covering {len(result.clusters):,} rows; wrote {out}"
+    )
+
+
 @main.group()
 def simulator() -> None:
     """A ServiceTitan stand-in for tests and demos (no credentials needed)."""

@@ -27,7 +27,7 @@ from titanaudit.privacy import open_private, safe_cell, touch_private
 from titanaudit.servicetitan.feeds import FEED_NAMES
 from titanaudit.store import Snapshot
 
-__all__ = ["FORMATS", "OWNERS_FILE", "export_snapshot", "write_owners"]
+__all__ = ["FORMATS", "OWNERS_FILE", "export_snapshot", "write_csv", "write_owners"]
 
 FORMATS = ("jsonl", "csv", "parquet")
 OWNERS_FILE = "booking_contact_owners.json"
@@ -90,12 +90,25 @@ def _frame(snapshot: Snapshot, feed: str) -> pd.DataFrame:
 
 def _csv(snapshot: Snapshot, feed: str, path: Path) -> int:
     frame = _frame(snapshot, feed)
-    for column in frame.columns:
-        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
-            frame[column] = frame[column].map(safe_cell)
-    with open_private(path, newline="") as out:
-        frame.to_csv(out, index=False)
+    write_csv(frame, path)
     return len(frame)
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write ``frame`` as CSV for spreadsheets: formula-like cells neutralised, owner-only, and
+    through a temporary name so an interrupted write never leaves half a file under ``path``."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(safe_cell)
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with open_private(partial, newline="") as out:
+            safe.to_csv(out, index=False)
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
 
 
 def _parquet(snapshot: Snapshot, feed: str, path: Path) -> int:

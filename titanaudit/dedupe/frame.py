@@ -28,7 +28,14 @@ from titanaudit.dedupe.model import MatchModel, estimate, score
 from titanaudit.dedupe.normalize import address_frame, email_frame, name_frame, phone_frame
 from titanaudit.errors import ConfigError
 
-__all__ = ["FIELD_NAMES", "DedupeResult", "dedupe_frame", "recognise_columns"]
+__all__ = [
+    "FIELD_NAMES",
+    "DedupeResult",
+    "annotate_clusters",
+    "dedupe_frame",
+    "parse_maps",
+    "recognise_columns",
+]
 
 FIELD_NAMES = ("name", "first_name", "last_name", "company", "street", "unit", "house_number", "street_name",
                "city", "state", "zip", "phone", "email", "latitude", "longitude")  # fmt: skip
@@ -240,3 +247,30 @@ def _no_pairs() -> pd.DataFrame:
     return pd.DataFrame(
         columns=["left_id", "right_id", "probability", "match_weight", "evidence", *FIELDS]
     )
+
+
+def parse_maps(items: Sequence[str]) -> dict[str, list[str]]:
+    """``["phone=Mobile", "phone=Home", "name=Client"]`` → ``{"phone": ["Mobile", "Home"], ...}``."""
+    mapping: dict[str, list[str]] = {}
+    for item in items:
+        field, sep, column = item.partition("=")
+        if not sep or not field.strip() or not column.strip():
+            raise ConfigError(f"--map {item!r}: write it as FIELD=COLUMN, e.g. --map phone=Mobile")
+        mapping.setdefault(field.strip(), []).append(column.strip())
+    return mapping
+
+
+def annotate_clusters(table: pd.DataFrame, id_column: str, result: DedupeResult) -> pd.DataFrame:
+    """``table`` as it came, plus ``cluster_id`` (empty for rows in no cluster) and
+    ``cluster_size`` (1 for those)."""
+    by_id = (
+        result.clusters.set_index("id")
+        if len(result.clusters)
+        else pd.DataFrame(columns=["cluster_id", "cluster_size"])
+    )
+    out = table.copy()
+    out["cluster_id"] = table[id_column].map(by_id["cluster_id"]) if len(by_id) else None
+    out["cluster_size"] = (
+        table[id_column].map(by_id["cluster_size"]).fillna(1).astype(int) if len(by_id) else 1
+    )
+    return out
