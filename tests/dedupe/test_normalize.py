@@ -35,6 +35,8 @@ def one(frame: pd.DataFrame) -> dict[str, object]:
         ("Smith", None, "smith", None, False, False),
         ("Acme Properties LLC", None, "acme", None, True, False),
         ("Garcia Plumbing Inc.", None, "garcia", None, True, False),
+        ("Arnie Morton's of Chicago", None, "arnie", None, True, False),
+        ("Blue Moon Cafe", None, "blue", None, True, False),
     ],
 )
 def test_names(

@@ -139,8 +139,13 @@ def _address_levels(pairs: pd.DataFrame, long: pd.DataFrame) -> np.ndarray:
     _, street, _ = _shared(pairs, long, "street_key")
     if not both.any():
         return np.full(len(pairs), MISSING, dtype="int8")
-    places = long[["record", "zip5", "house_number", "street_name"]].dropna().drop_duplicates()
-    places = places.assign(place=places["zip5"] + "|" + places["house_number"])
+    columns = ["record", "zip5", "city", "house_number", "street_name"]
+    places = long[[c for c in columns if c in long.columns]].copy()
+    area = places["zip5"].where(places["zip5"].notna(), places.get("city"))  # no ZIP: the city
+    places = places.assign(place=area + "|" + places["house_number"]).dropna(
+        subset=["place", "street_name"]
+    )
+    places = places[["record", "place", "street_name"]].drop_duplicates()
     on_both = pairs.reset_index()[["index", "left", "right"]]
     joined = on_both.merge(places, left_on="left", right_on="record").merge(
         places, left_on=["right", "place"], right_on=["record", "place"], suffixes=("_l", "_r")

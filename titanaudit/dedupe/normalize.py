@@ -159,6 +159,33 @@ SEPARATORS = re.compile(r"\s*(?:&|\band\b|\+|/)\s*")
 NICKNAMES = NickNamer()
 
 
+ORGANISATION_WORDS = {"of", "the", "at", "on", "by", "for", "cafe", "grill", "bar", "deli", "bistro",
+                      "kitchen", "house", "inn", "club", "shop", "market", "pizza", "pizzeria", "diner",
+                      "bakery", "garden", "gardens", "palace", "tavern", "lounge", "studio", "salon"}  # fmt: skip
+
+
+@functools.cache
+def given_names() -> frozenset[str]:
+    """Given names known to Faker's en_US lists and to the nicknames data set, lower case."""
+    from faker.providers.person.en_US import Provider as PersonWords
+
+    faker = {n.lower() for n in PersonWords.first_names}
+    known = set(NICKNAMES.nickname_lookup) | set(NICKNAMES.canonical_lookup)
+    return frozenset(faker | known)
+
+
+def _organisation(value: str, words: list[str]) -> bool:
+    """A name that is not a person's although it has no LLC or Inc: "Arnie Morton's of Chicago",
+    "Blue Moon Cafe", "Sunrise Garden Apartments Office"."""
+    if any(w in ORGANISATION_WORDS for w in words) or "'s " in value.lower() + " ":
+        return True
+    separated = any(sep in words for sep in ("&", "and", "+", "/"))
+    if separated or "," in value:
+        return False
+    people = [w for w in words if w not in TITLES and w not in GENERATIONS]
+    return len(people) >= 4 and people[0] not in given_names()
+
+
 def placeholder_name(name: str) -> bool:
     """ "Test", "Unknown", "New Homeowner", "???" and their kind (catalogue NAM-CUS-001)."""
     return bool(PLACEHOLDER_NAME.match(name))
@@ -189,7 +216,7 @@ def _parse_name(value: Any) -> dict[str, Any]:
     if not raw.strip(" ,&/+") or placeholder_name(raw.replace(",", "").strip()):
         return {**empty, "name_placeholder": True}
     words = raw.replace(",", " ").split()
-    if any(w in BUSINESS_WORDS for w in words):
+    if any(w in BUSINESS_WORDS for w in words) or _organisation(value, words):
         core = [w for w in words if w not in LEGAL_FORMS] or words
         return {**empty, "name_norm": " ".join(core), "last": core[0], "last_code": _code(core[0]),
                 "is_business": True}  # fmt: skip
