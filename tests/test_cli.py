@@ -209,6 +209,8 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert result.stdout.strip().endswith("snapshot.sqlite")
+    assert "Duplicate customers:" in result.stderr
+    assert "against the planted truth: precision" in result.stderr
     assert (tmp_path / "demo" / "tenant" / "truth.json").exists()
 
 

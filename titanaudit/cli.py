@@ -148,7 +148,7 @@ def export(db: Path, out: Path, fmt: str) -> None:
     help="Faults the simulator injects (see `simulator serve --help`).",
 )
 def demo(out: Path, customers: int, seed: int, faults: str) -> None:
-    """Generate a tenant, serve it on the simulator, fetch it over HTTP and summarise it."""
+    """Generate a tenant, serve it on the simulator, fetch it over HTTP, find its duplicates."""
     from titanaudit.demo import run_demo
     from titanaudit.progress import FetchDisplay, print_snapshot_summary, print_sync_summary
 
@@ -158,6 +158,18 @@ def demo(out: Path, customers: int, seed: int, faults: str) -> None:
                           on_progress=display.update)  # fmt: skip
     print_sync_summary(err, result.sync, result.snapshot_path)
     print_snapshot_summary(err, result.snapshot_path)
+    clusters = result.duplicates.clusters
+    count = clusters["cluster_id"].nunique() if len(clusters) else 0
+    acc = result.accuracy
+    err.print(f"Duplicate customers: {count:,} clusters over {len(clusters):,} records; against the "
+              f"planted truth: precision {acc['precision']:.3f}, recall {acc['recall']:.3f} (pairs)",
+              soft_wrap=True)  # fmt: skip
+    example = result.duplicates.pairs.head(1)
+    if len(example):
+        row = example.iloc[0]
+        err.print(
+            f"e.g. customers {row['left_id']} and {row['right_id']}: p={row['probability']:.3f}, {row['evidence']}"
+        )
     click.echo(result.snapshot_path)
 
 

@@ -1,7 +1,8 @@
 """``titanaudit demo``: the whole path on a generated tenant, no credentials needed.
 
 Generate a tenant with known truth, serve it on the simulator (a real HTTP server on loopback,
-faults on), pull it over HTTP into a snapshot, and hand back where everything is.
+faults on), pull it over HTTP into a snapshot, find the duplicate customers, and measure them
+against the planted truth.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from titanaudit.dedupe.customers import dedupe_customers
+from titanaudit.dedupe.frame import DedupeResult
 from titanaudit.errors import ConfigError
 from titanaudit.servicetitan.sync import ProgressCallback, SyncResult, fetch_snapshot
 from titanaudit.simulator import (
@@ -18,7 +21,8 @@ from titanaudit.simulator import (
     TenantSpec,
     generate_tenant,
 )
-from titanaudit.testing import simulator_config
+from titanaudit.store import open_snapshot
+from titanaudit.testing import pair_accuracy, simulator_config
 
 __all__ = ["DemoResult", "run_demo"]
 
@@ -30,6 +34,8 @@ class DemoResult:
     snapshot_path: Path
     tenant_dir: Path
     sync: SyncResult
+    duplicates: DedupeResult
+    accuracy: dict[str, float]
 
 
 def run_demo(
@@ -55,4 +61,11 @@ def run_demo(
         config = simulator_config(server, backoff_base=0.1, backoff_cap=2.0)
         result = fetch_snapshot(config, db, on_progress=on_progress)
     tenant.save(tenant_dir)
-    return DemoResult(snapshot_path=db, tenant_dir=tenant_dir, sync=result)
+    with open_snapshot(db) as snapshot:
+        duplicates = dedupe_customers(snapshot)
+        active = set(snapshot.customers().query("active == True")["id"].astype("int64"))
+    found = duplicates.clusters.groupby("cluster_id")["id"].apply(list).tolist()
+    planted = [[i for i in c["ids"] if i in active] for c in tenant.truth["duplicate_clusters"]]
+    accuracy = pair_accuracy(found, planted)
+    return DemoResult(snapshot_path=db, tenant_dir=tenant_dir, sync=result, duplicates=duplicates,
+                      accuracy=accuracy)  # fmt: skip

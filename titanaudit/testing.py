@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from titanaudit.simulator.server import SimulatorServer
 from titanaudit.simulator.tenant import Tenant
 from titanaudit.store import Snapshot, open_snapshot
 
-__all__ = ["simulator_config", "simulator_env", "snapshot_from_tenant"]
+__all__ = ["pair_accuracy", "simulator_config", "simulator_env", "snapshot_from_tenant"]
 
 
 def simulator_env(server: SimulatorServer) -> dict[str, str]:
@@ -47,3 +49,19 @@ def snapshot_from_tenant(tenant: Tenant, path: Path) -> Snapshot:
     for booking, contacts in tenant.contacts_of_booking().items():
         snapshot.replace_children("booking_contacts", booking, contacts)
     return snapshot
+
+
+def pair_accuracy(
+    found: Iterable[Iterable[int]], truth: Iterable[Iterable[int]]
+) -> dict[str, float]:
+    """Pairwise ``precision``, ``recall`` and ``f1`` of found clusters against true clusters."""
+
+    def pairs(groups: Iterable[Iterable[int]]) -> set[tuple[int, int]]:
+        return {(a, b) for g in groups for a, b in itertools.combinations(sorted(set(g)), 2)}
+
+    got, want = pairs(found), pairs(truth)
+    hit = len(got & want)
+    precision = hit / len(got) if got else 1.0
+    recall = hit / len(want) if want else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1}

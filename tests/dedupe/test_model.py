@@ -96,3 +96,27 @@ def test_planted_duplicates_are_recovered_and_households_kept_apart(tmp_path: Pa
     assert precision >= 0.97, precision
     assert recall >= 0.95, recall
     assert apart >= 0.99, apart
+
+
+def test_dedupe_customers_of_a_snapshot(tmp_path: Path) -> None:
+    from titanaudit.dedupe.customers import dedupe_customers
+    from titanaudit.testing import pair_accuracy, snapshot_from_tenant
+
+    base_tenant = generate_tenant(TenantSpec(customers=3000, seed=22))
+    with snapshot_from_tenant(base_tenant, tmp_path / "t.sqlite") as snap:
+        result = dedupe_customers(snap)
+        customers = snap.customers()
+    active = set(customers.loc[customers["active"].astype(bool), "id"])
+    assert set(result.clusters["id"]) <= active, (
+        "merged and inactive records are not open duplicates"
+    )
+    assert (
+        result.clusters.groupby("cluster_id")["role"].apply(lambda r: (r == "keep").sum()) == 1
+    ).all()
+    planted = [
+        [i for i in c["ids"] if i in active] for c in base_tenant.truth["duplicate_clusters"]
+    ]
+    found = result.clusters.groupby("cluster_id")["id"].apply(list).tolist()
+    accuracy = pair_accuracy(found, planted)
+    assert accuracy["precision"] >= 0.97, accuracy
+    assert accuracy["recall"] >= 0.95, accuracy
