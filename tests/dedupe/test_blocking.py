@@ -85,3 +85,13 @@ def test_every_customer_rule_finds_something(
     with _snapshot(base_tenant, tmp_path / "t.sqlite") as snap:
         long = customer_values(snap.customers(), snap.locations(), snap.contacts())
     assert not candidate_pairs(long, [rule]).empty
+
+
+def test_random_pairs_are_distinct_pairs_of_distinct_records() -> None:
+    from titanaudit.dedupe.blocking import random_pairs
+
+    pairs = random_pairs(pd.Series(range(50)).to_numpy(), count=500, seed=3)
+    assert (pairs["left"] < pairs["right"]).all()
+    assert not pairs.duplicated().any()
+    assert len(pairs) > 400
+    assert random_pairs(pd.Series([7, 7]).to_numpy()).empty

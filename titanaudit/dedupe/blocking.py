@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["BlockingRule", "blocking_recall", "candidate_pairs"]
+__all__ = ["BlockingRule", "blocking_recall", "candidate_pairs", "random_pairs"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -110,3 +110,19 @@ def blocking_recall(pairs: pd.DataFrame, truth: pd.DataFrame) -> float:
     wanted = pd.MultiIndex.from_arrays([low, high]).unique()
     kept = pd.MultiIndex.from_frame(pairs[["left", "right"]])
     return float(wanted.isin(kept).mean())
+
+
+def random_pairs(records: np.ndarray, count: int = 20_000, *, seed: int = 0) -> pd.DataFrame:
+    """Up to ``count`` distinct random pairs of distinct records (``left < right``): nearly all
+    non-matches, they show how often fields agree by chance (the model's starting ``u``)."""
+    unique = np.unique(records)
+    if len(unique) < 2:
+        return _empty().drop(columns="rules")
+    rng = np.random.default_rng(seed)
+    a = rng.choice(unique, size=count)
+    b = rng.choice(unique, size=count)
+    keep = a != b
+    pairs = pd.DataFrame(
+        {"left": np.minimum(a[keep], b[keep]), "right": np.maximum(a[keep], b[keep])}
+    )
+    return pairs.drop_duplicates(ignore_index=True)

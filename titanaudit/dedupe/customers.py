@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from titanaudit.dedupe.blocking import candidate_pairs
+from titanaudit.dedupe.blocking import candidate_pairs, random_pairs
 from titanaudit.dedupe.cluster import choose_keepers, cluster_pairs
 from titanaudit.dedupe.compare import FIELDS, compare_customers
 from titanaudit.dedupe.entities import CUSTOMER_RULES, customer_values
@@ -39,7 +39,11 @@ def dedupe_customers(snapshot: Snapshot, *, threshold: float = 0.5) -> DedupeRes
             for a, b in zip(compared["left"], compared["right"], strict=True)
         ]
     )
-    model = estimate(compared, known_matches=known)
+    model = estimate(
+        compared,
+        known_matches=known,
+        random_pairs=compare_customers(random_pairs(long["record"].to_numpy()), long),
+    )
     scored = score(compared, model)
     scored["evidence"] = explain_pairs(scored)
     active = set(

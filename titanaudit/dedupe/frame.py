@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from titanaudit.dedupe.blocking import candidate_pairs
+from titanaudit.dedupe.blocking import candidate_pairs, random_pairs
 from titanaudit.dedupe.cluster import choose_keepers, cluster_pairs
 from titanaudit.dedupe.compare import FIELDS, compare_customers
 from titanaudit.dedupe.entities import CUSTOMER_RULES, NAME_FEATURES
@@ -210,7 +210,9 @@ def dedupe_frame(df: pd.DataFrame, *, id_column: str | None = None, mapping: Map
     if pairs.empty:
         return DedupeResult(_no_clusters(), _no_pairs(), None, columns)
     compared = compare_customers(pairs, long)
-    model = estimate(compared)
+    model = estimate(
+        compared, random_pairs=compare_customers(random_pairs(long["record"].to_numpy()), long)
+    )
     scored = score(compared, model)
     scored["evidence"] = explain_pairs(scored)
     clusters = cluster_pairs(scored, threshold=threshold)

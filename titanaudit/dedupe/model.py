@@ -146,11 +146,14 @@ def _starting_m() -> dict[str, dict[int, float]]:
 
 
 def estimate(compared: pd.DataFrame, *, known_matches: np.ndarray | None = None, iterations: int = 30,
-             tolerance: float = 1e-5) -> MatchModel:  # fmt: skip
+             tolerance: float = 1e-5, random_pairs: pd.DataFrame | None = None) -> MatchModel:  # fmt: skip
     """Fit the model on candidate pairs by EM. ``known_matches`` marks pairs known to match
-    (e.g. merged in ServiceTitan); with 20 or more they seed ``m``."""
+    (e.g. merged in ServiceTitan); with 20 or more they seed ``m``. ``random_pairs`` (compared
+    levels of random record pairs, nearly all non-matches) seed ``u``; without them ``u`` starts
+    from the candidates themselves, which misleads EM when most candidates match."""
     everyone = np.ones(len(compared))
-    u = _distribution(compared, everyone)
+    u = _distribution(random_pairs if random_pairs is not None and len(random_pairs) else compared,
+                      np.ones(len(random_pairs)) if random_pairs is not None and len(random_pairs) else everyone)  # fmt: skip
     seeded = int(known_matches.sum()) if known_matches is not None else 0
     m = (
         _distribution(compared, known_matches.astype(float))
@@ -162,6 +165,8 @@ def estimate(compared: pd.DataFrame, *, known_matches: np.ndarray | None = None,
     for step in range(1, iterations + 1):
         responsibility = score(compared, model)["probability"].to_numpy()
         model.m = _smoothed(_distribution(compared, responsibility))
+        # u is learnt on the candidates too: held at its random-pair start, EM calls every
+        # household a match (measured: F1 0.26-0.64 on generated tenants instead of 0.98-0.99)
         model.u = _distribution(compared, 1 - responsibility)
         model.prior = float(np.clip(responsibility.mean(), 1e-6, 1 - 1e-6))
         model.iterations = step
