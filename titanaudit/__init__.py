@@ -10,6 +10,7 @@ The public API, for scripts and notebooks::
 """
 
 from titanaudit.config import Config, Credentials, Endpoints, FetchSettings, load_config
+from titanaudit.dedupe.customers import dedupe_customers
 from titanaudit.dedupe.frame import DedupeResult, dedupe_frame
 from titanaudit.errors import TitanAuditError
 from titanaudit.servicetitan.client import ServiceTitanClient
@@ -28,6 +29,7 @@ __all__ = [
     "SyncResult",
     "TitanAuditError",
     "customer_url",
+    "dedupe_customers",
     "dedupe_frame",
     "fetch_snapshot",
     "load_config",

@@ -10,6 +10,7 @@ tenant's customers is in :mod:`~titanaudit.dedupe.entities`.
 from titanaudit.dedupe.blocking import BlockingRule, blocking_recall, candidate_pairs
 from titanaudit.dedupe.cluster import choose_keepers, cluster_pairs
 from titanaudit.dedupe.compare import compare_customers
+from titanaudit.dedupe.customers import dedupe_customers
 from titanaudit.dedupe.entities import CUSTOMER_RULES, customer_values
 from titanaudit.dedupe.explain import explain_pairs
 from titanaudit.dedupe.frame import DedupeResult, dedupe_frame, recognise_columns
@@ -34,6 +35,7 @@ __all__ = [
     "cluster_pairs",
     "compare_customers",
     "customer_values",
+    "dedupe_customers",
     "dedupe_frame",
     "email_frame",
     "estimate",
