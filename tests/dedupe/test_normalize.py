@@ -142,6 +142,9 @@ def test_emails(raw: str | None, email: str | None, placeholder: bool) -> None:
         ("1420 W Elm St", "#4b", "1420", "w elm st", "4b"),
         ("123 North Fifth Avenue", "Unit 2", "123", "n 5th ave", "2"),
         ("77 Sunset Boulevard NW", None, "77", "sunset blvd nw", None),
+        ("102 5th Ave.  between 15th and 16th Sts.", None, "102", "5th ave", None),
+        ("156 2nd Ave. at 10th St.", None, "156", "2nd ave", None),
+        ("57 Jane St. off Hudson St.", None, "57", "jane st", None),
     ],
 )
 def test_addresses(
@@ -209,3 +212,12 @@ def test_the_quick_street_path_agrees_with_usaddress(
     slow = address_frame(streets, zip_code=pd.Series(["85015"] * len(streets)))
     pd.testing.assert_frame_equal(quick, slow)
     assert quick["street_key"].notna().mean() > 0.95
+
+
+def test_new_york_city_is_new_york() -> None:
+    frame = address_frame(
+        pd.Series(["11 E 53rd St", "11 E. 53rd Street"]),
+        city=pd.Series(["New York", "New York City"]),
+    )
+    assert frame["city"].tolist() == ["new york", "new york"]
+    assert frame["street_key"].nunique() == 1, "without a ZIP the city stands in, so it must agree"

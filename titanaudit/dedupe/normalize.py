@@ -291,6 +291,9 @@ UNIT_ANYWHERE = re.compile(
 PO_BOX = re.compile(
     r"\b(p\.?\s*o\.?\s*box|post office box|pmb|rural route|rr \d+ box|box \d+)\b", re.I
 )
+DIRECTIONS_NOTE = re.compile(
+    r"\s+(?:between|btwn|off|near|across from|corner of|at the)\s+|\s+at\s+(?=\d|\w+ (?:st|ave|rd|blvd)\b)"
+)
 LEADING_NUMBER = re.compile(r"^\s*(\d+[a-z]?(?:-\d+)?)\b\s*(.*)$")
 
 
@@ -318,6 +321,7 @@ def _parse_street(value: Any) -> dict[str, Any]:
         return empty
     text = re.sub(r"[^\w#\s/-]", " ", _ascii(value).lower())
     text = " ".join(text.split())
+    text = DIRECTIONS_NOTE.split(text)[0]  # "102 5th ave between 15th and 16th sts" → "102 5th ave"
     if PO_BOX.search(text):
         return {**empty, "is_po_box": True}
     quick = _plain_street(text)
@@ -363,6 +367,12 @@ def _zip5(value: Any) -> str | None:
     return digits[:5] if len(digits) in (5, 9) else None
 
 
+def _city(value: Any) -> str | None:
+    """Lower case, dots dropped, and a trailing "city" too: New York City is New York."""
+    text = _lower(value)
+    return text.removesuffix(" city") if text and text != "city" else text
+
+
 def _lower(value: Any) -> str | None:
     return (
         " ".join(_ascii(value).lower().replace(".", " ").split()) or None
@@ -386,7 +396,7 @@ def address_frame(street: pd.Series, unit: pd.Series | None = None, city: pd.Ser
     frame["street_name"] = parsed["street_name"]
     units = _mapped(unit, _unit, street.index)
     frame["unit"] = units.where(units.notna(), parsed["street_unit"])
-    frame["city"] = _mapped(city, _lower, street.index)
+    frame["city"] = _mapped(city, _city, street.index)
     frame["state"] = _mapped(state, _lower, street.index)
     frame["zip5"] = _mapped(zip_code, _zip5, street.index)
     frame["is_po_box"] = parsed["is_po_box"].astype(bool)
