@@ -15,8 +15,8 @@ phone or e-mail adds nothing (the fields are not independent there: a family sha
 first-name disagreement outweighs a shared address, and clusters cannot grow through household
 links.
 
-The corroboration guard: a name alone never makes a duplicate; without a phone, an e-mail or a
-place in common the name weighs at most nothing.
+The corroboration guard: a name alone never makes a duplicate; when both records have phones or
+e-mails but share none, and no place either, the name weighs at most nothing.
 
 Term frequency: a shared phone or e-mail held by ``k`` customers loses ``log2(k / 2)`` bits, so an
 office line on 40 customers counts for far less than a private mobile.
@@ -87,13 +87,12 @@ def _field_weights(compared: pd.DataFrame, model: MatchModel) -> pd.DataFrame:
     household = compared["name"].to_numpy() == HOUSEHOLD_LEVEL
     for name in GUARDED:
         out[f"w_{name}"] = np.where(household, np.minimum(out[f"w_{name}"], 0.0), out[f"w_{name}"])
-    # The corroboration guard: a name alone is not a duplicate. With no phone, e-mail or place in
-    # common, two records of one name are namesakes until a reviewer says otherwise.
-    alone = (
-        (compared["phone"].to_numpy() != 2)
-        & (compared["email"].to_numpy() != 2)
-        & (compared["address"].to_numpy() < 1)
-    )
+    # The corroboration guard: a name alone is not a duplicate. When both records have phones or
+    # e-mails and share none, nor a place, two records of one name are namesakes until a reviewer
+    # says otherwise. (A table with no contact columns has only names and places to go on.)
+    phone, email = compared["phone"].to_numpy(), compared["email"].to_numpy()
+    contacts_differ = (phone == 0) | (email == 0)  # both sides have contacts, and they differ
+    alone = (phone != 2) & (email != 2) & (compared["address"].to_numpy() < 1) & contacts_differ
     out["w_name"] = np.where(alone, np.minimum(out["w_name"], 0.0), out["w_name"])
     return out
 

@@ -364,6 +364,8 @@ def _zip5(value: Any) -> str | None:
     if isinstance(value, int | float):  # a spreadsheet made it a number: 2134.0 was 02134
         return f"{int(value):05d}" if 0 < value < 100_000 else None
     digits = re.sub(r"\D", "", str(value))
+    if len(digits) == 4:  # a 4-digit postcode (Australia, much of Europe), or a US ZIP typed short:
+        return digits  # either way it is what the records share, and only matching uses it here
     return digits[:5] if len(digits) in (5, 9) else None
 
 
