@@ -29,6 +29,8 @@ check: lint test
 
 bench: install
 	$(BIN)/python benchmarks/fetch.py
+	$(BIN)/python benchmarks/blocking.py
+	$(BIN)/python benchmarks/accuracy.py
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache
