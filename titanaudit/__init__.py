@@ -11,7 +11,8 @@ The public API, for scripts and notebooks::
 
 from titanaudit.config import Config, Credentials, Endpoints, FetchSettings, load_config
 from titanaudit.dedupe.customers import dedupe_customers
-from titanaudit.dedupe.frame import DedupeResult, dedupe_frame
+from titanaudit.dedupe.engine import DedupeResult
+from titanaudit.dedupe.frame import dedupe_frame
 from titanaudit.errors import TitanAuditError
 from titanaudit.servicetitan.client import ServiceTitanClient
 from titanaudit.servicetitan.links import customer_url, location_url

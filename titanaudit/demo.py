@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from titanaudit.dedupe.customers import dedupe_customers
-from titanaudit.dedupe.frame import DedupeResult
+from titanaudit.dedupe.engine import DedupeResult
 from titanaudit.errors import ConfigError
 from titanaudit.servicetitan.sync import ProgressCallback, SyncResult, fetch_snapshot
 from titanaudit.simulator import (

@@ -11,9 +11,10 @@ from titanaudit.dedupe.blocking import BlockingRule, blocking_recall, candidate_
 from titanaudit.dedupe.cluster import choose_keepers, cluster_pairs
 from titanaudit.dedupe.compare import compare_customers
 from titanaudit.dedupe.customers import dedupe_customers
+from titanaudit.dedupe.engine import DedupeResult, run_engine
 from titanaudit.dedupe.entities import CUSTOMER_RULES, customer_values
 from titanaudit.dedupe.explain import explain_pairs
-from titanaudit.dedupe.frame import DedupeResult, dedupe_frame, recognise_columns
+from titanaudit.dedupe.frame import dedupe_frame, recognise_columns
 from titanaudit.dedupe.model import MatchModel, estimate, score
 from titanaudit.dedupe.normalize import (
     address_frame,
@@ -44,5 +45,6 @@ __all__ = [
     "name_frame",
     "phone_frame",
     "recognise_columns",
+    "run_engine",
     "score",
 ]

@@ -15,22 +15,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import pandas as pd
 
-from titanaudit.dedupe.blocking import candidate_pairs, random_pairs
-from titanaudit.dedupe.cluster import choose_keepers, cluster_pairs
-from titanaudit.dedupe.compare import FIELDS, compare_customers
-from titanaudit.dedupe.entities import CUSTOMER_RULES, NAME_FEATURES
-from titanaudit.dedupe.explain import explain_pairs
-from titanaudit.dedupe.model import MatchModel, estimate, score
+from titanaudit.dedupe.engine import DedupeResult, run_engine
+from titanaudit.dedupe.entities import NAME_FEATURES
 from titanaudit.dedupe.normalize import address_frame, email_frame, name_frame, phone_frame
 from titanaudit.errors import ConfigError
 
 __all__ = [
     "FIELD_NAMES",
-    "DedupeResult",
     "annotate_clusters",
     "dedupe_frame",
     "parse_maps",
@@ -93,24 +87,6 @@ def recognise_columns(
                 found.setdefault(field, []).append(column)
                 break
     return found
-
-
-@dataclass
-class DedupeResult:
-    """``clusters``: one row per record in a cluster of two or more (``id, cluster_id,
-    cluster_size, role, probability, reason``); ``pairs``: every scored candidate pair
-    (``left_id, right_id, probability, match_weight, evidence`` and the field levels);
-    ``model``: the fitted weights; ``columns``: the recognised columns."""
-
-    clusters: pd.DataFrame
-    pairs: pd.DataFrame
-    model: MatchModel | None
-    columns: dict[str, list[str]]
-
-    def __repr__(self) -> str:
-        clusters = self.clusters["cluster_id"].nunique() if len(self.clusters) else 0
-        return (f"DedupeResult({clusters} clusters over {len(self.clusters)} records, "
-                f"{len(self.pairs)} pairs scored)")  # fmt: skip
 
 
 def _column(df: pd.DataFrame, columns: dict[str, list[str]], field: str) -> pd.Series | None:
@@ -205,50 +181,9 @@ def dedupe_frame(df: pd.DataFrame, *, id_column: str | None = None, mapping: Map
         raise ConfigError("no name, address, phone or e-mail column recognised among "
                           f"{', '.join(map(str, df.columns))}; name them with --map FIELD=COLUMN")  # fmt: skip
     long = values_of(df.reset_index(drop=True), columns)
-    pairs = candidate_pairs(long, CUSTOMER_RULES)
-    id_values = ids.to_numpy()
-    if pairs.empty:
-        return DedupeResult(_no_clusters(), _no_pairs(), None, columns)
-    compared = compare_customers(pairs, long)
-    model = estimate(
-        compared, random_pairs=compare_customers(random_pairs(long["record"].to_numpy()), long)
-    )
-    scored = score(compared, model)
-    scored["evidence"] = explain_pairs(scored)
-    clusters = cluster_pairs(scored, threshold=threshold)
-    completeness = long.notna().groupby(long["record"]).sum().sum(axis=1)
-    records = pd.DataFrame({"completeness": completeness})
-    kept = (
-        choose_keepers(clusters, records) if len(clusters) else clusters.assign(role=[], reason=[])
-    )
-    out = pd.DataFrame({
-        "id": id_values[kept["record"].to_numpy()] if len(kept) else [],
-        "cluster_id": id_values[kept["cluster_id"].to_numpy()] if len(kept) else [],
-        "cluster_size": kept.groupby("cluster_id")["record"].transform("size").to_numpy() if len(kept) else [],
-        "role": kept["role"].to_numpy(), "probability": kept["probability"].round(4).to_numpy(),
-        "reason": kept["reason"].to_numpy(),
-    })  # fmt: skip
-    pair_out = pd.DataFrame({
-        "left_id": id_values[scored["left"].to_numpy()], "right_id": id_values[scored["right"].to_numpy()],
-        "probability": scored["probability"].round(4), "match_weight": scored["match_weight"].round(2),
-        "evidence": scored["evidence"],
-        **{field: scored[field] for field in FIELDS},
-    })  # fmt: skip
-    return DedupeResult(
-        out, pair_out.sort_values("probability", ascending=False, ignore_index=True), model, columns
-    )
-
-
-def _no_clusters() -> pd.DataFrame:
-    return pd.DataFrame(
-        columns=["id", "cluster_id", "cluster_size", "role", "probability", "reason"]
-    )
-
-
-def _no_pairs() -> pd.DataFrame:
-    return pd.DataFrame(
-        columns=["left_id", "right_id", "probability", "match_weight", "evidence", *FIELDS]
-    )
+    result = run_engine(long, ids=ids.to_numpy(), threshold=threshold)
+    result.columns = columns
+    return result
 
 
 def parse_maps(items: Sequence[str]) -> dict[str, list[str]]:

@@ -97,13 +97,17 @@ def _field_weights(compared: pd.DataFrame, model: MatchModel) -> pd.DataFrame:
     return out
 
 
+def _probability(total: pd.Series | np.ndarray) -> np.ndarray:
+    return np.asarray(1 / (1 + np.exp2(-np.clip(total, -60, 60))))
+
+
 def score(compared: pd.DataFrame, model: MatchModel) -> pd.DataFrame:
     """``compared`` plus ``w_<field>`` columns, ``match_weight`` and ``probability``."""
     weights = _field_weights(compared, model)
     total = weights.sum(axis=1) + np.log2(model.prior / (1 - model.prior))
     out = pd.concat([compared, weights], axis=1)
     out["match_weight"] = total
-    out["probability"] = 1 / (1 + np.exp2(-total.clip(-60, 60)))
+    out["probability"] = _probability(total)
     return out
 
 
@@ -162,7 +166,11 @@ def estimate(compared: pd.DataFrame, *, known_matches: np.ndarray | None = None,
     model = MatchModel(prior=0.05, m=m, u=u, seeded_by=seeded if seeded >= 20 else 0)
     previous = model.prior
     for step in range(1, iterations + 1):
-        responsibility = score(compared, model)["probability"].to_numpy()
+        # the E-step needs only the probabilities, not score()'s copy of the whole frame
+        total = _field_weights(compared, model).sum(axis=1) + np.log2(
+            model.prior / (1 - model.prior)
+        )
+        responsibility = _probability(total.to_numpy())
         model.m = _smoothed(_distribution(compared, responsibility))
         # u is learnt on the candidates too: held at its random-pair start, EM calls every
         # household a match (measured: F1 0.26-0.64 on generated tenants instead of 0.98-0.99)

@@ -1,0 +1,105 @@
+"""The engine's stages composed once, for any long frame of values: block, compare, fit, score,
+explain, cluster, choose keepers. :func:`titanaudit.dedupe.dedupe_frame` (any table) and
+:func:`titanaudit.dedupe.dedupe_customers` (a snapshot's customers) only prepare its inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from titanaudit.dedupe.blocking import candidate_pairs, random_pairs
+from titanaudit.dedupe.cluster import choose_keepers, cluster_pairs
+from titanaudit.dedupe.compare import FIELDS, compare_customers
+from titanaudit.dedupe.entities import CUSTOMER_RULES
+from titanaudit.dedupe.explain import explain_pairs
+from titanaudit.dedupe.model import MatchModel, estimate, score
+
+__all__ = ["CLUSTER_COLUMNS", "PAIR_COLUMNS", "DedupeResult", "run_engine"]
+
+CLUSTER_COLUMNS = ["id", "cluster_id", "cluster_size", "role", "probability", "reason"]
+PAIR_COLUMNS = ["left_id", "right_id", "probability", "match_weight", "evidence", *FIELDS]
+
+
+@dataclass
+class DedupeResult:
+    """``clusters``: one row per record in a cluster of two or more (``id, cluster_id,
+    cluster_size, role, probability, reason``); ``pairs``: every scored candidate pair
+    (``left_id, right_id, probability, match_weight, evidence`` and the field levels);
+    ``model``: the fitted weights; ``columns``: the recognised columns (tables only)."""
+
+    clusters: pd.DataFrame
+    pairs: pd.DataFrame
+    model: MatchModel | None
+    columns: dict[str, list[str]] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        clusters = self.clusters["cluster_id"].nunique() if len(self.clusters) else 0
+        return (f"DedupeResult({clusters} clusters over {len(self.clusters)} records, "
+                f"{len(self.pairs)} pairs scored)")  # fmt: skip
+
+
+def run_engine(
+    long: pd.DataFrame,
+    *,
+    records: pd.DataFrame | None = None,
+    ids: np.ndarray | None = None,
+    merged_into: Mapping[int, int] | None = None,
+    eligible: Collection[int] | None = None,
+    threshold: float = 0.5,
+) -> DedupeResult:
+    """Duplicates among the records of ``long`` (see :mod:`titanaudit.dedupe.entities`).
+
+    ``records`` (indexed by record) feeds the keeper rules of
+    :func:`~titanaudit.dedupe.cluster.choose_keepers`; completeness is added here. ``ids`` maps
+    record numbers to the caller's ids (default: records are ids). ``merged_into`` (record →
+    record it was merged into) marks known matches that seed the model. Only ``eligible``
+    records (default: all) are clustered; every candidate pair is scored.
+    """
+    pairs = candidate_pairs(long, CUSTOMER_RULES)
+    if pairs.empty:
+        return DedupeResult(
+            pd.DataFrame(columns=CLUSTER_COLUMNS), pd.DataFrame(columns=PAIR_COLUMNS), None
+        )
+    compared = compare_customers(pairs, long)
+    into = merged_into or {}
+    known = np.array(
+        [
+            into.get(a) == b or into.get(b) == a
+            for a, b in zip(compared["left"], compared["right"], strict=True)
+        ]
+    )
+    chance = compare_customers(random_pairs(long["record"].to_numpy()), long)
+    model = estimate(compared, known_matches=known, random_pairs=chance)
+    scored = score(compared, model)
+    scored["evidence"] = explain_pairs(scored)
+    open_pairs = (
+        scored
+        if eligible is None
+        else scored[scored["left"].isin(eligible) & scored["right"].isin(eligible)]
+    )
+    clusters = cluster_pairs(open_pairs, threshold=threshold)
+    completeness = long.notna().groupby(long["record"]).sum().sum(axis=1)
+    info = (records if records is not None else pd.DataFrame(index=completeness.index)).assign(
+        completeness=completeness
+    )
+    kept = choose_keepers(clusters, info)
+    to_id = (lambda values: ids[values]) if ids is not None else (lambda values: values)
+    out = pd.DataFrame({
+        "id": to_id(kept["record"].to_numpy()), "cluster_id": to_id(kept["cluster_id"].to_numpy()),
+        "cluster_size": kept.groupby("cluster_id")["record"].transform("size").to_numpy(),
+        "role": kept["role"].to_numpy(), "probability": kept["probability"].round(4).to_numpy(),
+        "reason": kept["reason"].to_numpy(),
+    })  # fmt: skip
+    pair_out = pd.DataFrame({
+        "left_id": to_id(scored["left"].to_numpy()), "right_id": to_id(scored["right"].to_numpy()),
+        "probability": scored["probability"].round(4).to_numpy(),
+        "match_weight": scored["match_weight"].round(2).to_numpy(), "evidence": scored["evidence"].to_numpy(),
+        **{f: scored[f].to_numpy() for f in FIELDS},
+    })  # fmt: skip
+    return DedupeResult(
+        out, pair_out.sort_values("probability", ascending=False, ignore_index=True), model
+    )
