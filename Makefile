@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test check lint bench clean
+.PHONY: install demo test check lint bench peers clean
 
 install: $(STAMP)
 
@@ -27,10 +27,21 @@ lint: install
 
 check: lint test
 
-bench: install
+# Splink and recordlinkage for the side-by-side benchmarks, in their own environment: they pin an
+# older pandas than titanaudit's.
+PEERS := .venv-peers
+$(PEERS)/.installed:
+	@$(PYTHON) -m venv $(PEERS) 2>/dev/null || { apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(PEERS); }
+	$(PEERS)/bin/pip install -q --upgrade pip
+	$(PEERS)/bin/pip install -q 'splink==5.0.0' 'recordlinkage==0.16'
+	@touch $@
+
+peers: $(PEERS)/.installed
+
+bench: install peers
 	$(BIN)/python benchmarks/fetch.py
 	$(BIN)/python benchmarks/blocking.py
 	$(BIN)/python benchmarks/accuracy.py
 
 clean:
-	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(PEERS) demo-output .pytest_cache .mypy_cache .ruff_cache

@@ -1,13 +1,19 @@
-"""Benchmark: pairwise accuracy of titanaudit's matching, on public sets and generated tenants.
+"""Benchmark: pairwise accuracy of titanaudit, Splink and recordlinkage side by side.
 
-Public sets come from ../shared/data (ids and truth columns as its README says; dates of birth
-and national ids are dropped, since ServiceTitan has neither). Generated tenants go through a
-snapshot and ``dedupe_customers``; pairs are counted over all candidate pairs at probability
->= 0.5 (merged duplicates included as true pairs), and "clusters" over the open clusters of
-active customers. Peers (Splink, recordlinkage) are still to be added side by side.
+Every tool gets the same table and fields (see ``sidebyside.py``; no dates of birth, no national
+ids, since ServiceTitan has neither) and runs in its own process, from reading the CSV to writing
+its pairs and clusters. Pairs count at match probability >= 0.5; clusters are each tool's own
+(titanaudit's at 0.5, Splink's at its README's 0.95, recordlinkage's connected components).
+"negatives apart" is the share of the planted hard negatives (households, namesakes, landlord and
+tenant, shared office phones) that no pair links. No tool is tuned per data set or given labels.
 
-    python benchmarks/accuracy.py                 # public sets + generated 10k
-    python benchmarks/accuracy.py --tenants 10000 100000
+Public sets come from ../shared/data; generated tenants are flattened to one row per active
+customer (name, bill-to address, first phone, first e-mail). ``--snapshot`` adds titanaudit's
+full engine on the tenant's snapshot (every location, phone and e-mail of a customer).
+
+    python benchmarks/accuracy.py                        # public sets + a 10,000-customer tenant
+    python benchmarks/accuracy.py --tenants 10000 100000 --snapshot
+    python benchmarks/accuracy.py --tools titanaudit     # without the peers
 """
 
 from __future__ import annotations
@@ -18,54 +24,49 @@ import tempfile
 import time
 from pathlib import Path
 
-import pandas as pd
+from sidebyside import (
+    TOOLS,
+    Dataset,
+    linked_pairs,
+    pair_set,
+    public_sets,
+    run_tool,
+    scores,
+    tenant_set,
+    true_clusters,
+)
 
 from titanaudit.dedupe.customers import dedupe_customers
-from titanaudit.dedupe.frame import dedupe_frame
 from titanaudit.simulator import TenantSpec, generate_tenant
-from titanaudit.testing import pair_accuracy, snapshot_from_tenant
+from titanaudit.testing import snapshot_from_tenant
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-FEBRL = {"first_name": "given_name", "last_name": "surname", "house_number": "street_number",
-         "street_name": "address_1", "unit": "address_2", "city": "suburb", "zip": "postcode"}  # fmt: skip
-PUBLIC = [
-    ("dedupe_restaurant.csv", None, ["cuisine"]),
-    ("febrl1.csv", FEBRL, ["date_of_birth", "soc_sec_id"]),
-    ("febrl2.csv", FEBRL, ["date_of_birth", "soc_sec_id"]),
-    ("splink_fake_1000.csv", None, ["dob"]),
-]
+HEADER = (f"{'data':18} {'tool':22} {'P':>6} {'R':>6} {'F1':>6} {'clu P':>6} {'clu R':>6} "
+          f"{'clu F1':>6} {'apart':>7} {'seconds':>8} {'MB':>6}")  # fmt: skip
 
 
-def row(label: str, accuracy: dict[str, float], seconds: float, extra: str = "") -> None:
-    print(
-        f"{label:34} {accuracy['precision']:>9.3f} {accuracy['recall']:>7.3f} {accuracy['f1']:>6.3f} {seconds:>8.1f} {extra}"
-    )
+def side_by_side(data: Dataset, tools: list[str], work: Path) -> None:
+    want = pair_set(data.truth)
+    for tool in tools:
+        run = run_tool(tool, data, work / data.name.replace(" ", "_"))
+        if run.error:
+            print(f"{data.name:18} {tool:22} failed: {run.error}")
+            continue
+        p, r, f1 = scores(linked_pairs(run), want)
+        cp, cr, cf1 = scores(pair_set(run.clusters), want)
+        apart = (
+            f"{1 - len(linked_pairs(run) & data.hard_negatives) / len(data.hard_negatives):7.4f}"
+            if data.hard_negatives
+            else f"{'':7}"
+        )
+        print(f"{data.name:18} {tool:22} {p:6.3f} {r:6.3f} {f1:6.3f} {cp:6.3f} {cr:6.3f} "
+              f"{cf1:6.3f} {apart} {run.seconds:8.1f} {run.peak_mb:6,}", flush=True)  # fmt: skip
 
 
-def public(name: str, mapping: dict[str, str] | None, drop: list[str]) -> None:
-    path = DATA / name
-    if not path.exists():
-        print(f"{name:34} skipped: {path} not found")
-        return
-    df = pd.read_csv(path, dtype=str).drop(columns=drop, errors="ignore")
-    truth = df.groupby("true_id")["rec_id"].apply(list).tolist()
-    started = time.monotonic()
-    result = dedupe_frame(df.drop(columns=["true_id"]), id_column="rec_id", mapping=mapping)
-    seconds = time.monotonic() - started
-    linked = (
-        result.pairs.loc[result.pairs["probability"] >= 0.5, ["left_id", "right_id"]]
-        .to_numpy()
-        .tolist()
-    )
-    row(f"{name} pairs", pair_accuracy(linked, truth), seconds)
-    clusters = result.clusters.groupby("cluster_id")["id"].apply(list).tolist()
-    row(f"{name} clusters", pair_accuracy(clusters, truth), seconds)
-
-
-def tenant(customers: int, seed: int) -> None:
+def snapshot_engine(customers: int, seed: int) -> None:
+    """titanaudit's own engine on the tenant's snapshot, in this process."""
     generated = generate_tenant(TenantSpec(customers=customers, seed=seed))
-    truth = [c["ids"] for c in generated.truth["duplicate_clusters"]]
-    negatives = {tuple(sorted(n["ids"])) for n in generated.truth["hard_negatives"]}
+    truth = true_clusters(generated.truth)
+    negatives = {tuple(sorted(str(i) for i in n["ids"])) for n in generated.truth["hard_negatives"]}
     with (
         tempfile.TemporaryDirectory() as tmp,
         snapshot_from_tenant(generated, Path(tmp) / "t.sqlite") as snap,
@@ -73,21 +74,20 @@ def tenant(customers: int, seed: int) -> None:
         started = time.monotonic()
         result = dedupe_customers(snap)
         seconds = time.monotonic() - started
-        active = set(snap.customers().query("active == True")["id"].astype("int64"))
-    linked = (
-        result.pairs.loc[result.pairs["probability"] >= 0.5, ["left_id", "right_id"]]
-        .to_numpy()
-        .tolist()
-    )
-    apart = 1 - len({tuple(sorted(p)) for p in linked} & negatives) / max(1, len(negatives))
+        active = set(snap.customers().query("active == True")["id"].astype("int64").astype(str))
+    kept = result.pairs[result.pairs["probability"] >= 0.5]
+    linked = {
+        tuple(sorted((str(a), str(b))))
+        for a, b in zip(kept["left_id"], kept["right_id"], strict=True)
+    }
+    p, r, f1 = scores(linked, pair_set(truth))
+    open_truth = pair_set([[i for i in c if i in active] for c in truth])
+    clusters = result.clusters.groupby("cluster_id")["id"].agg(lambda s: [str(i) for i in s])
+    cp, cr, cf1 = scores(pair_set(list(clusters)), open_truth)
+    apart = 1 - len(linked & negatives) / max(1, len(negatives))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-    row(f"tenant {customers:,} (seed {seed}) pairs", pair_accuracy(linked, truth), seconds,
-        f"hard negatives apart {apart:.4f}, peak {peak:,} MB")  # fmt: skip
-    open_truth = [[i for i in c if i in active] for c in truth]
-    clusters = result.clusters.groupby("cluster_id")["id"].apply(list).tolist()
-    row(
-        f"tenant {customers:,} (seed {seed}) clusters", pair_accuracy(clusters, open_truth), seconds
-    )
+    print(f"{f'tenant {customers:,}':18} {'titanaudit (snapshot)':22} {p:6.3f} {r:6.3f} {f1:6.3f} "
+          f"{cp:6.3f} {cr:6.3f} {cf1:6.3f} {apart:7.4f} {seconds:8.1f} {peak:6,}", flush=True)  # fmt: skip
 
 
 def main() -> None:
@@ -96,12 +96,19 @@ def main() -> None:
     )
     parser.add_argument("--tenants", type=int, nargs="*", default=[10_000])
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--tools", nargs="+", choices=TOOLS, default=list(TOOLS))
+    parser.add_argument("--snapshot", action="store_true", help="also titanaudit on the snapshot")
+    parser.add_argument("--no-public", action="store_true", help="generated tenants only")
     args = parser.parse_args()
-    print(f"{'data':34} {'precision':>9} {'recall':>7} {'F1':>6} {'seconds':>8}")
-    for name, mapping, drop in PUBLIC:
-        public(name, mapping, drop)
-    for customers in args.tenants:
-        tenant(customers, args.seed)
+    print(HEADER, flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for data in [] if args.no_public else public_sets():
+            side_by_side(data, args.tools, work)
+        for customers in args.tenants:
+            side_by_side(tenant_set(customers, args.seed), args.tools, work)
+            if args.snapshot:
+                snapshot_engine(customers, args.seed)
 
 
 if __name__ == "__main__":

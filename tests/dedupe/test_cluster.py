@@ -57,9 +57,9 @@ def test_oldest_wins_a_tie_in_completeness() -> None:
 
 
 def test_explanations_put_the_strongest_evidence_first() -> None:
-    scored = pd.DataFrame({"name": [3], "phone": [2], "email": [-1], "address": [0], "w_name": [6.5], "w_phone": [2.0],
+    scored = pd.DataFrame({"name": [4], "phone": [2], "email": [-1], "address": [0], "w_name": [6.5], "w_phone": [2.0],
                            "w_email": [0.0], "w_address": [-3.5], "phone_freq": [4], "email_freq": [0]})  # fmt: skip
     assert (
         explain_pairs(scored).item()
-        == "related names +6.5, different addresses -3.5, shared phone (held by 4 customers) +2.0"
+        == "related names +6.5, different places -3.5, shared phone (held by 4 customers) +2.0"
     )

@@ -33,19 +33,32 @@ def _long(rows: list[dict[str, object]]) -> pd.DataFrame:
     ("a", "b", "levels"),
     [
         ({"name": "Robert Smith", "street": "1420 W Elm St"}, {"name": "Bob Smith", "street": "1420 West Elm Street"},
-         {"name": 3, "address": 3}),
+         {"name": 4, "address": 5}),
         ({"name": "Jennifer Lopez", "street": "1420 W Elm St", "unit": "4"}, {"name": "Jen Lopez", "street": "1420 W Elm St"},
-         {"name": 3, "address": 2}),
+         {"name": 4, "address": 4}),
         ({"name": "Robert Smith", "street": "1420 W Elm St", "unit": "4"}, {"name": "Smith, Robert", "street": "1420 W Elm St", "unit": "#4"},
-         {"name": 4, "address": 3}),
+         {"name": 5, "address": 5}),
         ({"name": "Robert Smith", "street": "1420 W Elm St"}, {"name": "Mary Smith", "street": "1420 W Elm St"},
-         {"name": 1, "address": 3}),
+         {"name": 1, "address": 5}),
+        ({"name": "John Smith", "street": "1420 W Elm St"}, {"name": "Joan Smith", "street": "1420 W Elm St"},
+         {"name": 1}),
         ({"name": "Robert Smith", "street": "1420 W Elm St"}, {"name": "Robert Smiht", "street": "1420 W Eml St"},
-         {"name": 2, "address": 1}),
+         {"name": 3, "address": 3}),
+        ({"name": "Jack Rees", "street": "1420 W Elm St"}, {"name": "Jadk Rees", "street": "1420 W Elm St"},
+         {"name": 3}),
+        ({"name": "Alice Morrison"}, {"name": "Aluce Morrison"}, {"name": 3}),
+        ({"name": "Sophie Snell"}, {"name": "Snell Sophei"}, {"name": 2}),
+        ({"name": "Robert Smith", "street": "1420 W Elm St"}, {"name": "Robert Smith", "street": "1433 W Elm St"},
+         {"name": 5, "address": 2}),
+        ({"name": "Robert Smith", "street": "1420 W Elm St"}, {"name": "Robert Smith", "street": "9 Oak Ave"},
+         {"address": 1}),
+        ({"name": "Robert Smith", "street": "1420 W Elm St", "zip": "85015"}, {"name": "Robert Smith", "street": "1420 W Elm St", "zip": "85016"},
+         {"address": 3}),
         ({"name": "Acme Plumbing LLC", "street": "1 Main St"}, {"name": "ACME PLUMBING", "street": "9 Oak Ave"},
-         {"name": 4, "address": 0}),
+         {"name": 5, "address": 1}),
+        ({"name": "Acme Plumbing LLC"}, {"name": "Acme Plumbing and Heating LLC"}, {"name": 2}),
         ({"name": "Test", "street": None}, {"name": "Robert Smith", "street": "1 Main St"},
-         {"name": -1, "address": -1}),
+         {"name": -1, "address": 1}),
     ],
 )  # fmt: skip
 def test_name_and_address_levels(
@@ -88,3 +101,16 @@ def test_planted_duplicates_agree_more_than_households(base_tenant: Tenant, tmp_
     assert (got["name"].iloc[len(nick) :] == 1).mean() > 0.9, (
         "a different given name at one address is the household level"
     )
+
+
+def test_emails_nearly_the_same_are_their_own_level() -> None:
+    long = _long(
+        [
+            {"id": 1, "name": "Jane Doe", "contacts": [("Email", "jane.doe@gmail.com")]},
+            {"id": 2, "name": "Jane Doe", "contacts": [("Email", "janedoe@yahoo.com")]},
+            {"id": 3, "name": "Jane Doe", "contacts": [("Email", "jane.doe@gmial.com")]},
+            {"id": 4, "name": "Jane Doe", "contacts": [("Email", "pat@acme.com")]},
+        ]
+    )
+    got = compare_customers(pd.DataFrame({"left": [1, 1, 1], "right": [2, 3, 4]}), long)
+    assert got["email"].tolist() == [1, 1, 0]

@@ -9,15 +9,14 @@ import pandas as pd
 from titanaudit.dedupe.blocking import candidate_pairs
 from titanaudit.dedupe.compare import compare_customers
 from titanaudit.dedupe.entities import CUSTOMER_RULES, customer_values
-from titanaudit.dedupe.model import MatchModel, estimate, score
+from titanaudit.dedupe.model import LEVELS, MatchModel, estimate, score
 from titanaudit.simulator import TenantSpec, generate_tenant
 
 from .test_blocking import _snapshot
 
 
 def _flat(value: float) -> dict[str, dict[int, float]]:
-    levels = {"name": (0, 1, 2, 3, 4), "phone": (0, 2), "email": (0, 2), "address": (0, 1, 2, 3)}
-    return {f: dict.fromkeys(lv, value) for f, lv in levels.items()}
+    return {f: dict.fromkeys(lv, value) for f, lv in LEVELS.items()}
 
 
 def test_weights_add_up_and_missing_weighs_nothing() -> None:
@@ -50,6 +49,16 @@ def test_a_name_alone_is_not_a_duplicate() -> None:
     assert weights[1] > 6
 
 
+def test_a_name_in_another_town_is_a_namesake() -> None:
+    model = MatchModel(prior=0.5, m=_flat(0.5), u=_flat(0.5))
+    model.m["name"][5], model.u["name"][5] = 0.9, 0.01
+    compared = pd.DataFrame({"name": [5, 5], "phone": [-1, -1], "email": [-1, -1], "address": [0, 1],
+                             "phone_freq": [0, 0], "email_freq": [0, 0]})  # fmt: skip
+    weights = score(compared, model)["w_name"].tolist()
+    assert weights[0] == 0.0, "not even the ZIP or city in common: the name alone says nothing"
+    assert weights[1] > 6, "the same town (no contacts to contradict): the name speaks"
+
+
 def test_the_household_guard() -> None:
     model = MatchModel(prior=0.5, m=_flat(0.5), u=_flat(0.5))
     model.m["address"][3], model.u["address"][3] = 0.9, 0.1
@@ -58,6 +67,19 @@ def test_the_household_guard() -> None:
     weights = score(compared, model)["w_address"].tolist()
     assert weights[0] == 0.0, "a different given name at one address gets nothing from the address"
     assert weights[1] > 3
+
+
+def test_a_household_stays_below_even_odds_in_any_table() -> None:
+    """Even where nearly every candidate matches (a prior of 0.95) and the model thinks the
+    household level likely, two given names under one roof are two people."""
+    model = MatchModel(prior=0.95, m=_flat(0.5), u=_flat(0.5))
+    model.m["name"][1], model.u["name"][1] = 0.3, 0.01
+    model.m["phone"][2], model.u["phone"][2] = 0.9, 0.01
+    compared = pd.DataFrame({"name": [1, 0, 4], "phone": [2, 2, 2], "email": [-1, -1, -1], "address": [5, 5, 5],
+                             "phone_freq": [2, 2, 2], "email_freq": [0, 0, 0]})  # fmt: skip
+    probability = score(compared, model)["probability"].tolist()
+    assert probability[0] < 0.5 and probability[1] < 0.5
+    assert probability[2] > 0.99
 
 
 def test_planted_duplicates_are_recovered_and_households_kept_apart(tmp_path: Path) -> None:

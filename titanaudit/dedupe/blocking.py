@@ -35,6 +35,7 @@ class BlockingRule:
     max_block: int = 100
     window: int = 8
     sort_by: str | None = None
+    max_records: int | None = None  # the rule rests on tables of more records than this
 
 
 def candidate_pairs(long: pd.DataFrame, rules: Sequence[BlockingRule]) -> pd.DataFrame:
@@ -61,6 +62,8 @@ def _empty() -> pd.DataFrame:
 
 def _rule_pairs(long: pd.DataFrame, rule: BlockingRule, bit: int) -> pd.DataFrame:
     if not set(rule.keys) <= set(long.columns):  # the table has no such field: the rule rests
+        return _empty()
+    if rule.max_records is not None and long["record"].nunique() > rule.max_records:
         return _empty()
     columns = ["record", *rule.keys] + (
         [rule.sort_by] if rule.sort_by and rule.sort_by not in rule.keys else []

@@ -5,16 +5,24 @@ value missing or a placeholder on one side). They are what the Fellegi-Sunter mo
 
 Customer fields (:func:`compare_customers`):
 
-``name``     4 same name; 3 same surname and related given names (the same nickname group, or
-             one the start of the other: J, Jen, Jennifer), or names nearly identical; 2 a surname one typo away and a related given name; 1 same or near
-             surname but a *different* given name (the household case: spouses, parents and
-             children); 0 different. Businesses: 4 same, 3 token-sorted similarity >= 95,
-             2 >= 85, 0 below.
+``name``     5 same name; 4 same surname and related given names (the same nickname group, or
+             one the start of the other: J, Jen, Jennifer), or the same words in another order;
+             3 one typo apart (a surname or a given name); 2 typos in both, given and surname
+             swapped, or a given name missing on one side; 1 same or near surname but a
+             *different* given name (the household case: spouses, parents and children);
+             0 different. Businesses: 5 same, 4 token-sorted similarity >= 95, 3 >= 85, 2 one
+             name's words contained in the other's ("Arnie Morton's" in "Arnie Morton's of
+             Chicago"), 0 below.
 ``phone``    2 a phone in common; 0 both have phones, none in common.
-``email``    2 an e-mail in common; 0 both have e-mails, none in common.
-``address``  3 an address in common, unit included; 2 a street address in common, units differ
-             or one is missing; 1 same ZIP and house number, street names close (a typo);
-             0 different.
+``email``    2 an e-mail in common; 1 nearly: the same user name at another domain
+             (jdoe@gmail.com, jdoe@yahoo.com) or a slip or two in the address; 0 both have
+             e-mails, none in common or close.
+``address``  5 an address in common, unit included; 4 a street address in common, units differ
+             or one is missing; 3 same house number, street names close (a typo), in the same
+             ZIP or city or one a typo of the other; 2 same street in the same ZIP or city,
+             another house number (a neighbour, or a mistyped number); 1 only the ZIP or city in
+             common (or nearly: Bicton, Bicron), or the same house and street in another town
+             (Los Angeles, West Hollywood); 0 nothing in common.
 
 Shared values also carry their frequency (``phone_freq``: how many customers hold the shared
 phone), for term-frequency adjustment: an office phone on 40 customers says less than a private
@@ -91,6 +99,47 @@ def _related(a: object, b: object, group_a: object, group_b: object) -> bool:
     )
 
 
+def _typo(left: pd.Series, right: pd.Series, jaro_winkler: np.ndarray) -> np.ndarray:
+    """Two spellings of one name: close by Jaro-Winkler and by edits, or a slip or two (a wrong,
+    missing or swapped letter: OSA distance) in a name long enough to carry them."""
+    edits = _similarity(left, right, distance.OSA.distance)
+    ratio = _similarity(left, right, distance.OSA.normalized_similarity)
+    shorter = np.minimum(
+        left.str.len().fillna(0).to_numpy(dtype="int64"),
+        right.str.len().fillna(0).to_numpy(dtype="int64"),
+    )
+    known = (left.notna() & right.notna()).to_numpy()
+    slip = (edits == 1) & (shorter >= 3) & (shorter < 5)
+    if slip.any():  # short names: only a neighbouring key (Jadk, Jack; not John, Joan)
+        slip[slip] = [_next_key(a, b) for a, b in zip(left[slip], right[slip], strict=True)]
+    typo: np.ndarray = known & (
+        ((jaro_winkler >= 0.9) & (ratio >= 0.7))
+        | ((edits <= 1) & (shorter >= 5))
+        | ((edits <= 2) & (shorter >= 8))
+        | slip
+    )
+    return typo
+
+
+KEYBOARD = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+NEIGHBOURS = {
+    (a, b)
+    for r, row in enumerate(KEYBOARD)
+    for c, a in enumerate(row)
+    for rr in range(max(0, r - 1), min(len(KEYBOARD), r + 2))
+    for b in KEYBOARD[rr][max(0, c - 1) : c + 2]
+    if a != b
+}
+
+
+def _next_key(a: str, b: str) -> bool:
+    """One letter of ``a`` replaced by a neighbour on a QWERTY keyboard."""
+    if len(a) != len(b):
+        return False
+    differ = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+    return len(differ) == 1 and differ[0] in NEIGHBOURS
+
+
 def _name_levels(pairs: pd.DataFrame, names: pd.DataFrame) -> np.ndarray:
     indexed = names.set_index("record")
     left = indexed.reindex(pairs["left"].to_numpy()).reset_index(drop=True)
@@ -101,64 +150,163 @@ def _name_levels(pairs: pd.DataFrame, names: pd.DataFrame) -> np.ndarray:
         dtype=bool
     )
     token = _similarity(left["name_norm"], right["name_norm"], fuzz.token_sort_ratio)
-    last = _similarity(left["last"], right["last"], distance.JaroWinkler.normalized_similarity)
-    both_first = (left["first"].notna() & right["first"].notna()).to_numpy()
-    related = np.fromiter(
-        (
-            _related(a, b, ga, gb)
-            for a, b, ga, gb in zip(
-                left["first"],
-                right["first"],
-                left["first_names"],
-                right["first_names"],
-                strict=True,
-            )
-        ),
-        dtype=bool,
-        count=len(pairs),
+    jaro = distance.JaroWinkler.normalized_similarity
+    last = _similarity(left["last"], right["last"], jaro)
+    first = _similarity(left["first"], right["first"], jaro)
+    swapped = np.minimum(
+        _similarity(left["first"], right["last"], jaro),
+        _similarity(left["last"], right["first"], jaro),
     )
-    same_last = (left["last"] == right["last"]).to_numpy()
-    near_last = last >= 0.9
+    both_first = (left["first"].notna() & right["first"].notna()).to_numpy()
+    # nickname groups are sets, compared one pair at a time: only where the given names differ
+    differ = both_first & (left["first"] != right["first"]).to_numpy()
+    related = both_first & ~differ
+    related[differ] = [
+        _related(a, b, ga, gb)
+        for a, b, ga, gb in zip(
+            left["first"][differ], right["first"][differ],
+            left["first_names"][differ], right["first_names"][differ], strict=True,
+        )
+    ]  # fmt: skip
+    # a typo, not another person: close by Jaro-Winkler *and* by edits (Christopher and
+    # Christina share a long start but are five edits apart), or one slip (a wrong, missing or
+    # swapped letter) in a name of five letters or more, two in one of eight (but John and Joan
+    # are two people)
+    close_first = both_first & _typo(left["first"], right["first"], first)
+    same_last = (left["last"] == right["last"]).to_numpy() & left["last"].notna().to_numpy()
+    near_last = same_last | _typo(left["last"], right["last"], last)
+    surname = near_last
+    # one side names only one part ("Jackson"; "Smith"), and it is one of the other's parts
+    lone = (left["first"].isna() | left["last"].isna()) | (
+        right["first"].isna() | right["last"].isna()
+    )
+    crossed = np.maximum(
+        _similarity(left["first"], right["last"], jaro),
+        _similarity(left["last"], right["first"], jaro),
+    )
+    part_of = (first >= 0.9) | near_last | (crossed >= 0.9)
     person = np.select(
         [
             same,
             same_last & related,
             token >= 97,
             near_last & related,
-            (same_last | near_last) & both_first & ~related,
+            same_last & close_first,
+            near_last & close_first,
+            both_first & (swapped >= 0.9),
+            surname & ~both_first,
+            lone.to_numpy() & part_of,
+            related & (last >= 0.8),
+            surname & both_first,
         ],
-        [4, 3, 3, 2, 1],
+        [5, 4, 4, 3, 3, 2, 2, 2, 2, 2, 1],
         default=0,
     )
-    firm = np.select([same, token >= 95, token >= 85], [4, 3, 2], default=0)
+    contained = _similarity(left["name_norm"], right["name_norm"], fuzz.token_set_ratio)
+    firm = np.select([same, token >= 95, token >= 85, contained >= 100], [5, 4, 3, 2], default=0)
     return np.where(~known, MISSING, np.where(business, firm, person)).astype("int8")
 
 
+#: The most places of one record compared one by one (a property manager's 500 sites are
+#: still matched exactly, through the address keys, but not each against each).
+PLACES_PER_RECORD = 25
+
+
+def _places(long: pd.DataFrame) -> pd.DataFrame:
+    """Each record's distinct places: ZIP, city, house number, street name."""
+    columns = [c for c in ("zip5", "city", "house_number", "street_name") if c in long.columns]
+    if not columns:
+        return pd.DataFrame(columns=["record"])
+    places = long[["record", *columns]].dropna(subset=columns, how="all").drop_duplicates()
+    return places[places.groupby("record").cumcount() < PLACES_PER_RECORD]
+
+
+def _close(left: pd.Series, right: pd.Series, cutoff: float) -> np.ndarray:
+    return _similarity(left, right, distance.JaroWinkler.normalized_similarity) >= cutoff
+
+
 def _address_levels(pairs: pd.DataFrame, long: pd.DataFrame) -> np.ndarray:
-    both, full, _ = _shared(pairs, long, "address_key")
+    _, full, _ = _shared(pairs, long, "address_key")
     _, street, _ = _shared(pairs, long, "street_key")
+    places = _places(long)
+    has = set(places["record"].tolist())
+    both = pairs["left"].isin(has).to_numpy() & pairs["right"].isin(has).to_numpy()
     if not both.any():
         return np.full(len(pairs), MISSING, dtype="int8")
-    columns = ["record", "zip5", "city", "house_number", "street_name"]
-    places = long[[c for c in columns if c in long.columns]].copy()
-    area = places["zip5"].where(places["zip5"].notna(), places.get("city"))  # no ZIP: the city
-    places = places.assign(place=area + "|" + places["house_number"]).dropna(
-        subset=["place", "street_name"]
+    # every place of one side against every place of the other (a few per customer)
+    joined = (
+        pairs.reset_index()[["index", "left", "right"]]
+        .merge(places, left_on="left", right_on="record")
+        .merge(places, left_on="right", right_on="record", suffixes=("_l", "_r"))
     )
-    places = places[["record", "place", "street_name"]].drop_duplicates()
-    on_both = pairs.reset_index()[["index", "left", "right"]]
-    joined = on_both.merge(places, left_on="left", right_on="record").merge(
-        places, left_on=["right", "place"], right_on=["record", "place"], suffixes=("_l", "_r")
+
+    def column(name: str, side: str) -> pd.Series:
+        key = f"{name}_{side}"
+        return (
+            joined[key]
+            if key in joined.columns
+            else pd.Series(None, index=joined.index, dtype="object")
+        )
+
+    # the same area: the same ZIP or city, or one a typo of the other (Bicton, Bicron; 4304, 4305)
+    zip_l, zip_r = column("zip5", "l"), column("zip5", "r")
+    city_l, city_r = column("city", "l"), column("city", "r")
+    one_digit = (_similarity(zip_l, zip_r, distance.Hamming.distance) == 1) & (
+        zip_l.str.len() == zip_r.str.len()
+    ).fillna(False).to_numpy()
+    exact_area = ((zip_l == zip_r) & zip_l.notna()).to_numpy() | (
+        (city_l == city_r) & city_l.notna()
+    ).to_numpy()
+    area = exact_area | _close(city_l, city_r, 0.9) | one_digit
+    number_l, number_r = column("house_number", "l"), column("house_number", "r")
+    same_number = ((number_l == number_r) & number_l.notna()).to_numpy()
+    same_street = _close(column("street_name", "l"), column("street_name", "r"), 0.88)
+    level = np.select(
+        [
+            area & same_number & same_street,
+            exact_area & same_street,
+            area | (same_number & same_street),
+        ],
+        [3, 2, 1],
+        default=0,
     )
-    close = _similarity(
-        joined["street_name_l"], joined["street_name_r"], distance.JaroWinkler.normalized_similarity
+    best = np.zeros(len(pairs), dtype="int8")
+    if len(joined):
+        per_pair = pd.Series(level, index=joined["index"].to_numpy()).groupby(level=0).max()
+        best[per_pair.index.to_numpy()] = per_pair.to_numpy()
+    levels = np.select([full, street], [5, 4], default=best)
+    return np.where(~both, MISSING, levels).astype("int8")
+
+
+def _close_emails(pairs: pd.DataFrame, long: pd.DataFrame) -> np.ndarray:
+    """Pairs with two e-mails that are nearly one: the same user name, or at most two slips
+    apart in an address of ten characters or more."""
+    close = np.zeros(len(pairs), dtype=bool)
+    if "email" not in long.columns:
+        return close
+    columns = ["record", "email"] + (["email_user"] if "email_user" in long.columns else [])
+    emails = long[columns].dropna(subset=["email"]).drop_duplicates()
+    emails = emails[emails.groupby("record").cumcount() < PLACES_PER_RECORD]
+    joined = (
+        pairs.reset_index()[["index", "left", "right"]]
+        .merge(emails, left_on="left", right_on="record")
+        .merge(emails, left_on="right", right_on="record", suffixes=("_l", "_r"))
     )
-    typo_pairs = joined.loc[close >= 0.88, "index"].unique()
-    typo = np.zeros(len(pairs), dtype=bool)
-    typo[typo_pairs] = True
-    return np.where(~both, MISSING, np.select([full, street, typo], [3, 2, 1], default=0)).astype(
-        "int8"
+    if joined.empty:
+        return close
+    same_user = (
+        (joined["email_user_l"] == joined["email_user_r"]) & joined["email_user_l"].notna()
+        if "email_user_l" in joined.columns
+        else pd.Series(False, index=joined.index)
+    ).to_numpy()
+    shorter = np.minimum(
+        joined["email_l"].str.len().to_numpy(dtype="int64"),
+        joined["email_r"].str.len().to_numpy(dtype="int64"),
     )
+    slips = _similarity(joined["email_l"], joined["email_r"], distance.OSA.distance)
+    near = same_user | ((slips <= 2) & (shorter >= 10))
+    close[joined.loc[near, "index"].unique().astype("int64")] = True
+    return close
 
 
 def compare_customers(pairs: pd.DataFrame, long: pd.DataFrame) -> pd.DataFrame:
@@ -175,5 +323,8 @@ def compare_customers(pairs: pd.DataFrame, long: pd.DataFrame) -> pd.DataFrame:
         both, shared, freq = _shared(pairs, long, field)
         out[field] = _levels(both, shared)
         out[f"{field}_freq"] = freq
+    out["email"] = np.where(
+        (out["email"] == 0) & _close_emails(pairs, long), 1, out["email"]
+    ).astype("int8")
     out["address"] = _address_levels(pairs, long)
     return out

@@ -23,9 +23,13 @@ NAME_FEATURES = [
     "first_names",
     "second_first",
     "last_code",
+    "first_code",
+    "initials",
     "is_business",
     "name_placeholder",
 ]
+
+SMALL = 20_000
 
 #: Blocking rules for customers, from rigid to loose. Each is cheap; together they keep the
 #: pairs a person would look at (see ``blocking_recall`` in the tests and benchmarks).
@@ -33,12 +37,22 @@ CUSTOMER_RULES: tuple[BlockingRule, ...] = (
     BlockingRule(name="same phone", keys=("phone",), sort_by="name_norm"),
     BlockingRule(name="same email", keys=("email",), sort_by="name_norm"),
     BlockingRule(name="same street address", keys=("street_key",), sort_by="name_norm"),
-    BlockingRule(name="surname sound and ZIP", keys=("last_code", "zip5"), sort_by="first"),
+    BlockingRule(name="same name and city", keys=("name_norm", "city"), sort_by="zip5"),
+    BlockingRule(name="surname sound and area", keys=("last_code", "area"), sort_by="first"),
     BlockingRule(
         name="surname sound and house number", keys=("last_code", "house_number"), sort_by="zip5"
     ),
-    BlockingRule(name="same name and city", keys=("name_norm", "city"), sort_by="zip5"),
-)
+    BlockingRule(name="street and area", keys=("street_name", "area"), sort_by="house_number"),
+    BlockingRule(name="e-mail user name", keys=("email_user",), sort_by="name_norm"),
+    # against typos in the surname: the given name, or both initials (which survive a typo in
+    # each name, and their swapping); walked as sorted neighbourhoods beyond 30 in a block
+    BlockingRule(name="given name sound and area", keys=("first_code", "area"), sort_by="last", max_block=30, window=4),
+    BlockingRule(name="initials and area", keys=("initials", "area"), sort_by="last", max_block=30, window=4),
+    # small tables: each name part alone, as Splink's tutorials block; a block of more than 20
+    # is walked as a sorted neighbourhood, so these add at most about 10 pairs a record
+    BlockingRule(name="given name sound", keys=("first_code",), sort_by="last", max_block=20, max_records=SMALL),
+    BlockingRule(name="surname sound", keys=("last_code",), sort_by="first", max_block=20, max_records=SMALL),
+)  # fmt: skip
 
 
 def customer_values(
@@ -61,7 +75,7 @@ def customer_values(
     owned = contacts[contacts["customer_id"].notna()]
     values = owned["value"]
     phones = phone_frame(values.where(owned["type"] != "Email"))[["phone"]]
-    emails = email_frame(values.where(owned["type"] == "Email"))[["email"]]
+    emails = email_frame(values.where(owned["type"] == "Email"))[["email", "email_user"]]
     reach = pd.concat([phones, emails], axis=1)
     reach.insert(0, "record", owned["customer_id"].astype("int64").to_numpy())
     reach = reach.dropna(subset=["phone", "email"], how="all")

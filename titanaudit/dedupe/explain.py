@@ -7,6 +7,7 @@ evidence first: "shared phone +6.0, related names +6.5, different addresses -3.5
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from titanaudit.dedupe.compare import FIELDS
@@ -14,35 +15,43 @@ from titanaudit.dedupe.compare import FIELDS
 __all__ = ["LEVEL_LABELS", "explain_pairs"]
 
 LEVEL_LABELS: dict[str, dict[int, str]] = {
-    "name": {4: "same name", 3: "related names", 2: "names a typo apart",
+    "name": {5: "same name", 4: "related names", 3: "names a typo apart", 2: "similar names",
              1: "different given names, same surname", 0: "different names", -1: "name missing"},
     "phone": {2: "shared phone", 0: "different phones", -1: "no phone to compare"},
-    "email": {2: "shared e-mail", 0: "different e-mails", -1: "no e-mail to compare"},
-    "address": {3: "same address", 2: "same street address, unit differs", 1: "same house, street spelt differently",
-                0: "different addresses", -1: "no address to compare"},
+    "email": {2: "shared e-mail", 1: "e-mails nearly the same", 0: "different e-mails",
+              -1: "no e-mail to compare"},
+    "address": {5: "same address", 4: "same street address, unit differs",
+                3: "same house, street spelt differently", 2: "same street, other house number",
+                1: "same ZIP or city only", 0: "different places", -1: "no address to compare"},
 }  # fmt: skip
 
 
-def _phrase(field: str, level: int, weight: float, frequency: int) -> str | None:
-    if level == -1 or abs(weight) < 0.05:
-        return None
-    label = LEVEL_LABELS[field][level]
-    if frequency > 2 and level == 2:
-        label += f" (held by {frequency} customers)"
-    return f"{label} {weight:+.1f}"
+def _phrases(scored: pd.DataFrame, field: str) -> np.ndarray:
+    """Each pair's phrase for ``field`` ("shared phone (held by 3 customers) +4.2"), or ""."""
+    levels = scored[field].to_numpy()
+    weights = scored[f"w_{field}"].to_numpy(dtype="float64")
+    labels = np.array([LEVEL_LABELS[field].get(int(lv), "") for lv in range(-1, 6)], dtype=object)
+    text = labels[np.clip(levels, -1, 5) + 1]
+    frequency = scored.get(f"{field}_freq")
+    if frequency is not None:
+        k = frequency.fillna(0).to_numpy(dtype="int64")
+        held = (levels == 2) & (k > 2)
+        text = np.where(held, text + " (held by " + k.astype(str) + " customers)", text)
+    signed = np.char.mod("%+.1f", np.round(weights, 1)).astype(object)
+    speaks = (levels != -1) & (np.abs(weights) >= 0.05)
+    return np.where(speaks, text + " " + signed, "")
 
 
 def explain_pairs(scored: pd.DataFrame) -> pd.Series:
     """One line per pair: the fields that spoke, strongest first, with their weights."""
-    lines = []
-    for row in scored.itertuples(index=False):
-        parts = []
-        for field in FIELDS:
-            level, weight = int(getattr(row, field)), float(getattr(row, f"w_{field}"))
-            phrase = _phrase(field, level, weight, int(getattr(row, f"{field}_freq", 0) or 0))
-            if phrase:
-                parts.append((abs(weight), phrase))
-        lines.append(
-            ", ".join(p for _, p in sorted(parts, reverse=True)) or "no evidence either way"
-        )
-    return pd.Series(lines, index=scored.index, name="evidence")
+    if scored.empty:
+        return pd.Series([], index=scored.index, name="evidence", dtype="object")
+    phrases = np.column_stack([_phrases(scored, f) for f in FIELDS])
+    strength = np.column_stack([np.abs(scored[f"w_{f}"].to_numpy(dtype="float64")) for f in FIELDS])
+    order = np.argsort(-strength, axis=1, kind="stable")
+    ranked = np.take_along_axis(phrases, order, axis=1)
+    lines = pd.Series(ranked[:, 0], index=scored.index, dtype="object")
+    for column in range(1, ranked.shape[1]):
+        nxt = pd.Series(ranked[:, column], index=scored.index, dtype="object")
+        lines = lines.where(nxt == "", np.where(lines == "", nxt, lines + ", " + nxt))
+    return lines.where(lines != "", "no evidence either way").rename("evidence")

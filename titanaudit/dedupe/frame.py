@@ -20,7 +20,13 @@ import pandas as pd
 
 from titanaudit.dedupe.engine import DedupeResult, run_engine
 from titanaudit.dedupe.entities import NAME_FEATURES
-from titanaudit.dedupe.normalize import address_frame, email_frame, name_frame, phone_frame
+from titanaudit.dedupe.normalize import (
+    address_frame,
+    email_frame,
+    name_frame,
+    name_parts_frame,
+    phone_frame,
+)
 from titanaudit.errors import ConfigError
 
 __all__ = [
@@ -100,22 +106,24 @@ def _column(df: pd.DataFrame, columns: dict[str, list[str]], field: str) -> pd.S
     )
 
 
-def _names(df: pd.DataFrame, columns: dict[str, list[str]]) -> pd.Series:
+def _names(df: pd.DataFrame, columns: dict[str, list[str]]) -> pd.DataFrame:
+    """Name features per row: from the full name (or company) where there is one, else from the
+    given-name and surname columns taken as such."""
     name = _column(df, columns, "name")
-    first, last = _column(df, columns, "first_name"), _column(df, columns, "last_name")
     company = _column(df, columns, "company")
-    parts = pd.Series("", index=df.index, dtype="object")
-    if first is not None:
-        parts = parts + first.fillna("")
-    if last is not None:
-        parts = parts + " " + last.fillna("")
-    parts = parts.str.strip().where(lambda s: s != "", None)
-    combined = name if name is not None else parts
-    if name is not None:
-        combined = combined.where(combined.notna(), parts)
+    first, last = _column(df, columns, "first_name"), _column(df, columns, "last_name")
+    whole = name
     if company is not None:
-        combined = combined.where(combined.notna(), company)
-    return combined
+        whole = company if whole is None else whole.where(whole.notna(), company)
+    if first is None and last is None:
+        return name_frame(
+            whole if whole is not None else pd.Series(None, index=df.index, dtype="object")
+        )
+    parts = name_parts_frame(first, last, df.index)
+    if whole is None:
+        return parts
+    named = name_frame(whole)
+    return named.where(whole.notna().to_numpy()[:, None], parts)
 
 
 def _streets(df: pd.DataFrame, columns: dict[str, list[str]]) -> pd.Series:
@@ -133,7 +141,7 @@ def values_of(df: pd.DataFrame, columns: dict[str, list[str]]) -> pd.DataFrame:
     """The long frame of :mod:`titanaudit.dedupe.entities` for an arbitrary table (``record`` is
     the row's position)."""
     record = pd.Series(range(len(df)), index=df.index)
-    names = name_frame(_names(df, columns))
+    names = _names(df, columns).reset_index(drop=True)
     names.insert(0, "record", record.to_numpy())
     addresses = address_frame(_streets(df, columns), _column(df, columns, "unit"), _column(df, columns, "city"),
                               _column(df, columns, "state"), _column(df, columns, "zip"))  # fmt: skip
@@ -144,7 +152,7 @@ def values_of(df: pd.DataFrame, columns: dict[str, list[str]]) -> pd.DataFrame:
         phones.insert(0, "record", record.to_numpy())
         pieces.append(phones.dropna(subset=["phone"]))
     for column in columns.get("email", []):
-        emails = email_frame(df[column].astype("string").astype("object"))[["email"]]
+        emails = email_frame(df[column].astype("string").astype("object"))[["email", "email_user"]]
         emails.insert(0, "record", record.to_numpy())
         pieces.append(emails.dropna(subset=["email"]))
     long = pd.concat(pieces, ignore_index=True)

@@ -123,7 +123,7 @@ def placeholder_email(email: str) -> bool:
 
 
 def _parse_email(value: Any) -> dict[str, Any]:
-    empty = {"email": None, "email_placeholder": False}
+    empty = {"email": None, "email_user": None, "email_placeholder": False}
     if not isinstance(value, str):
         return empty
     text = value.strip().lower().removeprefix("mailto:").strip(" .,;<>\"'")
@@ -131,13 +131,19 @@ def _parse_email(value: Any) -> dict[str, Any]:
         return empty
     if placeholder_email(text):
         return {**empty, "email_placeholder": True}
-    return {"email": text, "email_placeholder": False}
+    local = text.partition("@")[0].partition("+")[0].replace(".", "")
+    return {
+        "email": text,
+        "email_user": local if len(local) >= 4 else None,
+        "email_placeholder": False,
+    }
 
 
 def email_frame(values: pd.Series) -> pd.DataFrame:
     """Columns: ``email`` (trimmed, lower case, ``mailto:`` dropped; missing when not an address
-    or a placeholder) and ``email_placeholder``."""
-    return _per_distinct(values, _parse_email, ["email", "email_placeholder"])
+    or a placeholder), ``email_user`` (the part before the @, without dots or a +tag, when it
+    has four characters or more: jane.doe+hvac@gmail.com → janedoe) and ``email_placeholder``."""
+    return _per_distinct(values, _parse_email, ["email", "email_user", "email_placeholder"])
 
 
 # ---- names ------------------------------------------------------------------------------
@@ -239,8 +245,31 @@ def _parse_name(value: Any) -> dict[str, Any]:
     return {"name_norm": " ".join(w for p in people for w in p), "first": first, "last": last,
             "first_names": given_name_group(first) if first else None,
             "second_first": people[1][0] if household else None,
-            "last_code": _code(last) if last else None, "is_business": False,
-            "is_household": household, "name_placeholder": False}  # fmt: skip
+            "last_code": _code(last) if last else None, "first_code": _code(first) if first else None,
+            "initials": _initials(first, last),
+            "is_business": False, "is_household": household, "name_placeholder": False}  # fmt: skip
+
+
+def _parse_parts(value: Any) -> dict[str, Any]:
+    """A name given as separate given-name and surname fields (``"first\x1flast"``): the parts
+    are known, so a lone "Jackson" stays a given name and "Mc Mellon" one surname."""
+    if not isinstance(value, str):
+        return _parse_name(None)
+    first_text, _, last_text = value.partition("\x1f")
+    firsts = [w for w in _tokens(first_text) if w not in TITLES and w.strip(",&/+")]
+    lasts = [w for w in _tokens(last_text) if w not in GENERATIONS and w.strip(",&/+")]
+    first = firsts[0].strip(",") if firsts else None
+    last = "".join(lasts).replace(",", "") or None
+    if not first and not last:
+        return _parse_name(None)
+    norm = " ".join(p for p in (first, last) if p)
+    if placeholder_name(norm):
+        return _parse_name(norm)
+    return {"name_norm": norm, "first": first, "last": last,
+            "first_names": given_name_group(first) if first else None, "second_first": None,
+            "last_code": _code(last) if last else None, "first_code": _code(first) if first else None,
+            "initials": _initials(first, last),
+            "is_business": False, "is_household": False, "name_placeholder": False}  # fmt: skip
 
 
 def _code(word: str) -> str | None:
@@ -248,8 +277,13 @@ def _code(word: str) -> str | None:
     return jellyfish.metaphone(letters) or None if letters else None
 
 
+def _initials(first: str | None, last: str | None) -> str | None:
+    """The two initials in alphabetical order: survives typos in both names and their swapping."""
+    return "".join(sorted(first[0] + last[0])) if first and last else None
+
+
 NAME_COLUMNS = ["name_norm", "first", "last", "first_names", "second_first", "last_code",
-                "is_business", "is_household", "name_placeholder"]  # fmt: skip
+                "first_code", "initials", "is_business", "is_household", "name_placeholder"]  # fmt: skip
 
 
 def name_frame(values: pd.Series) -> pd.DataFrame:
@@ -257,9 +291,23 @@ def name_frame(values: pd.Series) -> pd.DataFrame:
     "Last, First" turned round), ``first``, ``last``, ``first_names`` (the given name's nickname
     group, see :func:`given_name_group`), ``second_first`` (the other first name of
     "John & Mary Smith"), ``last_code``
-    (metaphone of the surname, or of a business's first word), ``is_business``, ``is_household``,
+    (metaphone of the surname, or of a business's first word), ``first_code`` (metaphone of the
+    given name), ``initials`` (both, sorted), ``is_business``, ``is_household``,
     ``name_placeholder``."""
     return _per_distinct(values, _parse_name, NAME_COLUMNS)
+
+
+def name_parts_frame(
+    first: pd.Series | None, last: pd.Series | None, index: pd.Index
+) -> pd.DataFrame:
+    """As :func:`name_frame`, for names kept in a given-name and a surname column."""
+    blank = pd.Series("", index=index, dtype="object")
+    given = first.fillna("") if first is not None else blank
+    family = last.fillna("") if last is not None else blank
+    keys = (given.astype(str) + "\x1f" + family.astype(str)).where(
+        (given != "") | (family != ""), None
+    )
+    return _per_distinct(keys, _parse_parts, NAME_COLUMNS)
 
 
 # ---- addresses --------------------------------------------------------------------------
@@ -387,7 +435,8 @@ def address_frame(street: pd.Series, unit: pd.Series | None = None, city: pd.Ser
                   state: pd.Series | None = None, zip_code: pd.Series | None = None) -> pd.DataFrame:  # fmt: skip
     """Columns: ``house_number``, ``street_name`` (USPS abbreviations: "west elm street" →
     "w elm st"), ``unit`` (designator dropped: "Apt 4B" → "4b"; from the unit field, else typed
-    into the street), ``city``, ``state`` (lower case), ``zip5``, ``is_po_box``, ``street_key``
+    into the street), ``city``, ``state`` (lower case), ``zip5``, ``is_po_box``, ``area`` (the
+    ZIP, or the city where there is none), ``street_key``
     ("zip5|number|street name", the city standing in for a missing ZIP; missing unless all three
     are known) and ``address_key`` (``street_key`` plus the unit)."""
     parsed = _per_distinct(
@@ -416,6 +465,7 @@ def address_frame(street: pd.Series, unit: pd.Series | None = None, city: pd.Ser
         + "|"
         + text["street_name"].fillna("")
     )
+    frame["area"] = place.astype("object")
     frame["street_key"] = key.where(known, None).astype("object")
     frame["address_key"] = (key + "|" + text["unit"].fillna("")).where(known, None).astype("object")
     return frame

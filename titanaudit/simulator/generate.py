@@ -143,6 +143,7 @@ class Builder:
         self.last_names = list(PersonWords.last_names)
         self.streets = [n for n in self.last_names[:300]] + [f"{i}th" for i in range(4, 60)]
         self.people: list[tuple[Person, Built]] = []
+        self.emails: set[str] = set()
         self.truth: dict[str, Any] = {
             "state": self.state,
             "duplicate_clusters": [],
@@ -155,6 +156,7 @@ class Builder:
         }
 
     # ---- ids, dates, words -------------------------------------------------------------
+
     def new_id(self) -> int:
         self.next_id += self.rng.randint(1, 40)
         return self.next_id
@@ -214,7 +216,14 @@ class Builder:
             f"{first[0]}{last}{self.rng.randint(1, 99)}",
             f"{last}{first[0]}",
         )
-        return f"{local[pattern].lower()}@{self.rng.choice(FREE_MAIL)}"
+        address = f"{local[pattern].lower()}@{self.rng.choice(FREE_MAIL)}"
+        # two people never share a personal address by chance: that would be a duplicate the
+        # truth does not know of
+        while address in self.emails:
+            name, _, domain = address.partition("@")
+            address = f"{name}{self.rng.randint(1, 999)}@{domain}"
+        self.emails.add(address)
+        return address
 
     def moved(self, person: Person) -> Person:
         """The same person at another address in the metro."""

@@ -1,0 +1,177 @@
+"""Shared by ``accuracy.py`` and ``speed.py``: the benchmark tables and one runner per tool.
+
+Every tool gets the same CSV (``id`` plus the fields of :data:`peers.FIELDS`) and runs in its own
+process, end to end from reading the CSV to writing its pairs and clusters; seconds are the
+process's wall clock and memory its peak resident set (``wait4``). titanaudit runs as a user
+would, ``titanaudit dedupe TABLE.csv --id-column id``; the peers through ``peers.py`` in
+``.venv-peers``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from components import components
+
+from titanaudit.simulator import TenantSpec, generate_tenant
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+PEERS_PYTHON = ROOT / ".venv-peers" / "bin" / "python"
+TITANAUDIT = Path(sys.executable).parent / "titanaudit"
+TOOLS = ("titanaudit", "splink", "recordlinkage")
+THRESHOLD = 0.5
+
+
+@dataclass
+class Dataset:
+    """A benchmark table: ``table`` (``id`` and fields, strings) and the true clusters."""
+
+    name: str
+    table: pd.DataFrame
+    truth: list[list[str]]
+    hard_negatives: set[tuple[str, str]] = field(default_factory=set)
+
+
+@dataclass
+class Run:
+    tool: str
+    seconds: float
+    peak_mb: int
+    pairs: pd.DataFrame  # left_id, right_id, probability (strings for ids)
+    clusters: list[list[str]]
+    error: str = ""
+
+
+def _truth(table: pd.DataFrame, column: str) -> list[list[str]]:
+    return [list(g) for g in table.groupby(column)["id"].agg(list) if len(g) > 1]
+
+
+def public_sets() -> list[Dataset]:
+    """The sets of ``../shared/data`` in the benchmark fields (no dates of birth, no national ids)."""
+    sets = []
+    path = DATA / "dedupe_restaurant.csv"
+    if path.exists():
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        table = df.rename(columns={"rec_id": "id", "address": "street"})
+        sets.append(Dataset("restaurants", table[["id", "name", "street", "city"]],
+                            _truth(table, "true_id")))  # fmt: skip
+    for name in ("febrl1", "febrl2"):
+        path = DATA / f"{name}.csv"
+        if path.exists():
+            df = pd.read_csv(path, dtype=str, keep_default_na=False)
+            table = pd.DataFrame({
+                "id": df["rec_id"], "first_name": df["given_name"], "last_name": df["surname"],
+                "street": (df["street_number"] + " " + df["address_1"]).str.strip(),
+                "address_2": df["address_2"], "city": df["suburb"], "state": df["state"],
+                "zip": df["postcode"],
+            })  # fmt: skip
+            sets.append(
+                Dataset(name, table, _truth(df.rename(columns={"rec_id": "id"}), "true_id"))
+            )
+    path = DATA / "splink_fake_1000.csv"
+    if path.exists():
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        table = df.rename(columns={"rec_id": "id", "surname": "last_name"})
+        sets.append(Dataset("splink fake_1000", table[["id", "first_name", "last_name", "city", "email"]],
+                            _truth(table, "true_id")))  # fmt: skip
+    return sets
+
+
+def tenant_set(customers: int, seed: int) -> Dataset:
+    """A generated tenant's active customers as one row each: name, bill-to address, their first
+    phone and first e-mail. Truth: the planted duplicate clusters among them."""
+    tenant = generate_tenant(TenantSpec(customers=customers, seed=seed))
+    phone: dict[int, str] = {}
+    email: dict[int, str] = {}
+    for contact in tenant.feeds["customer_contacts"]:
+        owner = email if contact["type"] == "Email" else phone
+        owner.setdefault(contact["customerId"], contact["value"])
+    rows = [
+        {"id": str(c["id"]), "name": c["name"], "street": c["address"]["street"],
+         "address_2": c["address"].get("unit") or "", "city": c["address"]["city"],
+         "state": c["address"]["state"], "zip": c["address"]["zip"],
+         "phone": phone.get(c["id"], ""), "email": email.get(c["id"], "")}
+        for c in tenant.feeds["customers"]
+        if c["active"] and not c["mergedToId"]
+    ]  # fmt: skip
+    table = pd.DataFrame(rows)
+    active = set(table["id"])
+    truth = [[i for i in c if i in active] for c in true_clusters(tenant.truth)]
+    negatives = {
+        tuple(sorted(str(i) for i in n["ids"]))
+        for n in tenant.truth["hard_negatives"]
+        if all(str(i) in active for i in n["ids"])
+    }
+    return Dataset(f"tenant {customers:,}", table, [t for t in truth if len(t) > 1],
+                   {(a, b) for a, b in negatives})  # fmt: skip
+
+
+def true_clusters(truth: dict[str, Any]) -> list[list[str]]:
+    """The planted duplicate clusters joined where they share a record: a web booking and a
+    typo of one person are planted as two pairs with the original, yet all three are one."""
+    return components([str(i) for i in c["ids"]] for c in truth["duplicate_clusters"])
+
+
+def _command(tool: str, table: Path, out: Path) -> list[str]:
+    if tool == "titanaudit":
+        return [str(TITANAUDIT), "dedupe", str(table), "--id-column", "id",
+                "--out", str(out / "clusters.csv"), "--pairs", str(out / "pairs.csv"),
+                "--threshold", str(THRESHOLD)]  # fmt: skip
+    return [str(PEERS_PYTHON), str(ROOT / "benchmarks" / "peers.py"), tool, str(table), str(out)]
+
+
+def run_tool(tool: str, data: Dataset, work: Path) -> Run:
+    """Run ``tool`` on ``data`` in its own process; its pairs and clusters as strings."""
+    work.mkdir(parents=True, exist_ok=True)
+    table = work / "table.csv"
+    data.table.to_csv(table, index=False)
+    out = work / tool
+    out.mkdir(exist_ok=True)
+    if tool != "titanaudit" and not PEERS_PYTHON.exists():
+        return Run(tool, 0.0, 0, pd.DataFrame(), [], "not installed (make peers)")
+    started = time.monotonic()
+    child = subprocess.Popen(
+        _command(tool, table, out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.monotonic() - started
+    stderr = child.stderr.read() if child.stderr else ""
+    if status != 0:
+        return Run(tool, seconds, 0, pd.DataFrame(), [], stderr.strip().splitlines()[-1][:120])
+    pairs = pd.read_csv(out / "pairs.csv", dtype={"left_id": str, "right_id": str})
+    clustered = pd.read_csv(out / "clusters.csv", dtype=str, keep_default_na=False)
+    clustered = clustered[clustered["cluster_id"] != ""]
+    clusters = [list(g) for g in clustered.groupby("cluster_id")["id"].agg(list) if len(g) > 1]
+    return Run(tool, seconds, usage.ru_maxrss // 1024, pairs, clusters)
+
+
+def pair_set(groups: list[list[str]]) -> set[tuple[str, str]]:
+    return {(a, b) for g in groups for a, b in itertools.combinations(sorted(set(g)), 2)}
+
+
+def scores(found: set[tuple[str, str]], want: set[tuple[str, str]]) -> tuple[float, float, float]:
+    hit = len(found & want)
+    precision = hit / len(found) if found else 1.0
+    recall = hit / len(want) if want else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def linked_pairs(run: Run) -> set[tuple[str, str]]:
+    """The pairs a run scored at probability >= :data:`THRESHOLD`, each sorted."""
+    if run.pairs.empty:
+        return set()
+    kept = run.pairs[run.pairs["probability"] >= THRESHOLD]
+    return {
+        (a, b) if a < b else (b, a)
+        for a, b in zip(kept["left_id"].astype(str), kept["right_id"].astype(str), strict=True)
+    }
