@@ -2,7 +2,7 @@
 
 Every tool gets the same CSV (``id`` plus the fields of :data:`peers.FIELDS`) and runs in its own
 process, end to end from reading the CSV to writing its pairs and clusters; seconds are the
-process's wall clock and memory its peak resident set (``wait4``). titanaudit runs as a user
+process's wall clock and memory its peak resident set (``measure.py``). titanaudit runs as a user
 would, ``titanaudit dedupe TABLE.csv --id-column id``; the peers through ``peers.py`` in
 ``.venv-peers``.
 """
@@ -10,10 +10,9 @@ would, ``titanaudit dedupe TABLE.csv --id-column id``; the peers through ``peers
 from __future__ import annotations
 
 import itertools
-import os
+import json
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,7 +124,7 @@ def _command(tool: str, table: Path, out: Path) -> list[str]:
     if tool == "titanaudit":
         return [str(TITANAUDIT), "dedupe", str(table), "--id-column", "id",
                 "--out", str(out / "clusters.csv"), "--pairs", str(out / "pairs.csv"),
-                "--threshold", str(THRESHOLD)]  # fmt: skip
+                "--threshold", str(THRESHOLD), "--quiet"]  # fmt: skip
     return [str(PEERS_PYTHON), str(ROOT / "benchmarks" / "peers.py"), tool, str(table), str(out)]
 
 
@@ -138,20 +137,19 @@ def run_tool(tool: str, data: Dataset, work: Path) -> Run:
     out.mkdir(exist_ok=True)
     if tool != "titanaudit" and not PEERS_PYTHON.exists():
         return Run(tool, 0.0, 0, pd.DataFrame(), [], "not installed (make peers)")
-    started = time.monotonic()
-    child = subprocess.Popen(
-        _command(tool, table, out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.monotonic() - started
-    stderr = child.stderr.read() if child.stderr else ""
-    if status != 0:
-        return Run(tool, seconds, 0, pd.DataFrame(), [], stderr.strip().splitlines()[-1][:120])
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "measure.py"), *_command(tool, table, out)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    measured = json.loads(done.stdout.strip().splitlines()[-1])
+    seconds, peak = measured["seconds"], measured["peak_mb"]
+    if measured["status"] != 0:
+        return Run(tool, seconds, 0, pd.DataFrame(), [], done.stderr.strip().splitlines()[-1][:120])
     pairs = pd.read_csv(out / "pairs.csv", dtype={"left_id": str, "right_id": str})
     clustered = pd.read_csv(out / "clusters.csv", dtype=str, keep_default_na=False)
     clustered = clustered[clustered["cluster_id"] != ""]
     clusters = [list(g) for g in clustered.groupby("cluster_id")["id"].agg(list) if len(g) > 1]
-    return Run(tool, seconds, usage.ru_maxrss // 1024, pairs, clusters)
+    return Run(tool, seconds, peak, pairs, clusters)
 
 
 def pair_set(groups: list[list[str]]) -> set[tuple[str, str]]:

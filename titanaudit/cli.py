@@ -193,31 +193,52 @@ def demo(out: Path, customers: int, seed: int, faults: str) -> None:
     help="Also write every scored pair with its evidence here.",
 )
 @click.option(
+    "--households",
+    "households_out",
+    type=click.Path(path_type=Path),
+    help="Also write the pairs that are two people of one household (for review; never "
+    "clustered) here.",
+)
+@click.option(
     "--threshold",
     type=click.FloatRange(0, 1),
     default=0.5,
     show_default=True,
     help="Match probability at which two rows join a cluster.",
 )
+@click.option("--quiet", is_flag=True, help="No progress display.")
 def dedupe(file: Path, id_column: str, maps: tuple[str, ...], out: Path, pairs_out: Path | None,
-           threshold: float) -> None:  # fmt: skip
+           households_out: Path | None, threshold: float, quiet: bool) -> None:  # fmt: skip
     """Find duplicate people or companies in any CSV file."""
     from titanaudit.dedupe.frame import annotate_clusters, dedupe_frame, parse_maps
     from titanaudit.export import write_csv
+    from titanaudit.progress import StageDisplay
     from titanaudit.tables import read_csv
 
-    table = read_csv(file)
-    err.print(f"Read {len(table):,} rows from {file}; matching ...")
-    result = dedupe_frame(table, id_column=id_column, mapping=parse_maps(maps), threshold=threshold)
-    write_csv(annotate_clusters(table, id_column, result), out)
-    if pairs_out:
-        write_csv(result.pairs, pairs_out)
+    with StageDisplay(err, enabled=not quiet) as display:
+        display.stage(f"reading {file}")
+        table = read_csv(file)
+        result = dedupe_frame(table, id_column=id_column, mapping=parse_maps(maps),
+                              threshold=threshold, progress=display.stage)  # fmt: skip
+        display.stage(f"writing {out}")
+        write_csv(annotate_clusters(table, id_column, result), out)
+        if pairs_out:
+            write_csv(result.pairs, pairs_out)
+        if households_out:
+            write_csv(result.households, households_out)
     clusters = result.clusters["cluster_id"].nunique() if len(result.clusters) else 0
     used = ", ".join(f"{field}={'+'.join(cols)}" for field, cols in result.columns.items())
-    err.print(f"Columns used: {used}")
+    err.print(f"Read {len(table):,} rows. Columns used: {used}")
     err.print(
         f"{clusters:,} duplicate clusters covering {len(result.clusters):,} rows; wrote {out}"
     )
+    if len(result.households):
+        where = (
+            f"; written to {households_out}"
+            if households_out
+            else " (--households FILE lists them)"
+        )
+        err.print(f"{len(result.households):,} pairs look like two people of one household{where}")
 
 
 @main.group()

@@ -18,7 +18,40 @@ from titanaudit.servicetitan.sync import FeedProgress, SyncResult
 from titanaudit.servicetitan.transport import WireStats
 from titanaudit.store import open_snapshot
 
-__all__ = ["FetchDisplay", "print_snapshot_summary", "print_sync_summary"]
+__all__ = ["FetchDisplay", "StageDisplay", "print_snapshot_summary", "print_sync_summary"]
+
+
+class StageDisplay:
+    """One line per stage of a long computation, ticked off with its time as the next starts.
+    Hand :meth:`stage` to the library as its ``progress`` callback."""
+
+    def __init__(self, console: Console, *, enabled: bool = True) -> None:
+        self.progress = Progress(
+            SpinnerColumn(finished_text="[green]✓"),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not enabled,
+        )
+        self.current: TaskID | None = None
+
+    def __enter__(self) -> StageDisplay:
+        self.progress.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:  # fmt: skip
+        self._finish()
+        self.progress.stop()
+
+    def _finish(self) -> None:
+        if self.current is not None:
+            self.progress.update(self.current, total=1, completed=1)
+            self.progress.stop_task(self.current)
+
+    def stage(self, description: str) -> None:
+        self._finish()
+        self.current = self.progress.add_task(description, total=None)
 
 
 class FetchDisplay:

@@ -142,3 +142,15 @@ def test_dedupe_customers_of_a_snapshot(tmp_path: Path) -> None:
     accuracy = pair_accuracy(found, planted)
     assert accuracy["precision"] >= 0.97, accuracy
     assert accuracy["recall"] >= 0.95, accuracy
+    homes = {
+        tuple(sorted(n["ids"]))
+        for n in base_tenant.truth["hard_negatives"]
+        if n["kind"] == "household" and set(n["ids"]) <= active
+    }
+    reported = {
+        tuple(sorted(p)) for p in result.households[["left_id", "right_id"]].to_numpy().tolist()
+    }
+    assert len(homes & reported) / len(homes) >= 0.9, "planted households are reported as such"
+    assert not reported & {
+        tuple(sorted(p)) for c in planted for p in itertools.combinations(c, 2)
+    }, "no planted duplicate is called a household"

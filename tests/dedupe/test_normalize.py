@@ -221,3 +221,11 @@ def test_new_york_city_is_new_york() -> None:
     )
     assert frame["city"].tolist() == ["new york", "new york"]
     assert frame["street_key"].nunique() == 1, "without a ZIP the city stands in, so it must agree"
+
+
+def test_merge_markers_are_not_part_of_the_name() -> None:
+    frame = name_frame(
+        pd.Series(["DUPLICATE - Ruben Silva", "REMOVE Ruben Silva", "Ruben Silva (dup)"])
+    )
+    assert frame["name_norm"].tolist() == ["ruben silva"] * 3
+    assert frame["first"].tolist() == ["ruben"] * 3

@@ -8,15 +8,20 @@ but never proposed again as open duplicates, and never kept.
 
 from __future__ import annotations
 
-from titanaudit.dedupe.engine import DedupeResult, run_engine
+from titanaudit.dedupe.engine import DedupeResult, Stage, run_engine
 from titanaudit.dedupe.entities import customer_values
 from titanaudit.store import Snapshot
 
 __all__ = ["dedupe_customers"]
 
 
-def dedupe_customers(snapshot: Snapshot, *, threshold: float = 0.5) -> DedupeResult:
-    """Open duplicate clusters among the snapshot's active customers, and every scored pair."""
+def dedupe_customers(
+    snapshot: Snapshot, *, threshold: float = 0.5, progress: Stage | None = None
+) -> DedupeResult:
+    """Open duplicate clusters among the snapshot's active customers, every scored pair, and
+    the household candidates among them."""
+    if progress:
+        progress("reading and normalising the snapshot")
     customers = snapshot.customers()
     long = customer_values(customers, snapshot.locations(), snapshot.contacts())
     merged = customers.dropna(subset=["merged_to_id"])
@@ -29,5 +34,6 @@ def dedupe_customers(snapshot: Snapshot, *, threshold: float = 0.5) -> DedupeRes
         placeholder=placeholder
     )
     return run_engine(
-        long, records=records, merged_into=into, eligible=set(active), threshold=threshold
-    )
+        long, records=records, merged_into=into, eligible=set(active), threshold=threshold,
+        progress=progress,
+    )  # fmt: skip

@@ -5,7 +5,7 @@ explain, cluster, choose keepers. :func:`titanaudit.dedupe.dedupe_frame` (any ta
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,10 +18,41 @@ from titanaudit.dedupe.entities import CUSTOMER_RULES
 from titanaudit.dedupe.explain import explain_pairs
 from titanaudit.dedupe.model import MatchModel, estimate, score
 
-__all__ = ["CLUSTER_COLUMNS", "PAIR_COLUMNS", "DedupeResult", "run_engine"]
+__all__ = [
+    "CLUSTER_COLUMNS",
+    "HOUSEHOLD_COLUMNS",
+    "PAIR_COLUMNS",
+    "DedupeResult",
+    "Stage",
+    "household_pairs",
+    "run_engine",
+]
 
 CLUSTER_COLUMNS = ["id", "cluster_id", "cluster_size", "role", "probability", "reason"]
 PAIR_COLUMNS = ["left_id", "right_id", "probability", "match_weight", "evidence", *FIELDS]
+HOUSEHOLD_COLUMNS = ["left_id", "right_id", "evidence", *FIELDS]
+
+#: Called with a short description as each stage of the engine starts ("comparing 12,345 pairs").
+Stage = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def household_pairs(scored: pd.DataFrame) -> pd.Series:
+    """Pairs that are two people of one household (catalogue DUP-CUS-003): two known names that
+    differ in the given name under one surname, sharing an address with its unit, a phone or an
+    e-mail; or names that differ outright (a couple of two surnames) sharing two of those."""
+    name = scored["name"].to_numpy()
+    shared = (
+        (scored["address"].to_numpy() == 5).astype(int)
+        + (scored["phone"].to_numpy() == 2)
+        + (scored["email"].to_numpy() == 2)
+    )
+    return pd.Series(
+        ((name == 1) & (shared >= 1)) | ((name == 0) & (shared >= 2)), index=scored.index
+    )
 
 
 @dataclass
@@ -29,17 +60,22 @@ class DedupeResult:
     """``clusters``: one row per record in a cluster of two or more (``id, cluster_id,
     cluster_size, role, probability, reason``); ``pairs``: every scored candidate pair
     (``left_id, right_id, probability, match_weight, evidence`` and the field levels);
+    ``households``: pairs that are two people of one household, for review, never clustered
+    (``left_id, right_id, evidence`` and the field levels; see :func:`household_pairs`);
     ``model``: the fitted weights; ``columns``: the recognised columns (tables only)."""
 
     clusters: pd.DataFrame
     pairs: pd.DataFrame
     model: MatchModel | None
+    households: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=HOUSEHOLD_COLUMNS)
+    )
     columns: dict[str, list[str]] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         clusters = self.clusters["cluster_id"].nunique() if len(self.clusters) else 0
         return (f"DedupeResult({clusters} clusters over {len(self.clusters)} records, "
-                f"{len(self.pairs)} pairs scored)")  # fmt: skip
+                f"{len(self.households)} household pairs, {len(self.pairs)} pairs scored)")  # fmt: skip
 
 
 def run_engine(
@@ -50,6 +86,7 @@ def run_engine(
     merged_into: Mapping[int, int] | None = None,
     eligible: Collection[int] | None = None,
     threshold: float = 0.5,
+    progress: Stage | None = None,
 ) -> DedupeResult:
     """Duplicates among the records of ``long`` (see :mod:`titanaudit.dedupe.entities`).
 
@@ -57,13 +94,17 @@ def run_engine(
     :func:`~titanaudit.dedupe.cluster.choose_keepers`; completeness is added here. ``ids`` maps
     record numbers to the caller's ids (default: records are ids). ``merged_into`` (record →
     record it was merged into) marks known matches that seed the model. Only ``eligible``
-    records (default: all) are clustered; every candidate pair is scored.
+    records (default: all) are clustered; every candidate pair is scored. ``progress`` hears of
+    each stage as it starts.
     """
+    stage = progress or _quiet
+    stage(f"blocking {long['record'].nunique():,} records")
     pairs = candidate_pairs(long, CUSTOMER_RULES)
     if pairs.empty:
         return DedupeResult(
             pd.DataFrame(columns=CLUSTER_COLUMNS), pd.DataFrame(columns=PAIR_COLUMNS), None
         )
+    stage(f"comparing {len(pairs):,} candidate pairs")
     compared = compare_customers(pairs, long)
     into = merged_into or {}
     known = np.array(
@@ -73,7 +114,9 @@ def run_engine(
         ]
     )
     chance = compare_customers(random_pairs(long["record"].to_numpy()), long)
+    stage("fitting the model")
     model = estimate(compared, known_matches=known, random_pairs=chance)
+    stage("scoring and explaining")
     scored = score(compared, model)
     scored["evidence"] = explain_pairs(scored)
     open_pairs = (
@@ -81,6 +124,7 @@ def run_engine(
         if eligible is None
         else scored[scored["left"].isin(eligible) & scored["right"].isin(eligible)]
     )
+    stage("clustering")
     clusters = cluster_pairs(open_pairs, threshold=threshold)
     completeness = long.notna().groupby(long["record"]).sum().sum(axis=1)
     info = (records if records is not None else pd.DataFrame(index=completeness.index)).assign(
@@ -100,6 +144,14 @@ def run_engine(
         "match_weight": scored["match_weight"].round(2).to_numpy(), "evidence": scored["evidence"].to_numpy(),
         **{f: scored[f].to_numpy() for f in FIELDS},
     })  # fmt: skip
+    homes = open_pairs[household_pairs(open_pairs)]
+    household_out = pd.DataFrame({
+        "left_id": to_id(homes["left"].to_numpy()), "right_id": to_id(homes["right"].to_numpy()),
+        "evidence": homes["evidence"].to_numpy(), **{f: homes[f].to_numpy() for f in FIELDS},
+    })  # fmt: skip
     return DedupeResult(
-        out, pair_out.sort_values("probability", ascending=False, ignore_index=True), model
+        out,
+        pair_out.sort_values("probability", ascending=False, ignore_index=True),
+        model,
+        household_out,
     )

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from titanaudit.dedupe.engine import DedupeResult, run_engine
+from titanaudit.dedupe.engine import DedupeResult, Stage, run_engine
 from titanaudit.dedupe.entities import NAME_FEATURES
 from titanaudit.dedupe.normalize import (
     address_frame,
@@ -160,8 +160,9 @@ def values_of(df: pd.DataFrame, columns: dict[str, list[str]]) -> pd.DataFrame:
 
 
 def dedupe_frame(df: pd.DataFrame, *, id_column: str | None = None, mapping: Mapping[str, str | Sequence[str]] | None = None,
-                 threshold: float = 0.5) -> DedupeResult:  # fmt: skip
-    """Find the duplicate clusters in ``df`` (see the module docstring)."""
+                 threshold: float = 0.5, progress: Stage | None = None) -> DedupeResult:  # fmt: skip
+    """Find the duplicate clusters in ``df`` (see the module docstring). ``progress`` is called
+    with a description as each stage starts."""
     if id_column is not None and id_column not in df.columns:
         raise ConfigError(
             f"no column {id_column!r}; the columns are {', '.join(map(str, df.columns))}"
@@ -188,8 +189,10 @@ def dedupe_frame(df: pd.DataFrame, *, id_column: str | None = None, mapping: Map
     }:
         raise ConfigError("no name, address, phone or e-mail column recognised among "
                           f"{', '.join(map(str, df.columns))}; name them with --map FIELD=COLUMN")  # fmt: skip
+    if progress:
+        progress(f"normalising {len(df):,} rows")
     long = values_of(df.reset_index(drop=True), columns)
-    result = run_engine(long, ids=ids.to_numpy(), threshold=threshold)
+    result = run_engine(long, ids=ids.to_numpy(), threshold=threshold, progress=progress)
     result.columns = columns
     return result
 

@@ -161,6 +161,12 @@ PLACEHOLDER_NAME = re.compile(
     r"^(test( customer)?|testing|asdf+|unknown|n/?a|none|customer|homeowner|new homeowner|"
     r"new owner|current (owner|resident)|occupant|resident|tenant|\.+|x+|\?+|\d+|-+)$"
 )
+#: Markers people type into a name instead of merging (catalogue DUP-MRG-001): "DUPLICATE - Ruben
+#: Silva", "DO NOT USE Acme Inc", "Jane Doe (dup)". The name under them is the one to match.
+MERGE_MARKER = re.compile(
+    r"^\W*(?:duplicate|dupe?|do not use|dnu|remove|delete)\b\W*|\W*\b(?:duplicate|dupe?|do not use|dnu)\W*$",
+    re.I,
+)
 SEPARATORS = re.compile(r"\s*(?:&|\band\b|\+|/)\s*")
 NICKNAMES = NickNamer()
 
@@ -218,6 +224,7 @@ def _parse_name(value: Any) -> dict[str, Any]:
     }
     if not isinstance(value, str) or not value.strip():
         return empty
+    value = MERGE_MARKER.sub(" ", value).strip() or value
     raw = " ".join(_tokens(value))
     if not raw.strip(" ,&/+") or placeholder_name(raw.replace(",", "").strip()):
         return {**empty, "name_placeholder": True}
