@@ -41,7 +41,8 @@ peers: $(PEERS)/.installed
 bench: install peers
 	$(BIN)/python benchmarks/fetch.py
 	$(BIN)/python benchmarks/blocking.py
-	$(BIN)/python benchmarks/accuracy.py
+	$(BIN)/python benchmarks/accuracy.py --tenants 10000 100000 --snapshot
+	$(BIN)/python benchmarks/speed.py
 
 clean:
 	rm -rf $(VENV) $(PEERS) demo-output .pytest_cache .mypy_cache .ruff_cache

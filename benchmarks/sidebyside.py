@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import pickle
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -85,9 +86,26 @@ def public_sets() -> list[Dataset]:
     return sets
 
 
+CACHE = ROOT / "benchmarks" / ".cache"
+
+
 def tenant_set(customers: int, seed: int) -> Dataset:
     """A generated tenant's active customers as one row each: name, bill-to address, their first
-    phone and first e-mail. Truth: the planted duplicate clusters among them."""
+    phone and first e-mail. Truth: the planted duplicate clusters among them. Kept in
+    ``benchmarks/.cache`` (a million customers take minutes to generate)."""
+    cached = CACHE / f"tenant-{customers}-{seed}.pickle"
+    if cached.exists():
+        with cached.open("rb") as f:
+            data: Dataset = pickle.load(f)  # noqa: S301 - our own cache file
+            return data
+    data = _tenant_set(customers, seed)
+    CACHE.mkdir(exist_ok=True)
+    with cached.open("wb") as f:
+        pickle.dump(data, f)
+    return data
+
+
+def _tenant_set(customers: int, seed: int) -> Dataset:
     tenant = generate_tenant(TenantSpec(customers=customers, seed=seed))
     phone: dict[int, str] = {}
     email: dict[int, str] = {}
@@ -144,7 +162,11 @@ def run_tool(tool: str, data: Dataset, work: Path) -> Run:
     measured = json.loads(done.stdout.strip().splitlines()[-1])
     seconds, peak = measured["seconds"], measured["peak_mb"]
     if measured["status"] != 0:
-        return Run(tool, seconds, 0, pd.DataFrame(), [], done.stderr.strip().splitlines()[-1][:120])
+        said = done.stderr.strip().splitlines()
+        why = (
+            said[-1][:120] if said else f"exit status {measured['status']} (killed: out of memory?)"
+        )
+        return Run(tool, seconds, measured["peak_mb"], pd.DataFrame(), [], why)
     pairs = pd.read_csv(out / "pairs.csv", dtype={"left_id": str, "right_id": str})
     clustered = pd.read_csv(out / "clusters.csv", dtype=str, keep_default_na=False)
     clustered = clustered[clustered["cluster_id"] != ""]

@@ -73,7 +73,10 @@ def _rule_pairs(long: pd.DataFrame, rule: BlockingRule, bit: int) -> pd.DataFram
     )
     if len(rows) < 2:
         return _empty()
-    codes, _ = pd.factorize(pd.MultiIndex.from_frame(rows[list(rule.keys)]))
+    key = rows[rule.keys[0]].astype(str)
+    for column in rule.keys[1:]:
+        key = key + "\x1f" + rows[column].astype(str)
+    codes, _ = pd.factorize(key.to_numpy(dtype=object))
     order_columns = [codes] + (
         [rows[rule.sort_by].astype("string").fillna("").to_numpy()] if rule.sort_by else []
     )

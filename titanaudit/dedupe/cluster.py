@@ -88,15 +88,42 @@ def choose_keepers(clusters: pd.DataFrame, records: pd.DataFrame) -> pd.DataFram
         if column in info.columns:
             keys.append(key(info[column]))
             reasons.append(reason)
-    frame["role"] = "merge"
-    frame["reason"] = ""
-    for _, group in frame.groupby("cluster_id").groups.items():
-        index = np.asarray(group)
-        order = sorted(index, key=lambda i: (*(-k[i] for k in keys[1:]), frame.at[i, "record"]))
-        best = order[0]
-        frame.at[best, "role"] = "keep"
-        frame.at[best, "reason"] = _reason(best, index, keys, reasons)
+    # best first within each cluster: by each rule in turn, then the lowest id
+    cluster = frame["cluster_id"].to_numpy()
+    order = np.lexsort((frame["record"].to_numpy(), *(-k for k in reversed(keys[1:])), cluster))
+    first = np.r_[True, cluster[order][1:] != cluster[order][:-1]]
+    keep = np.zeros(len(frame), dtype=bool)
+    keep[order[first]] = True
+    frame["role"] = np.where(keep, "keep", "merge")
+    frame["reason"] = np.where(keep, _reasons(frame["cluster_id"], keep, keys, reasons), "")
     return frame
+
+
+def _reasons(
+    cluster: pd.Series, keep: np.ndarray, keys: list[np.ndarray], reasons: list[str]
+) -> np.ndarray:
+    """For each keeper, the first rule, in priority order, that left it alone among the
+    candidates still tied before that rule."""
+    out = np.full(len(cluster), reasons[0], dtype=object)
+    decided = np.zeros(len(cluster), dtype=bool)
+    candidate = np.ones(len(cluster), dtype=bool)
+    for key, reason in zip(keys[1:], reasons[1:], strict=True):
+        before = (
+            pd.Series(candidate, index=cluster.index).groupby(cluster.to_numpy()).transform("sum")
+        )
+        top = (
+            pd.Series(np.where(candidate, key, -np.inf), index=cluster.index)
+            .groupby(cluster.to_numpy())
+            .transform("max")
+        )
+        candidate = candidate & (key == top.to_numpy())
+        after = (
+            pd.Series(candidate, index=cluster.index).groupby(cluster.to_numpy()).transform("sum")
+        )
+        settled = keep & ~decided & (after.to_numpy() == 1) & (before.to_numpy() > 1)
+        out[settled] = reason
+        decided |= settled
+    return out
 
 
 def _truthy(values: pd.Series) -> np.ndarray:
@@ -115,15 +142,3 @@ def _older(values: pd.Series) -> np.ndarray:
     stamps = pd.to_datetime(values, utc=True, errors="coerce")
     seconds = (stamps - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds()
     return (-seconds.fillna(seconds.max() if seconds.notna().any() else 0)).to_numpy(dtype=float)
-
-
-def _reason(best: int, group: np.ndarray, keys: list[np.ndarray], reasons: list[str]) -> str:
-    """The first rule, in priority order, that left ``best`` alone among the candidates."""
-    candidates = list(group)
-    for key, reason in zip(keys[1:], reasons[1:], strict=True):
-        top = max(key[i] for i in candidates)
-        remaining = [i for i in candidates if key[i] == top]
-        if len(remaining) == 1 and len(candidates) > 1:
-            return reason
-        candidates = remaining
-    return reasons[0]

@@ -153,21 +153,10 @@ def _name_levels(pairs: pd.DataFrame, names: pd.DataFrame) -> np.ndarray:
     jaro = distance.JaroWinkler.normalized_similarity
     last = _similarity(left["last"], right["last"], jaro)
     first = _similarity(left["first"], right["first"], jaro)
-    swapped = np.minimum(
-        _similarity(left["first"], right["last"], jaro),
-        _similarity(left["last"], right["first"], jaro),
-    )
+    cross_a = _similarity(left["first"], right["last"], jaro)
+    cross_b = _similarity(left["last"], right["first"], jaro)
+    swapped, crossed = np.minimum(cross_a, cross_b), np.maximum(cross_a, cross_b)
     both_first = (left["first"].notna() & right["first"].notna()).to_numpy()
-    # nickname groups are sets, compared one pair at a time: only where the given names differ
-    differ = both_first & (left["first"] != right["first"]).to_numpy()
-    related = both_first & ~differ
-    related[differ] = [
-        _related(a, b, ga, gb)
-        for a, b, ga, gb in zip(
-            left["first"][differ], right["first"][differ],
-            left["first_names"][differ], right["first_names"][differ], strict=True,
-        )
-    ]  # fmt: skip
     # a typo, not another person: close by Jaro-Winkler *and* by edits (Christopher and
     # Christina share a long start but are five edits apart), or one slip (a wrong, missing or
     # swapped letter) in a name of five letters or more, two in one of eight (but John and Joan
@@ -176,13 +165,21 @@ def _name_levels(pairs: pd.DataFrame, names: pd.DataFrame) -> np.ndarray:
     same_last = (left["last"] == right["last"]).to_numpy() & left["last"].notna().to_numpy()
     near_last = same_last | _typo(left["last"], right["last"], last)
     surname = near_last
+    # nickname groups are sets, compared one pair at a time: only where the given names differ
+    # and the surnames are alike (elsewhere the levels do not ask)
+    differ = both_first & (left["first"] != right["first"]).to_numpy()
+    related = both_first & ~differ
+    ask = differ & (near_last | (last >= 0.8))
+    related[ask] = [
+        _related(a, b, ga, gb)
+        for a, b, ga, gb in zip(
+            left["first"][ask], right["first"][ask],
+            left["first_names"][ask], right["first_names"][ask], strict=True,
+        )
+    ]  # fmt: skip
     # one side names only one part ("Jackson"; "Smith"), and it is one of the other's parts
     lone = (left["first"].isna() | left["last"].isna()) | (
         right["first"].isna() | right["last"].isna()
-    )
-    crossed = np.maximum(
-        _similarity(left["first"], right["last"], jaro),
-        _similarity(left["last"], right["first"], jaro),
     )
     part_of = (first >= 0.9) | near_last | (crossed >= 0.9)
     person = np.select(

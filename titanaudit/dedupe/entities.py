@@ -38,16 +38,18 @@ CUSTOMER_RULES: tuple[BlockingRule, ...] = (
     BlockingRule(name="same email", keys=("email",), sort_by="name_norm"),
     BlockingRule(name="same street address", keys=("street_key",), sort_by="name_norm"),
     BlockingRule(name="same name and city", keys=("name_norm", "city"), sort_by="zip5"),
-    BlockingRule(name="surname sound and area", keys=("last_code", "area"), sort_by="first"),
-    BlockingRule(
-        name="surname sound and house number", keys=("last_code", "house_number"), sort_by="zip5"
-    ),
-    BlockingRule(name="street and area", keys=("street_name", "area"), sort_by="house_number"),
+    BlockingRule(name="surname sound and house number", keys=("last_code", "house_number"), sort_by="zip5"),
     BlockingRule(name="e-mail user name", keys=("email_user",), sort_by="name_norm"),
-    # against typos in the surname: the given name, or both initials (which survive a typo in
-    # each name, and their swapping); walked as sorted neighbourhoods beyond 30 in a block
-    BlockingRule(name="given name sound and area", keys=("first_code", "area"), sort_by="last", max_block=30, window=4),
-    BlockingRule(name="initials and area", keys=("initials", "area"), sort_by="last", max_block=30, window=4),
+    # Against typos, wider keys: within a ZIP (or the city where there is none), the same street;
+    # the same surname sound; the same given-name sound (a mistyped surname); both initials (a
+    # slip in each name, or the two swapped). Such blocks grow with the tenant (a million
+    # customers in one metro put hundreds of Smiths in a ZIP), so past a handful of records they
+    # are walked as sorted neighbourhoods: each record meets the few whose other name sorts next
+    # to its own, which is where its own typo lands. Cost: at most `window` pairs a record.
+    BlockingRule(name="street and area", keys=("street_name", "area"), sort_by="house_number", max_block=8, window=3),
+    BlockingRule(name="surname sound and area", keys=("last_code", "area"), sort_by="first", max_block=8, window=3),
+    BlockingRule(name="given name sound and area", keys=("first_code", "area"), sort_by="last", max_block=8, window=2),
+    BlockingRule(name="initials and area", keys=("initials", "area"), sort_by="name_norm", max_block=8, window=2),
     # small tables: each name part alone, as Splink's tutorials block; a block of more than 20
     # is walked as a sorted neighbourhood, so these add at most about 10 pairs a record
     BlockingRule(name="given name sound", keys=("first_code",), sort_by="last", max_block=20, max_records=SMALL),

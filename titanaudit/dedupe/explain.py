@@ -36,8 +36,14 @@ def _phrases(scored: pd.DataFrame, field: str) -> np.ndarray:
     if frequency is not None:
         k = frequency.fillna(0).to_numpy(dtype="int64")
         held = (levels == 2) & (k > 2)
-        text = np.where(held, text + " (held by " + k.astype(str) + " customers)", text)
-    signed = np.char.mod("%+.1f", np.round(weights, 1)).astype(object)
+        if held.any():
+            text = text.copy()
+            text[held] = [
+                f"{t} (held by {n} customers)" for t, n in zip(text[held], k[held], strict=True)
+            ]
+    # weights take few distinct values: format each once
+    values, where = np.unique(np.round(weights, 1), return_inverse=True)
+    signed = np.array([f"{v:+.1f}" for v in values], dtype=object)[where]
     speaks = (levels != -1) & (np.abs(weights) >= 0.05)
     return np.where(speaks, text + " " + signed, "")
 

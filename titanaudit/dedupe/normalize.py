@@ -102,7 +102,27 @@ def phone_frame(values: pd.Series) -> pd.DataFrame:
     """Columns: ``phone`` (E.164, e.g. +16028675309; missing when it cannot be a number or is a
     placeholder) and ``phone_placeholder``. Extensions are dropped. Whether a number is assigned
     (libphonenumber's validity) is a data-quality question for the rules, not for matching."""
-    return _per_distinct(values, _parse_phone, ["phone", "phone_placeholder"])
+    text = values.astype("object").where(values.notna(), None)
+    plain = text.str.fullmatch(r"\s*[\d\s().+-]+\s*", na=False).astype(bool)
+    digits = text[plain].str.replace(r"\D", "", regex=True)
+    digits = digits.where(~((digits.str.len() == 11) & digits.str.startswith("1")), digits.str[1:])
+    nanp = digits.str.fullmatch(r"[2-9]\d{2}[2-9]\d{2}\d{4}").astype(bool)
+    area, exchange, line = digits.str[:3], digits.str[3:6], digits.str[6:]
+    placeholder = (
+        digits.isin(SEQUENTIAL)
+        | (area == "555")
+        | ((exchange == "555") & (line.str.startswith("01") | (line == "1212")))
+        | digits.str[3:].str.fullmatch(r"(\d)\1{6}").astype(bool)
+    )
+    # written with digits and punctuation only, a valid US number or a placeholder: decided here;
+    # everything else (letters, extensions, foreign numbers) goes through phonenumbers
+    quick = nanp & ~placeholder
+    plain[plain] = quick.to_numpy()
+    frame = _per_distinct(values[~plain], _parse_phone, ["phone", "phone_placeholder"])
+    if not plain.any():
+        return frame
+    fast = pd.DataFrame({"phone": "+1" + digits[quick], "phone_placeholder": False})
+    return pd.concat([frame, fast]).reindex(values.index)
 
 
 # ---- e-mails ----------------------------------------------------------------------------
@@ -279,6 +299,7 @@ def _parse_parts(value: Any) -> dict[str, Any]:
             "is_business": False, "is_household": False, "name_placeholder": False}  # fmt: skip
 
 
+@functools.lru_cache(maxsize=200_000)
 def _code(word: str) -> str | None:
     letters = re.sub(r"[^a-z]", "", word)
     return jellyfish.metaphone(letters) or None if letters else None
@@ -301,7 +322,34 @@ def name_frame(values: pd.Series) -> pd.DataFrame:
     (metaphone of the surname, or of a business's first word), ``first_code`` (metaphone of the
     given name), ``initials`` (both, sorted), ``is_business``, ``is_household``,
     ``name_placeholder``."""
-    return _per_distinct(values, _parse_name, NAME_COLUMNS)
+    text = values.astype("object").where(values.notna(), None)
+    simple = text.str.fullmatch(r"\s*[A-Za-z]+\s+[A-Za-z]+\s*", na=False).astype(bool)
+    words = text[simple].str.lower().str.split()
+    first, last = words.str[0], words.str[1]
+    plain = ~(
+        first.isin(SLOW_WORDS) | last.isin(SLOW_WORDS) | (first + " " + last).isin(SLOW_PAIRS)
+    )
+    simple[simple] = plain.to_numpy()
+    frame = _per_distinct(values[~simple], _parse_name, NAME_COLUMNS)
+    if not simple.any():
+        return frame
+    # "First Last", the usual case, without the full parser (a tenant has a distinct name a
+    # customer): the same features it would give
+    first, last = first[plain], last[plain]
+    fast = pd.DataFrame({
+        "name_norm": first + " " + last, "first": first, "last": last,
+        "first_names": [given_name_group(f) for f in first], "second_first": None,
+        "last_code": [_code(w) for w in last], "first_code": [_code(w) for w in first],
+        "initials": [_initials(f, w) for f, w in zip(first, last, strict=True)],
+        "is_business": False, "is_household": False, "name_placeholder": False,
+    }, index=first.index)  # fmt: skip
+    return pd.concat([frame, fast]).reindex(values.index)
+
+
+#: Words that send a two-word name to the full parser (businesses, titles, markers, "and").
+SLOW_WORDS = (BUSINESS_WORDS | ORGANISATION_WORDS | TITLES | GENERATIONS | LEGAL_FORMS
+              | {"and", "duplicate", "dup", "dupe", "dnu", "remove", "delete"})  # fmt: skip
+SLOW_PAIRS = {"test customer", "new homeowner", "new owner", "current owner", "current resident"}
 
 
 def name_parts_frame(
