@@ -13,6 +13,8 @@ from titanaudit.config import Config, Credentials, Endpoints, FetchSettings, loa
 from titanaudit.dedupe.customers import dedupe_customers
 from titanaudit.dedupe.engine import DedupeResult
 from titanaudit.dedupe.frame import dedupe_frame
+from titanaudit.dedupe.leads import match_leads
+from titanaudit.dedupe.locations import duplicate_locations, repeated_contacts
 from titanaudit.errors import TitanAuditError
 from titanaudit.servicetitan.client import ServiceTitanClient
 from titanaudit.servicetitan.links import customer_url, location_url
@@ -32,10 +34,13 @@ __all__ = [
     "customer_url",
     "dedupe_customers",
     "dedupe_frame",
+    "duplicate_locations",
     "fetch_snapshot",
     "load_config",
     "location_url",
+    "match_leads",
     "open_snapshot",
+    "repeated_contacts",
     "sync",
 ]
 

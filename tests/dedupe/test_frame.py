@@ -83,5 +83,7 @@ def test_a_small_customer_list_finds_its_duplicates() -> None:
     assert not any("c3" in g for g in groups), "Mary is Robert's household, not his duplicate"
     keeper = result.clusters[result.clusters["role"] == "keep"]
     assert len(keeper) == len(groups)
-    assert result.pairs["evidence"].str.len().gt(0).all()
+    worth_reading = result.pairs[result.pairs["probability"] >= 0.01]
+    assert len(worth_reading) and worth_reading["evidence"].str.len().gt(0).all()
+    assert set(result.households["evidence"]) - {""}, "households explain themselves too"
     assert "clusters" in repr(result)

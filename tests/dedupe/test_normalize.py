@@ -257,3 +257,14 @@ def test_the_fast_path_for_plain_phones_gives_what_the_parser_gives(base_tenant:
     fast = phone_frame(values)
     slow = _per_distinct(values, _parse_phone, ["phone", "phone_placeholder"])
     pd.testing.assert_frame_equal(fast.astype(str), slow.astype(str))
+
+
+def test_the_bulk_street_path_gives_what_the_parser_gives(base_tenant: Tenant) -> None:
+    from titanaudit.dedupe.normalize import STREET_COLUMNS, _parse_street, _per_distinct, _streets
+
+    typed = [loc["address"]["street"] for loc in base_tenant.feeds["locations"]]
+    streets = pd.Series([*typed, "102 5th Ave between 15th and 16th sts.", "PO Box 12", "12 Main St Apt 4",
+                         "Calle Árbol 5", None, "", "1420 West Elm Street NW", "77 Sunset", "12 Main St."])  # fmt: skip
+    fast = _streets(streets)
+    slow = _per_distinct(streets, _parse_street, STREET_COLUMNS)
+    pd.testing.assert_frame_equal(fast.astype(str), slow.astype(str))

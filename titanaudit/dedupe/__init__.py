@@ -15,6 +15,7 @@ from titanaudit.dedupe.engine import DedupeResult, run_engine
 from titanaudit.dedupe.entities import CUSTOMER_RULES, customer_values
 from titanaudit.dedupe.explain import explain_pairs
 from titanaudit.dedupe.frame import dedupe_frame, recognise_columns
+from titanaudit.dedupe.leads import match_leads
 from titanaudit.dedupe.model import MatchModel, estimate, score
 from titanaudit.dedupe.normalize import (
     address_frame,
@@ -42,6 +43,7 @@ __all__ = [
     "estimate",
     "explain_pairs",
     "given_name_group",
+    "match_leads",
     "name_frame",
     "phone_frame",
     "recognise_columns",

@@ -141,7 +141,8 @@ def _next_key(a: str, b: str) -> bool:
 
 
 def _name_levels(pairs: pd.DataFrame, names: pd.DataFrame) -> np.ndarray:
-    indexed = names.set_index("record")
+    # plain object columns: pandas' string dtype costs more per operation than the work itself
+    indexed = names.set_index("record").astype(object)
     left = indexed.reindex(pairs["left"].to_numpy()).reset_index(drop=True)
     right = indexed.reindex(pairs["right"].to_numpy()).reset_index(drop=True)
     known = (left["name_norm"].notna() & right["name_norm"].notna()).to_numpy()

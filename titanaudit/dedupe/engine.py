@@ -32,6 +32,9 @@ CLUSTER_COLUMNS = ["id", "cluster_id", "cluster_size", "role", "probability", "r
 PAIR_COLUMNS = ["left_id", "right_id", "probability", "match_weight", "evidence", *FIELDS]
 HOUSEHOLD_COLUMNS = ["left_id", "right_id", "evidence", *FIELDS]
 
+#: Pairs below this probability carry no evidence sentence (their levels and weights remain).
+EVIDENCE_FROM = 0.01
+
 #: Called with a short description as each stage of the engine starts ("comparing 12,345 pairs").
 Stage = Callable[[str], None]
 
@@ -118,7 +121,11 @@ def run_engine(
     model = estimate(compared, known_matches=known, random_pairs=chance)
     stage("scoring and explaining")
     scored = score(compared, model)
-    scored["evidence"] = explain_pairs(scored)
+    # a sentence for every pair a reviewer may read: likely ones and households; the millions
+    # of clear non-matches keep their levels and weights only
+    worth = (scored["probability"].to_numpy() >= EVIDENCE_FROM) | household_pairs(scored).to_numpy()
+    scored["evidence"] = ""
+    scored.loc[worth, "evidence"] = explain_pairs(scored[worth])
     open_pairs = (
         scored
         if eligible is None

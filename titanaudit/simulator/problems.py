@@ -84,6 +84,34 @@ def _far_point(builder: Builder, built: Built) -> int:
     return int(_loc(built)["id"])
 
 
+def _second_location(builder: Builder, built: Built, **address: Any) -> int:
+    """The customer's location entered again (a CSR who did not see it), with ``address``
+    changes; returns the new location's id."""
+    original = _loc(built)
+    copy: Record = {**original, "id": builder.new_id(), "address": {**original["address"], **address},
+                    "createdOn": builder.stamp(builder.when()), "modifiedOn": builder.stamp(builder.when())}  # fmt: skip
+    builder.tenant.feeds["locations"].append(copy)
+    built.locations.append(copy)
+    return int(copy["id"])
+
+
+def _retyped_street(street: str) -> str:
+    words = street.split()
+    longer = {"St": "Street", "Ave": "Avenue", "Rd": "Road", "Dr": "Drive", "Ln": "Lane", "Ct": "Court",
+              "Way": "Way", "Pl": "Place", "Blvd": "Boulevard", "Trl": "Trail", "Pkwy": "Parkway", "Cir": "Circle"}  # fmt: skip
+    if words and words[-1] in longer:
+        words[-1] = longer[words[-1]]
+    return " ".join(words).upper()
+
+
+def _repeated_phone(builder: Builder, built: Built) -> int:
+    phone = _phone(builder, built)
+    digits = _digits(phone)
+    again = builder.add_contact(built, "customer", "MobilePhone", f"({digits[:3]}) {digits[3:6]}-{digits[6:]}",
+                                builder.when())  # fmt: skip
+    return int(again["id"])
+
+
 def _deactivate_locations(builder: Builder, built: Built) -> int:
     for location in built.locations:
         location["active"] = False
@@ -172,6 +200,9 @@ PLANTERS: tuple[tuple[str, Planter], ...] = (
     ("LIF-CUS-001", _deactivate_locations),
     ("LIF-LOC-001", lambda b, c: _set(c.customer, active=False) and _loc(c)["id"]),
     ("DUP-MRG-001", lambda b, c: _set(c.customer, name=_pick(b, ("DUPLICATE - ", "DO NOT USE ", "REMOVE ")) + c.customer["name"])),
+    ("DUP-LOC-001", lambda b, c: _second_location(b, c, street=_retyped_street(_addr(c)["street"]))),
+    ("DUP-LOC-003", lambda b, c: _second_location(b, c, unit=None if _addr(c)["unit"] else f"Apt {b.rng.randint(1, 40)}")),
+    ("DUP-CON-001", _repeated_phone),
 )  # fmt: skip
 
 

@@ -1,0 +1,167 @@
+"""Locations and contacts that repeat (catalogue DUP-LOC-001..003, DUP-CON-001).
+
+A location is an address, so its duplicates are found by address, not by a model:
+
+- **DUP-LOC-001**: one customer holds the same service address twice (unit included), or twice
+  with the street spelt differently (same ZIP and house number, street names a typo apart).
+  ServiceTitan's *Merge Locations* takes these directly.
+- **DUP-LOC-003**: one customer holds an address with a unit and without one (and no other
+  unit there: a building's several flats and its bare address are ADR-LOC-008's business).
+- **DUP-LOC-002**: several customers hold the same address, unit included: a move-out and
+  move-in, a landlord and a tenant, or a duplicate customer; for review, not for merging. Flats of
+  one building (units differ) are not reported, nor a placeholder customer ("New Homeowner").
+
+Contacts: **DUP-CON-001**, the same phone or e-mail twice among one customer's or one
+location's contacts. (One value on many customers is a question for the rules: DUP-CUS-004/005.)
+
+Each group of repeats is reported as pairs with its first record (the lowest id), so a building
+with fifty records makes forty-nine rows, not 1,225.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import distance, process
+
+from titanaudit.dedupe.normalize import address_frame, email_frame, name_frame, phone_frame
+from titanaudit.store import Snapshot
+
+__all__ = [
+    "LOCATION_PAIR_COLUMNS",
+    "REPEATED_CONTACT_COLUMNS",
+    "duplicate_locations",
+    "repeated_contacts",
+]
+
+LOCATION_PAIR_COLUMNS = [
+    "rule_id",
+    "left_id",
+    "right_id",
+    "left_customer_id",
+    "right_customer_id",
+    "evidence",
+]
+REPEATED_CONTACT_COLUMNS = [
+    "rule_id",
+    "owner_type",
+    "owner_id",
+    "contact_id",
+    "first_contact_id",
+    "value",
+]
+
+
+def _with_first(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Each row of a group of two or more, beside the group's first row (lowest ``id``)."""
+    grouped = frame.sort_values("id").groupby(by, sort=False)
+    first = grouped["id"].transform("first")
+    sized = grouped["id"].transform("size")
+    keep = (sized > 1) & (frame.sort_values("id")["id"] != first)
+    rows = frame.sort_values("id")[keep.to_numpy()]
+    return rows.assign(first_id=first[keep.to_numpy()].to_numpy())
+
+
+def _pairs(rows: pd.DataFrame, rule: str, evidence: str, customer: pd.Series) -> pd.DataFrame:
+    return pd.DataFrame({
+        "rule_id": rule, "left_id": rows["first_id"].to_numpy(), "right_id": rows["id"].to_numpy(),
+        "left_customer_id": customer.reindex(rows["first_id"].to_numpy()).to_numpy(),
+        "right_customer_id": rows["customer_id"].to_numpy(), "evidence": evidence,
+    })  # fmt: skip
+
+
+def duplicate_locations(snapshot: Snapshot) -> pd.DataFrame:
+    """Pairs of active locations that repeat, with the rule that says why (see the module
+    docstring): columns ``rule_id, left_id, right_id, left_customer_id, right_customer_id,
+    evidence``."""
+    locations = snapshot.locations()
+    live = locations[
+        locations["active"].fillna(True).astype(bool) & locations["merged_to_id"].isna()
+    ]
+    if live.empty:
+        return pd.DataFrame(columns=LOCATION_PAIR_COLUMNS)
+    live = live.reset_index(drop=True)
+    places = address_frame(live["street"], live["unit"], live["city"], live["state"], live["zip"])
+    frame = pd.concat([live[["id", "customer_id"]], places], axis=1)
+    customer = frame.set_index("id")["customer_id"]
+    found = [
+        _pairs(_with_first(frame.dropna(subset=["address_key"]), ["customer_id", "address_key"]),
+               "DUP-LOC-001", "same address twice under one customer", customer),
+    ]  # fmt: skip
+    # the street spelt two ways under one customer: same place and house number, close names
+    numbered = frame.dropna(subset=["area", "house_number", "street_name"])
+    joined = numbered.merge(
+        numbered, on=["customer_id", "area", "house_number"], suffixes=("_l", "_r")
+    )
+    joined = joined[
+        (joined["id_l"] < joined["id_r"]) & (joined["street_name_l"] != joined["street_name_r"])
+    ]
+    if len(joined):
+        close = process.cpdist(joined["street_name_l"].tolist(), joined["street_name_r"].tolist(),
+                               scorer=distance.JaroWinkler.normalized_similarity, workers=-1)  # fmt: skip
+        typo = joined[np.asarray(close) >= 0.88]
+        found.append(pd.DataFrame({
+            "rule_id": "DUP-LOC-001", "left_id": typo["id_l"], "right_id": typo["id_r"],
+            "left_customer_id": typo["customer_id"], "right_customer_id": typo["customer_id"],
+            "evidence": "same house under one customer, street spelt differently",
+        }))  # fmt: skip
+    # with and without a unit under one customer
+    streets = frame.dropna(subset=["street_key"])
+    # (with several units besides, the bare one is a building's main address: ADR-LOC-008's
+    # business, not a repeat)
+    units = streets.groupby(["customer_id", "street_key"])["unit"].agg(["count", "size", "nunique"])
+    mixed = units[
+        (units["count"] > 0) & (units["count"] < units["size"]) & (units["nunique"] == 1)
+    ].index
+    partial = streets.set_index(["customer_id", "street_key"]).loc[mixed].reset_index()
+    if len(partial):
+        bare = partial[partial["unit"].isna()]
+        with_unit = partial[partial["unit"].notna()]
+        matched = bare.merge(with_unit, on=["customer_id", "street_key"], suffixes=("_l", "_r"))
+        found.append(pd.DataFrame({
+            "rule_id": "DUP-LOC-003", "left_id": matched["id_l"], "right_id": matched["id_r"],
+            "left_customer_id": matched["customer_id"], "right_customer_id": matched["customer_id"],
+            "evidence": "same address with and without a unit",
+        }))  # fmt: skip
+    # one address under several customers, placeholders aside
+    customers = snapshot.customers()
+    placeholder = name_frame(customers["name"])["name_placeholder"].to_numpy(dtype=bool)
+    placeholders = set(customers.loc[placeholder, "id"])
+    shared = frame.dropna(subset=["address_key"])
+    shared = shared[~shared["customer_id"].isin(placeholders)].drop_duplicates(
+        ["customer_id", "address_key"]
+    )
+    found.append(_pairs(_with_first(shared, ["address_key"]), "DUP-LOC-002",
+                        "same address under another customer", customer))  # fmt: skip
+    out = (
+        pd.concat([f for f in found if len(f)], ignore_index=True)
+        if any(len(f) for f in found)
+        else None
+    )
+    if out is None:
+        return pd.DataFrame(columns=LOCATION_PAIR_COLUMNS)
+    out = out.drop_duplicates(["left_id", "right_id"])
+    return out.astype({"left_id": "int64", "right_id": "int64"}).reset_index(drop=True)[
+        LOCATION_PAIR_COLUMNS
+    ]
+
+
+def repeated_contacts(snapshot: Snapshot) -> pd.DataFrame:
+    """Contacts whose phone or e-mail repeats one the same customer or location already has
+    (DUP-CON-001): columns ``rule_id, owner_type, owner_id, contact_id, first_contact_id,
+    value``."""
+    contacts = snapshot.contacts()
+    mine = contacts[contacts["owner_type"].isin(["customer", "location"])].reset_index(drop=True)
+    if mine.empty:
+        return pd.DataFrame(columns=REPEATED_CONTACT_COLUMNS)
+    email = mine["type"] == "Email"
+    phones = phone_frame(mine["value"].where(~email))["phone"]
+    emails = email_frame(mine["value"].where(email))["email"]
+    normal = phones.where(phones.notna(), emails)
+    frame = mine.assign(normal=normal).dropna(subset=["normal"])
+    rows = _with_first(frame, ["owner_type", "owner_id", "normal"])
+    return pd.DataFrame({
+        "rule_id": "DUP-CON-001", "owner_type": rows["owner_type"].to_numpy(),
+        "owner_id": rows["owner_id"].to_numpy(), "contact_id": rows["id"].to_numpy(),
+        "first_contact_id": rows["first_id"].to_numpy(), "value": rows["value"].to_numpy(),
+    }).reset_index(drop=True)  # fmt: skip
