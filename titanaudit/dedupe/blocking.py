@@ -73,10 +73,10 @@ def _rule_pairs(long: pd.DataFrame, rule: BlockingRule, bit: int) -> pd.DataFram
     )
     if len(rows) < 2:
         return _empty()
-    key = rows[rule.keys[0]].astype(str)
-    for column in rule.keys[1:]:
-        key = key + "\x1f" + rows[column].astype(str)
-    codes, _ = pd.factorize(key.to_numpy(dtype=object))
+    codes, _ = pd.factorize(rows[rule.keys[0]])
+    for column in rule.keys[1:]:  # several keys: one integer code for their combination
+        more, seen = pd.factorize(rows[column])
+        codes, _ = pd.factorize(codes.astype("int64") * len(seen) + more)
     order_columns = [codes] + (
         [rows[rule.sort_by].astype("string").fillna("").to_numpy()] if rule.sort_by else []
     )

@@ -24,11 +24,19 @@ def cluster_pairs(scored: pd.DataFrame, *, threshold: float = 0.5, veto: float =
     """Clusters of two or more records. ``scored`` has ``left, right, probability``. Returns
     ``record, cluster_id, probability`` (the strongest link that brought the record in), one row
     per clustered record; ``cluster_id`` is the smallest record id of the cluster."""
-    verdict = {
-        (int(a), int(b)): float(p)
-        for a, b, p in zip(scored["left"], scored["right"], scored["probability"], strict=True)
-    }
     strong = scored[scored["probability"] >= threshold].sort_values("probability", ascending=False)
+    # a veto can only come from a pair whose two records both have a strong link
+    linked = pd.unique(np.concatenate([strong["left"].to_numpy(), strong["right"].to_numpy()]))
+    between = scored[scored["left"].isin(linked) & scored["right"].isin(linked)]
+    verdict = {
+        (a, b): p
+        for a, b, p in zip(
+            between["left"].tolist(),
+            between["right"].tolist(),
+            between["probability"].tolist(),
+            strict=True,
+        )
+    }
     members: dict[int, list[int]] = {}
     group_of: dict[int, int] = {}
     link: dict[int, float] = {}
