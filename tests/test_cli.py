@@ -88,9 +88,12 @@ def _start_and_wait_for_pages(
 ) -> subprocess.Popen[str]:
     """Start a fetch in a real subprocess and return once it has stored ``pages`` pages."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("ST_")}
+    # a shell runs background jobs with SIGINT ignored, and Python then never turns Ctrl-C into
+    # KeyboardInterrupt: give the child the default, as a terminal would
     process = subprocess.Popen([sys.executable, "-m", "titanaudit", *fetch_args(server, db)],
                                env={**clean, **simulator_env(server)}, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)  # fmt: skip
+                               stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
     deadline = time.monotonic() + 60
     stored = 0
     while time.monotonic() < deadline and stored < pages:

@@ -170,6 +170,15 @@ def demo(out: Path, customers: int, seed: int, faults: str) -> None:
         err.print(
             f"e.g. customers {row['left_id']} and {row['right_id']}: p={row['probability']:.3f}, {row['evidence']}"
         )
+    best = result.leads[result.leads["rank"] == 1]
+    by_rule = result.locations.groupby("rule_id").size().to_dict() if len(result.locations) else {}
+    err.print(
+        f"Household candidates: {len(result.duplicates.households):,} pairs (two people of one household). "
+        f"Open leads of existing customers: {(best['entity'] == 'leads').sum():,}; bookings that match a "
+        f"customer: {(best['entity'] == 'bookings').sum():,}. Repeated locations: "
+        + (", ".join(f"{rule} {n:,}" for rule, n in sorted(by_rule.items())) or "none"),
+        soft_wrap=True,
+    )
     click.echo(result.snapshot_path)
 
 

@@ -10,8 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from titanaudit.dedupe.customers import dedupe_customers
 from titanaudit.dedupe.engine import DedupeResult
+from titanaudit.dedupe.leads import match_leads
+from titanaudit.dedupe.locations import duplicate_locations
 from titanaudit.errors import ConfigError
 from titanaudit.servicetitan.sync import ProgressCallback, SyncResult, fetch_snapshot
 from titanaudit.simulator import (
@@ -22,7 +26,7 @@ from titanaudit.simulator import (
     generate_tenant,
 )
 from titanaudit.store import open_snapshot
-from titanaudit.testing import pair_accuracy, simulator_config
+from titanaudit.testing import pair_accuracy, planted_clusters, simulator_config
 
 __all__ = ["DemoResult", "run_demo"]
 
@@ -36,6 +40,8 @@ class DemoResult:
     sync: SyncResult
     duplicates: DedupeResult
     accuracy: dict[str, float]
+    leads: pd.DataFrame  # open leads and bookings of existing customers (match_leads)
+    locations: pd.DataFrame  # repeated locations (duplicate_locations)
 
 
 def run_demo(
@@ -63,9 +69,11 @@ def run_demo(
     tenant.save(tenant_dir)
     with open_snapshot(db) as snapshot:
         duplicates = dedupe_customers(snapshot)
+        leads = match_leads(snapshot, model=duplicates.model)
+        locations = duplicate_locations(snapshot)
         active = set(snapshot.customers().query("active == True")["id"].astype("int64"))
     found = duplicates.clusters.groupby("cluster_id")["id"].apply(list).tolist()
-    planted = [[i for i in c["ids"] if i in active] for c in tenant.truth["duplicate_clusters"]]
+    planted = [[i for i in c if i in active] for c in planted_clusters(tenant.truth)]
     accuracy = pair_accuracy(found, planted)
     return DemoResult(snapshot_path=db, tenant_dir=tenant_dir, sync=result, duplicates=duplicates,
-                      accuracy=accuracy)  # fmt: skip
+                      accuracy=accuracy, leads=leads, locations=locations)  # fmt: skip

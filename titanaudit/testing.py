@@ -18,7 +18,13 @@ from titanaudit.simulator.server import SimulatorServer
 from titanaudit.simulator.tenant import Tenant
 from titanaudit.store import Snapshot, open_snapshot
 
-__all__ = ["pair_accuracy", "simulator_config", "simulator_env", "snapshot_from_tenant"]
+__all__ = [
+    "pair_accuracy",
+    "planted_clusters",
+    "simulator_config",
+    "simulator_env",
+    "snapshot_from_tenant",
+]
 
 
 def simulator_env(server: SimulatorServer) -> dict[str, str]:
@@ -49,6 +55,19 @@ def snapshot_from_tenant(tenant: Tenant, path: Path) -> Snapshot:
     for booking, contacts in tenant.contacts_of_booking().items():
         snapshot.replace_children("booking_contacts", booking, contacts)
     return snapshot
+
+
+def planted_clusters(truth: dict[str, Any]) -> list[list[int]]:
+    """The generator's planted duplicate clusters, joined where they share a record: a web
+    booking and a typo of one person are planted as two pairs with the original, yet all three
+    are one customer."""
+    groups: dict[int, set[int]] = {}
+    for cluster in truth["duplicate_clusters"]:
+        joined = set(cluster["ids"]).union(*(groups.get(i, set()) for i in cluster["ids"]))
+        for member in joined:
+            groups[member] = joined
+    unique = {id(g): g for g in groups.values()}
+    return [sorted(g) for g in unique.values()]
 
 
 def pair_accuracy(
