@@ -14,7 +14,7 @@ from .test_blocking import _snapshot
 
 def _long(rows: list[dict[str, object]]) -> pd.DataFrame:
     customers = pd.DataFrame(
-        [{"id": r["id"], "name": r["name"], "street": r.get("street"), "unit": r.get("unit"), "city": "Phoenix",
+        [{"id": r["id"], "name": r["name"], "street": r.get("street"), "unit": r.get("unit"), "city": r.get("city", "Phoenix"),
           "state": "AZ", "zip": r.get("zip", "85015")} for r in rows]
     )  # fmt: skip
     locations = pd.DataFrame(columns=["customer_id", "street", "unit", "city", "state", "zip"])
@@ -33,17 +33,17 @@ def _long(rows: list[dict[str, object]]) -> pd.DataFrame:
     ("a", "b", "levels"),
     [
         ({"name": "Robert Smith", "street": "1420 W Elm St"}, {"name": "Bob Smith", "street": "1420 West Elm Street"},
-         {"name": 4, "address": 5}),
+         {"name": 4, "address": 6}),
         ({"name": "Jennifer Lopez", "street": "1420 W Elm St", "unit": "4"}, {"name": "Jen Lopez", "street": "1420 W Elm St"},
-         {"name": 4, "address": 4}),
+         {"name": 4, "address": 5}),
         ({"name": "Robert Smith", "street": "1420 W Elm St", "unit": "4"}, {"name": "Smith, Robert", "street": "1420 W Elm St", "unit": "#4"},
-         {"name": 5, "address": 5}),
+         {"name": 5, "address": 6}),
         ({"name": "Robert Smith", "street": "1420 W Elm St"}, {"name": "Mary Smith", "street": "1420 W Elm St"},
-         {"name": 1, "address": 5}),
+         {"name": 1, "address": 6}),
         ({"name": "John Smith", "street": "1420 W Elm St"}, {"name": "Joan Smith", "street": "1420 W Elm St"},
          {"name": 1}),
         ({"name": "Robert Smith", "street": "1420 W Elm St"}, {"name": "Robert Smiht", "street": "1420 W Eml St"},
-         {"name": 3, "address": 3}),
+         {"name": 3, "address": 4}),
         ({"name": "Jack Rees", "street": "1420 W Elm St"}, {"name": "Jadk Rees", "street": "1420 W Elm St"},
          {"name": 3}),
         ({"name": "Alice Morrison"}, {"name": "Aluce Morrison"}, {"name": 3}),
@@ -53,6 +53,8 @@ def _long(rows: list[dict[str, object]]) -> pd.DataFrame:
         ({"name": "Robert Smith", "street": "1420 W Elm St"}, {"name": "Robert Smith", "street": "9 Oak Ave"},
          {"address": 1}),
         ({"name": "Robert Smith", "street": "1420 W Elm St", "zip": "85015"}, {"name": "Robert Smith", "street": "1420 W Elm St", "zip": "85016"},
+         {"address": 4}),
+        ({"name": "Robert Smith", "street": "1420 W Elm St"}, {"name": "Robert Smith", "street": "1420 W Elm St", "zip": "90210", "city": "Beverly Hills"},
          {"address": 3}),
         ({"name": "Acme Plumbing LLC", "street": "1 Main St"}, {"name": "ACME PLUMBING", "street": "9 Oak Ave"},
          {"name": 5, "address": 1}),

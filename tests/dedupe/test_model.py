@@ -75,7 +75,7 @@ def test_a_household_stays_below_even_odds_in_any_table() -> None:
     model = MatchModel(prior=0.95, m=_flat(0.5), u=_flat(0.5))
     model.m["name"][1], model.u["name"][1] = 0.3, 0.01
     model.m["phone"][2], model.u["phone"][2] = 0.9, 0.01
-    compared = pd.DataFrame({"name": [1, 0, 4], "phone": [2, 2, 2], "email": [-1, -1, -1], "address": [5, 5, 5],
+    compared = pd.DataFrame({"name": [1, 0, 4], "phone": [2, 2, 2], "email": [-1, -1, -1], "address": [6, 6, 6],
                              "phone_freq": [2, 2, 2], "email_freq": [0, 0, 0]})  # fmt: skip
     probability = score(compared, model)["probability"].tolist()
     assert probability[0] < 0.5 and probability[1] < 0.5

@@ -17,12 +17,13 @@ Customer fields (:func:`compare_customers`):
 ``email``    2 an e-mail in common; 1 nearly: the same user name at another domain
              (jdoe@gmail.com, jdoe@yahoo.com) or a slip or two in the address; 0 both have
              e-mails, none in common or close.
-``address``  5 an address in common, unit included; 4 a street address in common, units differ
-             or one is missing; 3 same house number, street names close (a typo), in the same
-             ZIP or city or one a typo of the other; 2 same street in the same ZIP or city,
-             another house number (a neighbour, or a mistyped number); 1 only the ZIP or city in
-             common (or nearly: Bicton, Bicron), or the same house and street in another town
-             (Los Angeles, West Hollywood); 0 nothing in common.
+``address``  6 an address in common, unit included; 5 a street address in common, units differ
+             or one is missing; 4 same house number, street names close (a typo), in the same
+             ZIP or city or one a typo of the other; 3 the same house and street in another
+             town (Los Angeles, West Hollywood: a city named two ways, or two places); 2 same
+             street in the same ZIP or city, another house number (a neighbour, or a mistyped
+             number); 1 only the ZIP or city in common (or nearly: Bicton, Bicron); 0 nothing in
+             common.
 
 Shared values also carry their frequency (``phone_freq``: how many customers hold the shared
 phone), for term-frequency adjustment: an office phone on 40 customers says less than a private
@@ -262,17 +263,18 @@ def _address_levels(pairs: pd.DataFrame, long: pd.DataFrame) -> np.ndarray:
     level = np.select(
         [
             area & same_number & same_street,
+            same_number & same_street,
             exact_area & same_street,
-            area | (same_number & same_street),
+            area,
         ],
-        [3, 2, 1],
+        [4, 3, 2, 1],
         default=0,
     )
     best = np.zeros(len(pairs), dtype="int8")
     if len(joined):
         per_pair = pd.Series(level, index=joined["index"].to_numpy()).groupby(level=0).max()
         best[per_pair.index.to_numpy()] = per_pair.to_numpy()
-    levels = np.select([full, street], [5, 4], default=best)
+    levels = np.select([full, street], [6, 5], default=best)
     return np.where(~both, MISSING, levels).astype("int8")
 
 

@@ -49,7 +49,7 @@ def household_pairs(scored: pd.DataFrame) -> pd.Series:
     e-mail; or names that differ outright (a couple of two surnames) sharing two of those."""
     name = scored["name"].to_numpy()
     shared = (
-        (scored["address"].to_numpy() == 5).astype(int)
+        (scored["address"].to_numpy() == 6).astype(int)
         + (scored["phone"].to_numpy() == 2)
         + (scored["email"].to_numpy() == 2)
     )

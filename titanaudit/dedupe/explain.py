@@ -20,9 +20,10 @@ LEVEL_LABELS: dict[str, dict[int, str]] = {
     "phone": {2: "shared phone", 0: "different phones", -1: "no phone to compare"},
     "email": {2: "shared e-mail", 1: "e-mails nearly the same", 0: "different e-mails",
               -1: "no e-mail to compare"},
-    "address": {5: "same address", 4: "same street address, unit differs",
-                3: "same house, street spelt differently", 2: "same street, other house number",
-                1: "same ZIP or city only", 0: "different places", -1: "no address to compare"},
+    "address": {6: "same address", 5: "same street address, unit differs",
+                4: "same house, street spelt differently", 3: "same house and street, another town",
+                2: "same street, other house number", 1: "same ZIP or city only", 0: "different places",
+                -1: "no address to compare"},
 }  # fmt: skip
 
 
@@ -30,8 +31,8 @@ def _phrases(scored: pd.DataFrame, field: str) -> np.ndarray:
     """Each pair's phrase for ``field`` ("shared phone (held by 3 customers) +4.2"), or ""."""
     levels = scored[field].to_numpy()
     weights = scored[f"w_{field}"].to_numpy(dtype="float64")
-    labels = np.array([LEVEL_LABELS[field].get(int(lv), "") for lv in range(-1, 6)], dtype=object)
-    text = labels[np.clip(levels, -1, 5) + 1]
+    labels = np.array([LEVEL_LABELS[field].get(int(lv), "") for lv in range(-1, 7)], dtype=object)
+    text = labels[np.clip(levels, -1, 6) + 1]
     frequency = scored.get(f"{field}_freq")
     if frequency is not None:
         k = frequency.fillna(0).to_numpy(dtype="int64")

@@ -39,7 +39,7 @@ LEVELS = {
     "name": (0, 1, 2, 3, 4, 5),
     "phone": (0, 2),
     "email": (0, 1, 2),
-    "address": (0, 1, 2, 3, 4, 5),
+    "address": (0, 1, 2, 3, 4, 5, 6),
 }
 FREQUENCY_FIELDS = {"phone": "phone_freq", "email": "email_freq"}
 FLOOR = 1e-4
@@ -106,7 +106,7 @@ def _field_weights(compared: pd.DataFrame, model: MatchModel) -> pd.DataFrame:
     address = compared["address"].to_numpy()
     contacts_differ = (phone == 0) | (email == 0)  # both sides have contacts, and they differ
     contradicted = contacts_differ | (address == 0)
-    alone = (phone != 2) & (email != 2) & (address < 3) & contradicted
+    alone = (phone != 2) & (email != 2) & (address < 4) & contradicted  # 4+: a house in common
     out["w_name"] = np.where(alone, np.minimum(out["w_name"], 0.0), out["w_name"])
     return out
 
