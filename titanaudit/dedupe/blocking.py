@@ -77,10 +77,13 @@ def _rule_pairs(long: pd.DataFrame, rule: BlockingRule, bit: int) -> pd.DataFram
     for column in rule.keys[1:]:  # several keys: one integer code for their combination
         more, seen = pd.factorize(rows[column])
         codes, _ = pd.factorize(codes.astype("int64") * len(seen) + more)
-    order_columns = [codes] + (
-        [rows[rule.sort_by].astype("string").fillna("").to_numpy()] if rule.sort_by else []
+    # sort by block, then by the sort column's rank (integers sort far faster than strings)
+    ranks = (
+        pd.factorize(rows[rule.sort_by].astype(str).fillna(""), sort=True)[0]
+        if rule.sort_by
+        else np.zeros(len(rows), dtype="int64")
     )
-    order = np.lexsort(tuple(reversed(order_columns)))
+    order = np.lexsort((ranks, codes))
     records = rows["record"].to_numpy(dtype="int64")[order]
     codes = codes[order]
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])

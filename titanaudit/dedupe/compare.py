@@ -44,13 +44,18 @@ FIELDS = ("name", "phone", "email", "address")
 MISSING = -1
 
 
-def _similarity(left: pd.Series, right: pd.Series, scorer: Any) -> np.ndarray:
-    """Pairwise similarity of two aligned string Series (0 where either is missing)."""
-    known = (left.notna() & right.notna()).to_numpy()
-    out = np.zeros(len(left), dtype="float64")
+def _similarity(left: pd.Series | np.ndarray, right: pd.Series | np.ndarray, scorer: Any,
+                known: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+    """Pairwise similarity of two aligned string columns (0 where either is missing). ``known``
+    (both present) may be passed in when the caller already has it."""
+    lefts = left.to_numpy(dtype=object) if isinstance(left, pd.Series) else left
+    rights = right.to_numpy(dtype=object) if isinstance(right, pd.Series) else right
+    if known is None:
+        known = ~(pd.isna(lefts) | pd.isna(rights))
+    out = np.zeros(len(lefts), dtype="float64")
     if known.any():
         out[known] = process.cpdist(
-            left[known].tolist(), right[known].tolist(), scorer=scorer, workers=-1
+            lefts[known].tolist(), rights[known].tolist(), scorer=scorer, workers=-1
         )
     return out
 
@@ -100,17 +105,23 @@ def _related(a: object, b: object, group_a: object, group_b: object) -> bool:
     )
 
 
-def _typo(left: pd.Series, right: pd.Series, jaro_winkler: np.ndarray) -> np.ndarray:
+def _lengths(values: np.ndarray) -> np.ndarray:
+    """Lengths of strings (0 for missing), measured once per distinct value."""
+    codes, uniques = pd.factorize(values)
+    sizes = np.fromiter((len(str(u)) for u in uniques), dtype="int64", count=len(uniques))
+    return np.where(codes >= 0, sizes[np.maximum(codes, 0)] if len(sizes) else 0, 0)
+
+
+def _typo(
+    left: np.ndarray, right: np.ndarray, jaro_winkler: np.ndarray, known: np.ndarray
+) -> np.ndarray:
     """Two spellings of one name: close by Jaro-Winkler and by edits, or a slip or two (a wrong,
     missing or swapped letter: OSA distance) in a name long enough to carry them."""
-    edits = _similarity(left, right, distance.OSA.distance)
-    ratio = _similarity(left, right, distance.OSA.normalized_similarity)
-    shorter = np.minimum(
-        left.str.len().fillna(0).to_numpy(dtype="int64"),
-        right.str.len().fillna(0).to_numpy(dtype="int64"),
-    )
-    known = (left.notna() & right.notna()).to_numpy()
-    slip = (edits == 1) & (shorter >= 3) & (shorter < 5)
+    edits = _similarity(left, right, distance.OSA.distance, known)
+    lengths_l, lengths_r = _lengths(left), _lengths(right)
+    shorter = np.minimum(lengths_l, lengths_r)
+    ratio = 1 - edits / np.maximum(np.maximum(lengths_l, lengths_r), 1)
+    slip = known & (edits == 1) & (shorter >= 3) & (shorter < 5)
     if slip.any():  # short names: only a neighbouring key (Jadk, Jack; not John, Joan)
         slip[slip] = [_next_key(a, b) for a, b in zip(left[slip], right[slip], strict=True)]
     typo: np.ndarray = known & (
@@ -151,25 +162,32 @@ def _name_levels(pairs: pd.DataFrame, names: pd.DataFrame) -> np.ndarray:
     business = (left["is_business"].fillna(False) | right["is_business"].fillna(False)).to_numpy(
         dtype=bool
     )
-    token = _similarity(left["name_norm"], right["name_norm"], fuzz.token_sort_ratio)
+    # each column once as a plain array with its "present" mask: pandas re-checks them per call
+    col = {
+        c: (left[c].to_numpy(dtype=object), right[c].to_numpy(dtype=object))
+        for c in ("name_norm", "first", "last")
+    }
+    has = {c: (~pd.isna(a), ~pd.isna(b)) for c, (a, b) in col.items()}
+    token = _similarity(*col["name_norm"], fuzz.token_sort_ratio, known)
     jaro = distance.JaroWinkler.normalized_similarity
-    last = _similarity(left["last"], right["last"], jaro)
-    first = _similarity(left["first"], right["first"], jaro)
-    cross_a = _similarity(left["first"], right["last"], jaro)
-    cross_b = _similarity(left["last"], right["first"], jaro)
+    both_first = has["first"][0] & has["first"][1]
+    both_last = has["last"][0] & has["last"][1]
+    last = _similarity(*col["last"], jaro, both_last)
+    first = _similarity(*col["first"], jaro, both_first)
+    cross_a = _similarity(col["first"][0], col["last"][1], jaro, has["first"][0] & has["last"][1])
+    cross_b = _similarity(col["last"][0], col["first"][1], jaro, has["last"][0] & has["first"][1])
     swapped, crossed = np.minimum(cross_a, cross_b), np.maximum(cross_a, cross_b)
-    both_first = (left["first"].notna() & right["first"].notna()).to_numpy()
     # a typo, not another person: close by Jaro-Winkler *and* by edits (Christopher and
     # Christina share a long start but are five edits apart), or one slip (a wrong, missing or
     # swapped letter) in a name of five letters or more, two in one of eight (but John and Joan
     # are two people)
-    close_first = both_first & _typo(left["first"], right["first"], first)
-    same_last = (left["last"] == right["last"]).to_numpy() & left["last"].notna().to_numpy()
-    near_last = same_last | _typo(left["last"], right["last"], last)
+    close_first = both_first & _typo(*col["first"], first, both_first)
+    same_last = both_last & (col["last"][0] == col["last"][1])
+    near_last = same_last | _typo(*col["last"], last, both_last)
     surname = near_last
     # nickname groups are sets, compared one pair at a time: only where the given names differ
     # and the surnames are alike (elsewhere the levels do not ask)
-    differ = both_first & (left["first"] != right["first"]).to_numpy()
+    differ = both_first & (col["first"][0] != col["first"][1])
     related = both_first & ~differ
     ask = differ & (near_last | (last >= 0.8))
     related[ask] = [
@@ -180,9 +198,7 @@ def _name_levels(pairs: pd.DataFrame, names: pd.DataFrame) -> np.ndarray:
         )
     ]  # fmt: skip
     # one side names only one part ("Jackson"; "Smith"), and it is one of the other's parts
-    lone = (left["first"].isna() | left["last"].isna()) | (
-        right["first"].isna() | right["last"].isna()
-    )
+    lone = ~(has["first"][0] & has["last"][0] & has["first"][1] & has["last"][1])
     part_of = (first >= 0.9) | near_last | (crossed >= 0.9)
     person = np.select(
         [
@@ -194,14 +210,14 @@ def _name_levels(pairs: pd.DataFrame, names: pd.DataFrame) -> np.ndarray:
             near_last & close_first,
             both_first & (swapped >= 0.9),
             surname & ~both_first,
-            lone.to_numpy() & part_of,
+            lone & part_of,
             related & (last >= 0.8),
             surname & both_first,
         ],
         [5, 4, 4, 3, 3, 2, 2, 2, 2, 2, 1],
         default=0,
     )
-    contained = _similarity(left["name_norm"], right["name_norm"], fuzz.token_set_ratio)
+    contained = _similarity(*col["name_norm"], fuzz.token_set_ratio, known & business)
     firm = np.select([same, token >= 95, token >= 85, contained >= 100], [5, 4, 3, 2], default=0)
     return np.where(~known, MISSING, np.where(business, firm, person)).astype("int8")
 
