@@ -81,6 +81,19 @@ class DedupeResult:
                 f"{len(self.households)} household pairs, {len(self.pairs)} pairs scored)")  # fmt: skip
 
 
+def _household_evidence(homes: pd.DataFrame) -> list[str]:
+    """The evidence line of a household pair, plus what the two share, which the household guard
+    kept from counting ("shares the address and a phone: one household, not counted")."""
+    lines = []
+    for evidence, address, phone, email in zip(homes["evidence"], homes["address"], homes["phone"],
+                                                homes["email"], strict=True):  # fmt: skip
+        shared = [w for w, on in (("the address", address == 6), ("the street address", address == 5),
+                                  ("a phone", phone == 2), ("an e-mail", email == 2)) if on]  # fmt: skip
+        note = f"shares {' and '.join(shared)}: one household, not counted" if shared else ""
+        lines.append("; ".join(p for p in (evidence, note) if p))
+    return lines
+
+
 def run_engine(
     long: pd.DataFrame,
     *,
@@ -154,7 +167,7 @@ def run_engine(
     homes = open_pairs[household_pairs(open_pairs)]
     household_out = pd.DataFrame({
         "left_id": to_id(homes["left"].to_numpy()), "right_id": to_id(homes["right"].to_numpy()),
-        "evidence": homes["evidence"].to_numpy(), **{f: homes[f].to_numpy() for f in FIELDS},
+        "evidence": _household_evidence(homes), **{f: homes[f].to_numpy() for f in FIELDS},
     })  # fmt: skip
     return DedupeResult(
         out,
