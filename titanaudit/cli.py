@@ -199,7 +199,8 @@ def demo(out: Path, customers: int, seed: int, faults: str) -> None:
     "--pairs",
     "pairs_out",
     type=click.Path(path_type=Path),
-    help="Also write every scored pair with its evidence here.",
+    help="Also write every scored pair here, with its evidence in words where the "
+    "probability is 1% or more.",
 )
 @click.option(
     "--households",

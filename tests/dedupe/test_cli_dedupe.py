@@ -65,6 +65,19 @@ def test_dedupe_writes_the_input_plus_clusters(tmp_path: Path, delimiter: str) -
     assert read(pairs)[0]["evidence"]
 
 
+def test_dedupe_lists_households_apart(tmp_path: Path) -> None:
+    source = write(tmp_path / "customers.csv", ROWS)
+    out, homes = tmp_path / "out.csv", tmp_path / "households.csv"
+    result = CliRunner().invoke(main, ["dedupe", str(source), "--id-column", "id", "--out", str(out),
+                                       "--households", str(homes), "--quiet"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = read(homes)
+    assert {"c3"} <= {r["left_id"] for r in rows} | {r["right_id"] for r in rows}, "Mary is listed"
+    assert all("one household" in r["evidence"] for r in rows)
+    assert "look like two people of one household" in result.output
+    assert homes.stat().st_mode & 0o077 == 0
+
+
 @pytest.mark.parametrize(
     ("content", "args", "message"),
     [
