@@ -29,6 +29,9 @@ def test_repeated_locations_and_contacts_are_found_and_nothing_else_within_a_cus
         assert all(len(s & set(planted[rule])) == 1 for s in sides), f"{rule}: nothing but repeats"
         assert len(sides) == len(planted[rule]), f"{rule}: each planted repeat once"
         assert (found["left_customer_id"] == found["right_customer_id"]).all()
+    assert pairs["evidence"].str.contains("map pins on one house").any(), (
+        "a house entered under two street names is found by its pins"
+    )
     assert set(contacts["contact_id"]) == set(planted["DUP-CON-001"])
     across = pairs[pairs["rule_id"] == "DUP-LOC-002"]
     assert (across["left_customer_id"] != across["right_customer_id"]).all()

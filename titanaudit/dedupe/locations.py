@@ -3,7 +3,8 @@
 A location is an address, so its duplicates are found by address, not by a model:
 
 - **DUP-LOC-001**: one customer holds the same service address twice (unit included), or twice
-  with the street spelt differently (same ZIP and house number, street names a typo apart).
+  with the street spelt differently (same ZIP and house number, street names a typo apart), or
+  named two ways with both map pins on one house (same house number, pins within 30 m).
   ServiceTitan's *Merge Locations* takes these directly.
 - **DUP-LOC-003**: one customer holds an address with a unit and without one (and no other
   unit there: a building's several flats and its bare address are ADR-LOC-008's business).
@@ -52,6 +53,24 @@ REPEATED_CONTACT_COLUMNS = [
 ]
 
 
+#: Two pins this close, with one house number under one customer, are one house.
+SAME_HOUSE_METRES = 30.0
+
+
+def _metres(lat1: pd.Series, lon1: pd.Series, lat2: pd.Series, lon2: pd.Series) -> np.ndarray:
+    """Great-circle distance in metres (haversine); infinite where a coordinate is missing or
+    zero (an unset pin)."""
+    values = [
+        pd.to_numeric(v, errors="coerce").to_numpy(dtype="float64")
+        for v in (lat1, lon1, lat2, lon2)
+    ]
+    a1, o1, a2, o2 = (np.radians(v) for v in values)
+    h = np.sin((a2 - a1) / 2) ** 2 + np.cos(a1) * np.cos(a2) * np.sin((o2 - o1) / 2) ** 2
+    metres = 2 * 6_371_000 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+    unset = np.isnan(metres) | (values[0] == 0) | (values[2] == 0)
+    return np.where(unset, np.inf, metres)
+
+
 def _with_first(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """Each row of a group of two or more, beside the group's first row (lowest ``id``)."""
     grouped = frame.sort_values("id").groupby(by, sort=False)
@@ -82,7 +101,7 @@ def duplicate_locations(snapshot: Snapshot) -> pd.DataFrame:
         return pd.DataFrame(columns=LOCATION_PAIR_COLUMNS)
     live = live.reset_index(drop=True)
     places = address_frame(live["street"], live["unit"], live["city"], live["state"], live["zip"])
-    frame = pd.concat([live[["id", "customer_id"]], places], axis=1)
+    frame = pd.concat([live[["id", "customer_id", "latitude", "longitude"]], places], axis=1)
     customer = frame.set_index("id")["customer_id"]
     found = [
         _pairs(_with_first(frame.dropna(subset=["address_key"]), ["customer_id", "address_key"]),
@@ -99,12 +118,20 @@ def duplicate_locations(snapshot: Snapshot) -> pd.DataFrame:
     if len(joined):
         close = process.cpdist(joined["street_name_l"].tolist(), joined["street_name_r"].tolist(),
                                scorer=distance.JaroWinkler.normalized_similarity, workers=-1)  # fmt: skip
-        typo = joined[np.asarray(close) >= 0.88]
-        found.append(pd.DataFrame({
-            "rule_id": "DUP-LOC-001", "left_id": typo["id_l"], "right_id": typo["id_r"],
-            "left_customer_id": typo["customer_id"], "right_customer_id": typo["customer_id"],
-            "evidence": "same house under one customer, street spelt differently",
-        }))  # fmt: skip
+        spelt = np.asarray(close) >= 0.88
+        # or named two ways ("1420 Elm St", "1420 County Road 5") with the map pins on one house
+        metres = _metres(
+            joined["latitude_l"], joined["longitude_l"], joined["latitude_r"], joined["longitude_r"]
+        )
+        pinned = ~spelt & (metres <= SAME_HOUSE_METRES)
+        for mask, evidence in ((spelt, "same house under one customer, street spelt differently"),
+                               (pinned, "same house number under one customer, map pins on one house")):  # fmt: skip
+            hit = joined[mask]
+            found.append(pd.DataFrame({
+                "rule_id": "DUP-LOC-001", "left_id": hit["id_l"], "right_id": hit["id_r"],
+                "left_customer_id": hit["customer_id"], "right_customer_id": hit["customer_id"],
+                "evidence": evidence,
+            }))  # fmt: skip
     # with and without a unit under one customer
     streets = frame.dropna(subset=["street_key"])
     # (with several units besides, the bare one is a building's main address: ADR-LOC-008's

@@ -200,7 +200,8 @@ PLANTERS: tuple[tuple[str, Planter], ...] = (
     ("LIF-CUS-001", _deactivate_locations),
     ("LIF-LOC-001", lambda b, c: _set(c.customer, active=False) and _loc(c)["id"]),
     ("DUP-MRG-001", lambda b, c: _set(c.customer, name=_pick(b, ("DUPLICATE - ", "DO NOT USE ", "REMOVE ")) + c.customer["name"])),
-    ("DUP-LOC-001", lambda b, c: _second_location(b, c, street=_retyped_street(_addr(c)["street"]))),
+    ("DUP-LOC-001", lambda b, c: _second_location(b, c, street=_retyped_street(_addr(c)["street"]) if b.rng.random() < 0.5
+                                                  else f"{_addr(c)['street'].split()[0]} County Road {b.rng.randint(2, 99)}")),
     ("DUP-LOC-003", lambda b, c: _second_location(b, c, unit=None if _addr(c)["unit"] else f"Apt {b.rng.randint(1, 40)}")),
     ("DUP-CON-001", _repeated_phone),
 )  # fmt: skip
