@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from components import components
 
 from titanaudit.simulator import TenantSpec, generate_tenant
+from titanaudit.testing import planted_clusters
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
@@ -133,9 +133,8 @@ def _tenant_set(customers: int, seed: int) -> Dataset:
 
 
 def true_clusters(truth: dict[str, Any]) -> list[list[str]]:
-    """The planted duplicate clusters joined where they share a record: a web booking and a
-    typo of one person are planted as two pairs with the original, yet all three are one."""
-    return components([str(i) for i in c["ids"]] for c in truth["duplicate_clusters"])
+    """The planted duplicate clusters (joined where they share a record), ids as strings."""
+    return [[str(i) for i in c] for c in planted_clusters(truth)]
 
 
 def _command(tool: str, table: Path, out: Path) -> list[str]:

@@ -136,7 +136,8 @@ def run_engine(
     scored = score(compared, model)
     # a sentence for every pair a reviewer may read: likely ones and households; the millions
     # of clear non-matches keep their levels and weights only
-    worth = (scored["probability"].to_numpy() >= EVIDENCE_FROM) | household_pairs(scored).to_numpy()
+    home = household_pairs(scored)
+    worth = (scored["probability"].to_numpy() >= EVIDENCE_FROM) | home.to_numpy()
     scored["evidence"] = ""
     scored.loc[worth, "evidence"] = explain_pairs(scored[worth])
     open_pairs = (
@@ -164,7 +165,7 @@ def run_engine(
         "match_weight": scored["match_weight"].round(2).to_numpy(), "evidence": scored["evidence"].to_numpy(),
         **{f: scored[f].to_numpy() for f in FIELDS},
     })  # fmt: skip
-    homes = open_pairs[household_pairs(open_pairs)]
+    homes = open_pairs[home.loc[open_pairs.index]]
     household_out = pd.DataFrame({
         "left_id": to_id(homes["left"].to_numpy()), "right_id": to_id(homes["right"].to_numpy()),
         "evidence": _household_evidence(homes), **{f: homes[f].to_numpy() for f in FIELDS},

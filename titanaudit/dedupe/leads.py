@@ -124,19 +124,12 @@ def match_leads(
     scored = scored[scored["probability"] >= threshold]
     best = scored.sort_values(["left", "probability"], ascending=[True, False])
     best = best.assign(evidence=explain_pairs(best), rank=best.groupby("left").cumcount() + 1)
-    position = (-best["left"]).to_numpy() - 1  # leads first, then bookings
+    # record numbers count leads from -1, then bookings: map them back to ids in that order
+    position = (-best["left"]).to_numpy() - 1
     is_lead = position < len(leads)
-    record_id = np.where(
-        is_lead,
-        leads["id"].to_numpy(dtype="int64")[np.minimum(position, max(len(leads) - 1, 0))]
-        if len(leads)
-        else 0,
-        bookings["id"].to_numpy(dtype="int64")[
-            np.clip(position - len(leads), 0, max(len(bookings) - 1, 0))
-        ]
-        if len(bookings)
-        else 0,
-    )
+    record_id = np.concatenate(
+        [leads["id"].to_numpy(dtype="int64"), bookings["id"].to_numpy(dtype="int64")]
+    )[position]
     return pd.DataFrame({
         "entity": np.where(is_lead, "leads", "bookings"), "record_id": record_id,
         "customer_id": best["right"].to_numpy(),

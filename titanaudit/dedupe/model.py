@@ -77,6 +77,12 @@ class MatchModel:
         return f"MatchModel(prior={self.prior:.4f}, {parts})"
 
 
+def _household(compared: pd.DataFrame) -> np.ndarray:
+    """Pairs of two known names that differ in the given name under one surname, or outright."""
+    names = compared["name"].to_numpy()
+    return np.asarray((names >= 0) & (names <= HOUSEHOLD_LEVEL))
+
+
 def _field_weights(compared: pd.DataFrame, model: MatchModel) -> pd.DataFrame:
     weights = model.weights()
     out = pd.DataFrame(index=compared.index)
@@ -94,8 +100,7 @@ def _field_weights(compared: pd.DataFrame, model: MatchModel) -> pd.DataFrame:
     # The household guard: two given names that clearly differ under one surname are two people,
     # whatever house, landline or family e-mail they share, so those cannot lift such a pair;
     # nor can they lift two names that differ outright (spouses of two surnames, flatmates).
-    names = compared["name"].to_numpy()
-    household = (names >= 0) & (names <= HOUSEHOLD_LEVEL)
+    household = _household(compared)
     for name in (*GUARDED, "name"):
         out[f"w_{name}"] = np.where(household, np.minimum(out[f"w_{name}"], 0.0), out[f"w_{name}"])
     # The corroboration guard: a name alone is not a duplicate. When both records have phones or
@@ -121,9 +126,7 @@ def _match_weight(compared: pd.DataFrame, model: MatchModel) -> tuple[pd.DataFra
     candidate is to match in this table: the name decides that these are two people."""
     weights = _field_weights(compared, model)
     total = weights.sum(axis=1).to_numpy() + np.log2(model.prior / (1 - model.prior))
-    names = compared["name"].to_numpy()
-    household = (names >= 0) & (names <= HOUSEHOLD_LEVEL)
-    return weights, np.where(household, np.minimum(total, HOUSEHOLD_CAP), total)
+    return weights, np.where(_household(compared), np.minimum(total, HOUSEHOLD_CAP), total)
 
 
 def score(compared: pd.DataFrame, model: MatchModel) -> pd.DataFrame:
