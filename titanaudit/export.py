@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from titanaudit.errors import ConfigError
-from titanaudit.privacy import open_private, safe_cell, touch_private
+from titanaudit.privacy import open_private, safe_column, touch_private
 from titanaudit.servicetitan.feeds import FEED_NAMES
 from titanaudit.store import Snapshot
 
@@ -100,7 +100,7 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     safe = frame.copy()
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(safe_cell)
+            safe[column] = safe_column(safe[column])
     partial = path.with_name(f".{path.name}.partial")
     try:
         with open_private(partial, newline="") as out:

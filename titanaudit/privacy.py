@@ -10,7 +10,9 @@ import os
 from pathlib import Path
 from typing import IO
 
-__all__ = ["open_private", "safe_cell", "touch_private"]
+import pandas as pd
+
+__all__ = ["open_private", "safe_cell", "safe_column", "touch_private"]
 
 PRIVATE_MODE = 0o600
 
@@ -40,3 +42,18 @@ def safe_cell(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def safe_column(values: pd.Series) -> pd.Series:
+    """:func:`safe_cell` over a column, looking only at the cells that need it (a million rows
+    in a fraction of a second; mapping every cell through Python took seconds)."""
+    try:
+        risky = values.str.startswith(FORMULA_STARTS)
+    except AttributeError:  # no strings at all in the column
+        return values
+    mask = risky.fillna(False).to_numpy(dtype=bool)
+    if not mask.any():
+        return values
+    out = values.astype(object)
+    out[mask] = ["'" + v for v in out[mask]]
+    return out

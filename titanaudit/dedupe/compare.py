@@ -38,7 +38,9 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import distance, fuzz, process
 
-__all__ = ["FIELDS", "compare_customers"]
+from titanaudit.dedupe.normalize import given_name_group
+
+__all__ = ["FIELDS", "Prepared", "compare_customers"]
 
 FIELDS = ("name", "phone", "email", "address")
 MISSING = -1
@@ -60,70 +62,226 @@ def _similarity(left: pd.Series | np.ndarray, right: pd.Series | np.ndarray, sco
     return out
 
 
-def _shared(
-    pairs: pd.DataFrame, long: pd.DataFrame, column: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For each pair: whether both sides have ``column`` values, whether they share one, and
-    the lowest frequency (records holding it) among the shared values."""
-    if column not in long.columns:
-        nothing = np.zeros(len(pairs), dtype=bool)
-        return nothing, nothing, np.zeros(len(pairs), dtype="int64")
-    values = long[["record", column]].dropna().drop_duplicates()
-    holders = values.groupby(column)["record"].transform("size").rename("freq")
-    values = values.assign(freq=holders.to_numpy())
-    has = set(values["record"].tolist())
-    both = pairs["left"].isin(has).to_numpy() & pairs["right"].isin(has).to_numpy()
-    left = pairs.reset_index()[["index", "left", "right"]].merge(
-        values, left_on="left", right_on="record"
-    )
-    match = left.merge(
-        values[["record", column]], left_on=["right", column], right_on=["record", column]
-    )
-    freq = match.groupby("index")["freq"].min()
-    shared = np.zeros(len(pairs), dtype=bool)
-    lowest = np.zeros(len(pairs), dtype="int64")
-    shared[freq.index.to_numpy()] = True
-    lowest[freq.index.to_numpy()] = freq.to_numpy()
-    return both, shared, lowest
+class Coded:
+    """One text column as integer codes (``-1`` missing) into its distinct values, so equality
+    is an integer comparison and a similarity is computed once per distinct pair of values: a
+    tenant repeats its given names, surnames, streets and ZIPs thousands of times."""
+
+    def __init__(self, values: pd.Series | np.ndarray) -> None:
+        codes, found = pd.factorize(np.asarray(values, dtype=object))
+        self.codes: np.ndarray = codes.astype("int64")
+        self.uniques: np.ndarray = np.asarray(found, dtype=object)
+        self.lengths = np.fromiter(
+            (len(str(u)) for u in self.uniques), dtype="int64", count=len(self.uniques)
+        )
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        codes: np.ndarray = self.codes[rows]
+        return codes
+
+    def length(self, codes: np.ndarray) -> np.ndarray:
+        """Lengths of the values (0 for missing)."""
+        return (
+            np.where(codes >= 0, self.lengths[np.maximum(codes, 0)], 0)
+            if len(self.lengths)
+            else np.zeros(len(codes), dtype="int64")
+        )
+
+    def similarity(self, left: np.ndarray, right: np.ndarray, scorer: Any,
+                   where: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+        """``scorer`` of each pair of codes (a symmetric one), once per distinct pair; 0 where
+        either is missing or ``where`` is False."""
+        known = (left >= 0) & (right >= 0)
+        if where is not None:
+            known &= where
+        out = np.zeros(len(left), dtype="float64")
+        if not known.any():
+            return out
+        low, high = np.minimum(left[known], right[known]), np.maximum(left[known], right[known])
+        pair_codes, distinct = pd.factorize(low * len(self.uniques) + high)
+        a = self.uniques[distinct // len(self.uniques)].tolist()
+        b = self.uniques[distinct % len(self.uniques)].tolist()
+        out[known] = np.asarray(process.cpdist(a, b, scorer=scorer, workers=-1))[pair_codes]
+        return out
+
+
+def _expand(offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For records ``rows`` (positions in a table grouped by record, ``offsets`` its CSR
+    starts), every (index into ``rows``, position in the table) of their entries."""
+    start = offsets[rows]
+    count = offsets[rows + 1] - start
+    owner = np.repeat(np.arange(len(rows)), count)
+    begin = np.cumsum(count) - count
+    position = np.arange(int(count.sum())) - np.repeat(begin - start, count)
+    return owner, position
+
+
+class _Entries:
+    """Rows of a per-record table grouped by record (dense record numbers), with CSR offsets."""
+
+    def __init__(self, dense: np.ndarray, count: int) -> None:
+        self.order = np.argsort(dense, kind="stable")
+        self.offsets = np.searchsorted(dense[self.order], np.arange(count + 1))
+
+    def has(self, rows: np.ndarray) -> np.ndarray:
+        present: np.ndarray = self.offsets[rows + 1] > self.offsets[rows]
+        return present
+
+    def cross(
+        self, left: np.ndarray, right: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every entry of the left record against every entry of the right: (pair index, left
+        entry, right entry), entries as positions in the original table."""
+        owner, at_l = _expand(self.offsets, left)
+        inner, at_r = _expand(self.offsets, right[owner])
+        return owner[inner], self.order[at_l[inner]], self.order[at_r]
+
+
+class _ValueSets:
+    """Each record's distinct values of one column, for "do two records share a value?" as
+    sorted integer keys (a binary search per value, not a join of frames)."""
+
+    def __init__(self, dense: np.ndarray, values: pd.Series, records: int) -> None:
+        present = values.notna().to_numpy()
+        codes, uniques = pd.factorize(values[present].to_numpy(dtype=object))
+        self.size = max(len(uniques), 1)
+        keys = np.unique(dense[present] * self.size + codes)
+        self.keys = keys
+        self.codes = keys % self.size
+        self.offsets = np.searchsorted(keys // self.size, np.arange(records + 1))
+        self.freq = np.bincount(self.codes, minlength=self.size)
+
+    def shared(
+        self, left: np.ndarray, right: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per pair: both have values, they share one, the lowest frequency among shared ones."""
+        has = self.offsets[1:] > self.offsets[:-1]
+        both = has[left] & has[right]
+        owner, at = _expand(self.offsets, left)
+        wanted = right[owner] * self.size + self.codes[at]
+        found = np.searchsorted(self.keys, wanted)
+        hit = (
+            self.keys[np.minimum(found, len(self.keys) - 1)] == wanted
+            if len(self.keys)
+            else np.zeros(len(wanted), dtype=bool)
+        )
+        shared = np.zeros(len(left), dtype=bool)
+        shared[owner[hit]] = True
+        lowest = np.full(len(left), np.iinfo("int64").max, dtype="int64")
+        np.minimum.at(lowest, owner[hit], self.freq[self.codes[at[hit]]])
+        return both, shared, np.where(shared, lowest, 0)
+
+
+#: The most places of one record compared one by one (a property manager's 500 sites are
+#: still matched exactly, through the address keys, but not each against each).
+PLACES_PER_RECORD = 25
+
+
+class Prepared:
+    """What comparison needs of the long frame, computed once: records as dense numbers, each
+    text column as codes, value sets, and each record's places and e-mails."""
+
+    def __init__(self, long: pd.DataFrame) -> None:
+        self.records = np.unique(long["record"].to_numpy())
+        count = len(self.records)
+        dense = self.dense(long["record"].to_numpy())
+        first = long.drop_duplicates("record")
+        at = self.dense(first["record"].to_numpy())
+
+        # one row per record, in dense order; given names and surnames share one code space
+        # (a swapped name compares a given name with a surname)
+        def per_record(column: str) -> np.ndarray:
+            out = np.full(count, None, dtype=object)
+            if column in first.columns:
+                values = first[column].to_numpy(dtype=object, copy=True)
+                values[pd.isna(values)] = None
+                out[at] = values
+            return out
+
+        self.name = Coded(per_record("name_norm"))
+        parts = Coded(np.concatenate([per_record("first"), per_record("last")]))
+        self.parts = parts
+        self.first, self.last = parts.codes[:count], parts.codes[count:]
+        business = per_record("is_business")
+        self.business = np.array(
+            [bool(b) if b is not None else False for b in business], dtype=bool
+        )
+        self.sets = {
+            column: _ValueSets(dense, long[column], count)
+            for column in ("phone", "email", "address_key", "street_key")
+            if column in long.columns
+        }
+        places = long.loc[:, [c for c in PLACE_COLUMNS if c in long.columns]]
+        keep = (
+            places.notna().any(axis=1).to_numpy()
+            if len(places.columns)
+            else np.zeros(len(long), dtype=bool)
+        )
+        place_rows = pd.DataFrame({"record": dense[keep]}).join(places[keep].reset_index(drop=True))
+        place_rows = place_rows.drop_duplicates()
+        place_rows = place_rows[place_rows.groupby("record").cumcount() < PLACES_PER_RECORD]
+        self.place_of = {
+            c: Coded(
+                place_rows[c]
+                if c in place_rows.columns
+                else pd.Series(None, index=place_rows.index, dtype=object)
+            )
+            for c in PLACE_COLUMNS
+        }
+        self.places = _Entries(place_rows["record"].to_numpy(), count)
+        emails = (
+            long.loc[long["email"].notna(), ["record", "email", "email_user"]]
+            if "email" in long.columns
+            else pd.DataFrame(columns=["record", "email", "email_user"])
+        )
+        emails = emails.assign(record=self.dense(emails["record"].to_numpy())).drop_duplicates()
+        emails = emails[emails.groupby("record").cumcount() < PLACES_PER_RECORD]
+        self.email = Coded(emails["email"])
+        self.email_user = Coded(
+            emails["email_user"]
+            if "email_user" in emails.columns
+            else pd.Series(None, index=emails.index, dtype=object)
+        )
+        self.emails = _Entries(emails["record"].to_numpy(dtype="int64"), count)
+
+    def dense(self, records: np.ndarray) -> np.ndarray:
+        """Record numbers as positions 0..n-1 (records must be among the long frame's)."""
+        return np.searchsorted(self.records, records).astype("int64")
+
+
+PLACE_COLUMNS = ("zip5", "city", "house_number", "street_name")
 
 
 def _levels(both: np.ndarray, shared: np.ndarray) -> np.ndarray:
     return np.where(~both, MISSING, np.where(shared, 2, 0)).astype("int8")
 
 
-def _related(a: object, b: object, group_a: object, group_b: object) -> bool:
+def _related(a: object, b: object) -> bool:
     """Given names that can be one person's: the same nickname group (Bob, Robert), or one is
     the start of the other (J, Jen, Jennifer; Chris, Christopher)."""
     if not isinstance(a, str) or not isinstance(b, str):
         return False
-    if a.startswith(b) or b.startswith(a):
-        return True
     return (
-        isinstance(group_a, frozenset)
-        and isinstance(group_b, frozenset)
-        and not group_a.isdisjoint(group_b)
+        a.startswith(b)
+        or b.startswith(a)
+        or not given_name_group(a).isdisjoint(given_name_group(b))
     )
 
 
-def _lengths(values: np.ndarray) -> np.ndarray:
-    """Lengths of strings (0 for missing), measured once per distinct value."""
-    codes, uniques = pd.factorize(values)
-    sizes = np.fromiter((len(str(u)) for u in uniques), dtype="int64", count=len(uniques))
-    return np.where(codes >= 0, sizes[np.maximum(codes, 0)] if len(sizes) else 0, 0)
-
-
-def _typo(
-    left: np.ndarray, right: np.ndarray, jaro_winkler: np.ndarray, known: np.ndarray
-) -> np.ndarray:
+def _typo(coded: Coded, left: np.ndarray, right: np.ndarray, jaro_winkler: np.ndarray,
+          known: np.ndarray) -> np.ndarray:  # fmt: skip
     """Two spellings of one name: close by Jaro-Winkler and by edits, or a slip or two (a wrong,
     missing or swapped letter: OSA distance) in a name long enough to carry them."""
-    edits = _similarity(left, right, distance.OSA.distance, known)
-    lengths_l, lengths_r = _lengths(left), _lengths(right)
+    edits = coded.similarity(left, right, distance.OSA.distance, known)
+    lengths_l, lengths_r = coded.length(left), coded.length(right)
     shorter = np.minimum(lengths_l, lengths_r)
     ratio = 1 - edits / np.maximum(np.maximum(lengths_l, lengths_r), 1)
     slip = known & (edits == 1) & (shorter >= 3) & (shorter < 5)
     if slip.any():  # short names: only a neighbouring key (Jadk, Jack; not John, Joan)
-        slip[slip] = [_next_key(a, b) for a, b in zip(left[slip], right[slip], strict=True)]
+        words = coded.uniques
+        slip[slip] = [
+            _next_key(words[a], words[b]) for a, b in zip(left[slip], right[slip], strict=True)
+        ]
     typo: np.ndarray = known & (
         ((jaro_winkler >= 0.9) & (ratio >= 0.7))
         | ((edits <= 1) & (shorter >= 5))
@@ -152,53 +310,51 @@ def _next_key(a: str, b: str) -> bool:
     return len(differ) == 1 and differ[0] in NEIGHBOURS
 
 
-def _name_levels(pairs: pd.DataFrame, names: pd.DataFrame) -> np.ndarray:
-    # plain object columns: pandas' string dtype costs more per operation than the work itself
-    indexed = names.set_index("record").astype(object)
-    left = indexed.reindex(pairs["left"].to_numpy()).reset_index(drop=True)
-    right = indexed.reindex(pairs["right"].to_numpy()).reset_index(drop=True)
-    known = (left["name_norm"].notna() & right["name_norm"].notna()).to_numpy()
-    same = (left["name_norm"] == right["name_norm"]).to_numpy() & known
-    business = (left["is_business"].fillna(False) | right["is_business"].fillna(False)).to_numpy(
-        dtype=bool
+def _name_levels(prepared: Prepared, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    p = prepared
+    name_l, name_r = p.name.take(left), p.name.take(right)
+    known = (name_l >= 0) & (name_r >= 0)
+    same = known & (name_l == name_r)
+    business = p.business[left] | p.business[right]
+    first_l, first_r, last_l, last_r = p.first[left], p.first[right], p.last[left], p.last[right]
+    has_first_l, has_first_r, has_last_l, has_last_r = (
+        first_l >= 0,
+        first_r >= 0,
+        last_l >= 0,
+        last_r >= 0,
     )
-    # each column once as a plain array with its "present" mask: pandas re-checks them per call
-    col = {
-        c: (left[c].to_numpy(dtype=object), right[c].to_numpy(dtype=object))
-        for c in ("name_norm", "first", "last")
-    }
-    has = {c: (~pd.isna(a), ~pd.isna(b)) for c, (a, b) in col.items()}
-    token = _similarity(*col["name_norm"], fuzz.token_sort_ratio, known)
+    token = p.name.similarity(name_l, name_r, fuzz.token_sort_ratio, known)
     jaro = distance.JaroWinkler.normalized_similarity
-    both_first = has["first"][0] & has["first"][1]
-    both_last = has["last"][0] & has["last"][1]
-    last = _similarity(*col["last"], jaro, both_last)
-    first = _similarity(*col["first"], jaro, both_first)
-    cross_a = _similarity(col["first"][0], col["last"][1], jaro, has["first"][0] & has["last"][1])
-    cross_b = _similarity(col["last"][0], col["first"][1], jaro, has["last"][0] & has["first"][1])
+    both_first = has_first_l & has_first_r
+    both_last = has_last_l & has_last_r
+    last = p.parts.similarity(last_l, last_r, jaro, both_last)
+    first = p.parts.similarity(first_l, first_r, jaro, both_first)
+    cross_a = p.parts.similarity(first_l, last_r, jaro)
+    cross_b = p.parts.similarity(last_l, first_r, jaro)
     swapped, crossed = np.minimum(cross_a, cross_b), np.maximum(cross_a, cross_b)
     # a typo, not another person: close by Jaro-Winkler *and* by edits (Christopher and
     # Christina share a long start but are five edits apart), or one slip (a wrong, missing or
     # swapped letter) in a name of five letters or more, two in one of eight (but John and Joan
     # are two people)
-    close_first = both_first & _typo(*col["first"], first, both_first)
-    same_last = both_last & (col["last"][0] == col["last"][1])
-    near_last = same_last | _typo(*col["last"], last, both_last)
+    close_first = both_first & _typo(p.parts, first_l, first_r, first, both_first)
+    same_last = both_last & (last_l == last_r)
+    near_last = same_last | _typo(p.parts, last_l, last_r, last, both_last)
     surname = near_last
-    # nickname groups are sets, compared one pair at a time: only where the given names differ
-    # and the surnames are alike (elsewhere the levels do not ask)
-    differ = both_first & (col["first"][0] != col["first"][1])
+    # nickname groups are sets, compared once per distinct pair of given names: only where the
+    # given names differ and the surnames are alike (elsewhere the levels do not ask)
+    differ = both_first & (first_l != first_r)
     related = both_first & ~differ
     ask = differ & (near_last | (last >= 0.8))
-    related[ask] = [
-        _related(a, b, ga, gb)
-        for a, b, ga, gb in zip(
-            left["first"][ask], right["first"][ask],
-            left["first_names"][ask], right["first_names"][ask], strict=True,
+    if ask.any():
+        low, high = np.minimum(first_l[ask], first_r[ask]), np.maximum(first_l[ask], first_r[ask])
+        codes, distinct = pd.factorize(low * len(p.parts.uniques) + high)
+        words = p.parts.uniques
+        answers = np.array(
+            [_related(words[d // len(words)], words[d % len(words)]) for d in distinct], dtype=bool
         )
-    ]  # fmt: skip
+        related[ask] = answers[codes]
     # one side names only one part ("Jackson"; "Smith"), and it is one of the other's parts
-    lone = ~(has["first"][0] & has["last"][0] & has["first"][1] & has["last"][1])
+    lone = ~(has_first_l & has_last_l & has_first_r & has_last_r)
     part_of = (first >= 0.9) | near_last | (crossed >= 0.9)
     person = np.select(
         [
@@ -217,65 +373,34 @@ def _name_levels(pairs: pd.DataFrame, names: pd.DataFrame) -> np.ndarray:
         [5, 4, 4, 3, 3, 2, 2, 2, 2, 2, 1],
         default=0,
     )
-    contained = _similarity(*col["name_norm"], fuzz.token_set_ratio, known & business)
+    contained = p.name.similarity(name_l, name_r, fuzz.token_set_ratio, known & business)
     firm = np.select([same, token >= 95, token >= 85, contained >= 100], [5, 4, 3, 2], default=0)
     return np.where(~known, MISSING, np.where(business, firm, person)).astype("int8")
 
 
-#: The most places of one record compared one by one (a property manager's 500 sites are
-#: still matched exactly, through the address keys, but not each against each).
-PLACES_PER_RECORD = 25
-
-
-def _places(long: pd.DataFrame) -> pd.DataFrame:
-    """Each record's distinct places: ZIP, city, house number, street name."""
-    columns = [c for c in ("zip5", "city", "house_number", "street_name") if c in long.columns]
-    if not columns:
-        return pd.DataFrame(columns=["record"])
-    places = long[["record", *columns]].dropna(subset=columns, how="all").drop_duplicates()
-    return places[places.groupby("record").cumcount() < PLACES_PER_RECORD]
-
-
-def _close(left: pd.Series, right: pd.Series, cutoff: float) -> np.ndarray:
-    return _similarity(left, right, distance.JaroWinkler.normalized_similarity) >= cutoff
-
-
-def _address_levels(pairs: pd.DataFrame, long: pd.DataFrame) -> np.ndarray:
-    _, full, _ = _shared(pairs, long, "address_key")
-    _, street, _ = _shared(pairs, long, "street_key")
-    places = _places(long)
-    has = set(places["record"].tolist())
-    both = pairs["left"].isin(has).to_numpy() & pairs["right"].isin(has).to_numpy()
+def _address_levels(prepared: Prepared, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    p = prepared
+    nothing = np.zeros(len(left), dtype=bool)
+    full = p.sets["address_key"].shared(left, right)[1] if "address_key" in p.sets else nothing
+    street = p.sets["street_key"].shared(left, right)[1] if "street_key" in p.sets else nothing
+    both = p.places.has(left) & p.places.has(right)
     if not both.any():
-        return np.full(len(pairs), MISSING, dtype="int8")
+        return np.full(len(left), MISSING, dtype="int8")
     # every place of one side against every place of the other (a few per customer)
-    joined = (
-        pairs.reset_index()[["index", "left", "right"]]
-        .merge(places, left_on="left", right_on="record")
-        .merge(places, left_on="right", right_on="record", suffixes=("_l", "_r"))
-    )
-
-    def column(name: str, side: str) -> pd.Series:
-        key = f"{name}_{side}"
-        return (
-            joined[key]
-            if key in joined.columns
-            else pd.Series(None, index=joined.index, dtype="object")
-        )
-
+    owner, at_l, at_r = p.places.cross(left, right)
+    zips, cities, numbers, streets = (p.place_of[c] for c in PLACE_COLUMNS)
+    zip_l, zip_r = zips.take(at_l), zips.take(at_r)
+    city_l, city_r = cities.take(at_l), cities.take(at_r)
     # the same area: the same ZIP or city, or one a typo of the other (Bicton, Bicron; 4304, 4305)
-    zip_l, zip_r = column("zip5", "l"), column("zip5", "r")
-    city_l, city_r = column("city", "l"), column("city", "r")
-    one_digit = (_similarity(zip_l, zip_r, distance.Hamming.distance) == 1) & (
-        zip_l.str.len() == zip_r.str.len()
-    ).fillna(False).to_numpy()
-    exact_area = ((zip_l == zip_r) & zip_l.notna()).to_numpy() | (
-        (city_l == city_r) & city_l.notna()
-    ).to_numpy()
-    area = exact_area | _close(city_l, city_r, 0.9) | one_digit
-    number_l, number_r = column("house_number", "l"), column("house_number", "r")
-    same_number = ((number_l == number_r) & number_l.notna()).to_numpy()
-    same_street = _close(column("street_name", "l"), column("street_name", "r"), 0.88)
+    one_digit = (zips.similarity(zip_l, zip_r, distance.Hamming.distance) == 1) & (
+        zips.length(zip_l) == zips.length(zip_r)
+    )
+    exact_area = ((zip_l == zip_r) & (zip_l >= 0)) | ((city_l == city_r) & (city_l >= 0))
+    jaro = distance.JaroWinkler.normalized_similarity
+    area = exact_area | (cities.similarity(city_l, city_r, jaro) >= 0.9) | one_digit
+    number_l, number_r = numbers.take(at_l), numbers.take(at_r)
+    same_number = (number_l == number_r) & (number_l >= 0)
+    same_street = streets.similarity(streets.take(at_l), streets.take(at_r), jaro) >= 0.88
     level = np.select(
         [
             area & same_number & same_street,
@@ -285,62 +410,51 @@ def _address_levels(pairs: pd.DataFrame, long: pd.DataFrame) -> np.ndarray:
         ],
         [4, 3, 2, 1],
         default=0,
-    )
-    best = np.zeros(len(pairs), dtype="int8")
-    if len(joined):
-        per_pair = pd.Series(level, index=joined["index"].to_numpy()).groupby(level=0).max()
-        best[per_pair.index.to_numpy()] = per_pair.to_numpy()
+    ).astype("int8")
+    best = np.zeros(len(left), dtype="int8")
+    np.maximum.at(best, owner, level)
     levels = np.select([full, street], [6, 5], default=best)
     return np.where(~both, MISSING, levels).astype("int8")
 
 
-def _close_emails(pairs: pd.DataFrame, long: pd.DataFrame) -> np.ndarray:
+def _close_emails(prepared: Prepared, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Pairs with two e-mails that are nearly one: the same user name, or at most two slips
     apart in an address of ten characters or more."""
-    close = np.zeros(len(pairs), dtype=bool)
-    if "email" not in long.columns:
+    p = prepared
+    close = np.zeros(len(left), dtype=bool)
+    owner, at_l, at_r = p.emails.cross(left, right)
+    if not len(owner):
         return close
-    columns = ["record", "email"] + (["email_user"] if "email_user" in long.columns else [])
-    emails = long[columns].dropna(subset=["email"]).drop_duplicates()
-    emails = emails[emails.groupby("record").cumcount() < PLACES_PER_RECORD]
-    joined = (
-        pairs.reset_index()[["index", "left", "right"]]
-        .merge(emails, left_on="left", right_on="record")
-        .merge(emails, left_on="right", right_on="record", suffixes=("_l", "_r"))
-    )
-    if joined.empty:
-        return close
-    same_user = (
-        (joined["email_user_l"] == joined["email_user_r"]) & joined["email_user_l"].notna()
-        if "email_user_l" in joined.columns
-        else pd.Series(False, index=joined.index)
-    ).to_numpy()
-    shorter = np.minimum(
-        joined["email_l"].str.len().to_numpy(dtype="int64"),
-        joined["email_r"].str.len().to_numpy(dtype="int64"),
-    )
-    slips = _similarity(joined["email_l"], joined["email_r"], distance.OSA.distance)
+    user_l, user_r = p.email_user.take(at_l), p.email_user.take(at_r)
+    same_user = (user_l == user_r) & (user_l >= 0)
+    email_l, email_r = p.email.take(at_l), p.email.take(at_r)
+    shorter = np.minimum(p.email.length(email_l), p.email.length(email_r))
+    slips = p.email.similarity(email_l, email_r, distance.OSA.distance)
     near = same_user | ((slips <= 2) & (shorter >= 10))
-    close[joined.loc[near, "index"].unique().astype("int64")] = True
+    close[owner[near]] = True
     return close
 
 
-def compare_customers(pairs: pd.DataFrame, long: pd.DataFrame) -> pd.DataFrame:
+def compare_customers(pairs: pd.DataFrame, long: pd.DataFrame | Prepared) -> pd.DataFrame:
     """Levels for customer pairs. ``pairs`` has ``left, right`` (from blocking); ``long`` is
-    :func:`~titanaudit.dedupe.entities.customer_values`. Returns ``pairs`` with the columns
+    :func:`~titanaudit.dedupe.entities.customer_values`, or :class:`Prepared` from it when
+    several sets of pairs are compared against one table. Returns ``pairs`` with the columns
     ``name, phone, email, address`` (levels) and ``phone_freq, email_freq`` added."""
-    pairs = pairs.reset_index(drop=True)
-    names = long.drop_duplicates("record")[
-        ["record", "name_norm", "first", "last", "first_names", "is_business"]
-    ]
-    out = pairs.copy()
-    out["name"] = _name_levels(pairs, names)
+    prepared = long if isinstance(long, Prepared) else Prepared(long)
+    out = pairs.reset_index(drop=True).copy()
+    left = prepared.dense(out["left"].to_numpy())
+    right = prepared.dense(out["right"].to_numpy())
+    out["name"] = _name_levels(prepared, left, right)
     for field in ("phone", "email"):
-        both, shared, freq = _shared(pairs, long, field)
+        if field in prepared.sets:
+            both, shared, freq = prepared.sets[field].shared(left, right)
+        else:
+            both = shared = np.zeros(len(out), dtype=bool)
+            freq = np.zeros(len(out), dtype="int64")
         out[field] = _levels(both, shared)
         out[f"{field}_freq"] = freq
     out["email"] = np.where(
-        (out["email"] == 0) & _close_emails(pairs, long), 1, out["email"]
+        (out["email"] == 0) & _close_emails(prepared, left, right), 1, out["email"]
     ).astype("int8")
-    out["address"] = _address_levels(pairs, long)
+    out["address"] = _address_levels(prepared, left, right)
     return out

@@ -13,7 +13,7 @@ import pandas as pd
 
 from titanaudit.dedupe.blocking import candidate_pairs, random_pairs
 from titanaudit.dedupe.cluster import choose_keepers, cluster_pairs
-from titanaudit.dedupe.compare import FIELDS, compare_customers
+from titanaudit.dedupe.compare import FIELDS, Prepared, compare_customers
 from titanaudit.dedupe.entities import CUSTOMER_RULES
 from titanaudit.dedupe.explain import explain_pairs
 from titanaudit.dedupe.model import MatchModel, estimate, score
@@ -94,6 +94,15 @@ def _household_evidence(homes: pd.DataFrame) -> list[str]:
     return lines
 
 
+def _merged(pairs: pd.DataFrame, merged_into: Mapping[int, int]) -> np.ndarray:
+    """Pairs where one record was merged into the other (known matches)."""
+    if not merged_into:
+        return np.zeros(len(pairs), dtype=bool)
+    into = pd.Series(merged_into, dtype="int64")
+    left, right = pairs["left"], pairs["right"]
+    return ((left.map(into) == right) | (right.map(into) == left)).to_numpy(dtype=bool)
+
+
 def run_engine(
     long: pd.DataFrame,
     *,
@@ -121,15 +130,10 @@ def run_engine(
             pd.DataFrame(columns=CLUSTER_COLUMNS), pd.DataFrame(columns=PAIR_COLUMNS), None
         )
     stage(f"comparing {len(pairs):,} candidate pairs")
-    compared = compare_customers(pairs, long)
-    into = merged_into or {}
-    known = np.array(
-        [
-            into.get(a) == b or into.get(b) == a
-            for a, b in zip(compared["left"], compared["right"], strict=True)
-        ]
-    )
-    chance = compare_customers(random_pairs(long["record"].to_numpy()), long)
+    prepared = Prepared(long)
+    compared = compare_customers(pairs, prepared)
+    known = _merged(compared, merged_into or {})
+    chance = compare_customers(random_pairs(long["record"].to_numpy()), prepared)
     stage("fitting the model")
     model = estimate(compared, known_matches=known, random_pairs=chance)
     stage("scoring and explaining")
