@@ -7,6 +7,7 @@ The public API, for scripts and notebooks::
     titanaudit.fetch_snapshot(config, "tenant.sqlite")
     snapshot = titanaudit.open_snapshot("tenant.sqlite")
     snapshot.customers()                              # a pandas DataFrame
+    findings = titanaudit.run_rules(snapshot)         # data-quality findings, one row each
 """
 
 from titanaudit.config import Config, Credentials, Endpoints, FetchSettings, load_config
@@ -16,21 +17,28 @@ from titanaudit.dedupe.frame import dedupe_frame
 from titanaudit.dedupe.leads import match_leads
 from titanaudit.dedupe.locations import duplicate_locations, repeated_contacts
 from titanaudit.errors import TitanAuditError
+from titanaudit.rules import RULES, Frames, Rule, RuleRun, RuleSettings, check_rules, run_rules
 from titanaudit.servicetitan.client import ServiceTitanClient
 from titanaudit.servicetitan.links import customer_url, location_url
 from titanaudit.servicetitan.sync import SyncResult, fetch_snapshot, sync
 from titanaudit.store import Snapshot, open_snapshot
 
 __all__ = [
+    "RULES",
     "Config",
     "Credentials",
     "DedupeResult",
     "Endpoints",
     "FetchSettings",
+    "Frames",
+    "Rule",
+    "RuleRun",
+    "RuleSettings",
     "ServiceTitanClient",
     "Snapshot",
     "SyncResult",
     "TitanAuditError",
+    "check_rules",
     "customer_url",
     "dedupe_customers",
     "dedupe_frame",
@@ -41,6 +49,7 @@ __all__ = [
     "match_leads",
     "open_snapshot",
     "repeated_contacts",
+    "run_rules",
     "sync",
 ]
 

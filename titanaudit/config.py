@@ -40,6 +40,7 @@ __all__ = [
     "FetchSettings",
     "check_url",
     "load_config",
+    "read_toml",
 ]
 
 ENV_VARS = {
@@ -161,7 +162,7 @@ def load_config(
 ) -> Config:
     """Build a :class:`Config` from a TOML file, the environment and explicit overrides."""
     env = os.environ if env is None else env
-    table = _read_toml(config_file) if config_file else {}
+    table = read_toml(config_file) if config_file else {}
     st = table.get("servicetitan", {})
     values = {k: st.get(k) for k in ENV_VARS}
     values.update({k: env[var] for k, var in ENV_VARS.items() if env.get(var)})
@@ -176,7 +177,8 @@ def load_config(
     return Config(credentials=credentials, endpoints=endpoints, fetch=fetch)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file the user named, or a :class:`ConfigError` saying what is wrong with it."""
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -53,6 +53,11 @@ class StageDisplay:
         self._finish()
         self.current = self.progress.add_task(description, total=None)
 
+    def detail(self, description: str) -> None:
+        """Say what the current stage is doing now, on its own line (a stage of many steps)."""
+        if self.current is not None:
+            self.progress.update(self.current, description=description)
+
 
 class FetchDisplay:
     """A live line per feed (records, pages) and one for the wire (request rate, retries)."""

@@ -12,7 +12,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from titanaudit.config import Config, load_config
+from titanaudit.rules.settings import RuleSettings
 from titanaudit.servicetitan.feeds import EXPORT_FEEDS
 from titanaudit.simulator.server import SimulatorServer
 from titanaudit.simulator.tenant import Tenant
@@ -21,9 +24,11 @@ from titanaudit.store import Snapshot, open_snapshot
 __all__ = [
     "pair_accuracy",
     "planted_clusters",
+    "rule_accuracy",
     "simulator_config",
     "simulator_env",
     "snapshot_from_tenant",
+    "tenant_rule_settings",
 ]
 
 
@@ -84,3 +89,60 @@ def pair_accuracy(
     recall = hit / len(want) if want else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {"precision": precision, "recall": recall, "f1": f1}
+
+
+def tenant_rule_settings(truth: dict[str, Any]) -> RuleSettings:
+    """The rule settings an office of the generated tenant would write: its own phones and
+    e-mail domains, its office's coordinates."""
+    office = truth.get("office") or {}
+    return RuleSettings(tenant_phones=tuple(truth.get("tenant_phones", ())),
+                        tenant_email_domains=tuple(truth.get("tenant_domains", ())),
+                        office_latitude=office.get("latitude"),
+                        office_longitude=office.get("longitude"))  # fmt: skip
+
+
+def _owners(tenant: Tenant) -> dict[int, int]:
+    """Each record's customer: customers themselves, locations, contacts, leads."""
+    owner: dict[int, int] = {}
+    for record in tenant.feeds["customers"]:
+        owner[record["id"]] = record["id"]
+    for record in tenant.feeds["locations"]:
+        owner[record["id"]] = record["customerId"]
+    for record in tenant.feeds["customer_contacts"]:
+        owner[record["id"]] = record["customerId"]
+    for record in tenant.feeds["location_contacts"]:
+        location: int = record["locationId"]
+        owner[record["id"]] = owner.get(location, location)
+    return owner
+
+
+def rule_accuracy(findings: pd.DataFrame, tenant: Tenant, rule_ids: Iterable[str]) -> pd.DataFrame:
+    """Per rule id of ``rule_ids`` planted in the tenant's truth: ``planted``, ``found``
+    (planted records the rule reported), ``false`` (clean records it reported), ``recall`` and
+    ``precision``.
+
+    A record counts as clean when nothing was planted on its customer: no problem of any rule,
+    no planted duplicate (a duplicate typed in capitals is rightly reported as such), no hard
+    negative or placeholder. A damaged record may rightly trip other rules too (a pin moved 125
+    miles may land in another state; a customer whose only phone is the office's cannot be
+    reached)."""
+    truth = tenant.truth
+    problems: dict[str, list[int]] = truth["problems"]
+    owner = _owners(tenant)
+    damaged = {int(i) for ids in problems.values() for i in ids}
+    damaged |= {int(i) for c in truth.get("duplicate_clusters", []) for i in c["ids"]}
+    damaged |= {int(i) for n in truth.get("hard_negatives", []) for i in n["ids"]}
+    damaged |= {int(i) for i in truth.get("placeholders", [])}
+    damaged |= {owner[i] for i in list(damaged) if i in owner}
+    rows = []
+    for rule_id in sorted(set(rule_ids) & set(problems)):
+        planted = {int(i) for i in problems[rule_id]}
+        hits = findings[findings["rule_id"] == rule_id]
+        reported = set(hits["record_id"].dropna().astype(int))
+        on_damaged = set(hits.loc[hits["customer_id"].isin(damaged), "record_id"].astype(int))
+        found = len(planted & reported)
+        false = len(reported - planted - damaged - on_damaged)
+        rows.append({"rule_id": rule_id, "planted": len(planted), "found": found, "false": false,
+                     "recall": found / len(planted) if planted else 1.0,
+                     "precision": found / (found + false) if found + false else 1.0})  # fmt: skip
+    return pd.DataFrame(rows)

@@ -432,9 +432,13 @@ class Builder:
                 == kept.locations[0]["address"]["street"].split()[0]
             ):
                 location.update(active=False, mergedToId=kept.locations[0]["id"])
+            # the kept customer owns the moved location and its contacts from now on
+            kept.locations.append(location)
         for contact in removed.contacts:
             if "customerId" in contact:
                 contact.update(active=False, modifiedOn=moment)
+            else:
+                kept.contacts.append(contact)
 
     def household(self, p: Person, built: Built) -> None:
         """A spouse or grown child: same surname and house, a different person."""

@@ -1,0 +1,173 @@
+"""Phones and e-mails as the rules see them: each distinct value classified once.
+
+:func:`parse_contacts` adds to a contacts frame (``type, value``):
+
+``kind``          ``phone`` or ``email`` (from the contact type; ``other`` for the rest);
+``phone_fault``   why a phone cannot be dialled: ``length`` (not 10 digits), ``placeholder``
+                  (000..., 555-555-5555, 123-456-7890), ``fictional`` (555-01XX, which
+                  libphonenumber calls valid), ``invalid`` (no such area code or exchange under
+                  the North American plan), ``several`` (two numbers or words in one field),
+                  ``foreign`` (another country's code); empty for a usable number;
+``phone_digits``  the ten digits of a US number (missing otherwise);
+``toll_free``     an 8XX or 900 number (it cannot receive texts);
+``email_fault``   ``syntax`` (email-validator refuses it, offline), ``placeholder``
+                  (noemail@none.com), ``typo`` (gmial.com); empty for a usable address;
+``email_clean``   lower case, trimmed, ``mailto:`` and trailing dots removed;
+``usable``        a phone or e-mail that can reach someone (no fault, not the office's own).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from rapidfuzz import distance, process
+
+from titanaudit.dedupe.normalize import placeholder_email, placeholder_phone
+from titanaudit.rules.settings import RuleSettings
+
+__all__ = [
+    "CONSUMER_DOMAINS",
+    "ROLE_LOCALS",
+    "email_domain",
+    "email_local",
+    "parse_contacts",
+    "phone_digits",
+]
+
+EXTENSION = re.compile(r"\s*(?:ext\.?|extension|x|#)\s*\d{1,6}\s*$", re.IGNORECASE)
+TOLL_FREE = frozenset({"800", "833", "844", "855", "866", "877", "888", "900"})
+CONSUMER_DOMAINS = ("gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "aol.com",
+                    "icloud.com", "comcast.net", "msn.com", "live.com", "att.net", "verizon.net",
+                    "sbcglobal.net", "me.com", "ymail.com", "protonmail.com", "cox.net",
+                    "charter.net", "bellsouth.net", "earthlink.net", "mac.com")  # fmt: skip
+ROLE_LOCALS = frozenset({"info", "office", "admin", "billing", "sales", "contact", "support",
+                         "accounts", "accounting", "service", "hello", "team", "frontdesk",
+                         "reception", "ap", "invoices", "manager"})  # fmt: skip
+SIMPLE_EMAIL = r"[a-z0-9](?:[a-z0-9._%+'-]*[a-z0-9_])?@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,}"
+
+
+@functools.cache
+def _valid_area_codes() -> frozenset[str]:
+    """North American area codes libphonenumber knows as assigned (one lookup per code)."""
+    valid = set()
+    for npa in range(200, 1000):
+        number = phonenumbers.parse(f"+1{npa}2345678")
+        if phonenumbers.is_valid_number(number):
+            valid.add(str(npa))
+    return frozenset(valid)
+
+
+def phone_digits(value: Any) -> str | None:
+    """The ten digits of a US number as typed (a leading 1 dropped), else None."""
+    if not isinstance(value, str):
+        return None
+    digits = re.sub(r"\D", "", EXTENSION.sub("", value))
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    return digits if len(digits) == 10 else None
+
+
+def _phone(value: Any) -> tuple[str, str | None]:
+    """(fault, ten digits) of one phone as typed."""
+    if not isinstance(value, str) or not value.strip():
+        return "length", None
+    text = value.strip()
+    main = EXTENSION.sub("", text)
+    if text.startswith("011") or (text.startswith("+") and not text.startswith("+1")):
+        return "foreign", None
+    if re.search(r"[a-wyz]", main, re.IGNORECASE):
+        return "several", None
+    digits = re.sub(r"\D", "", main)
+    if len(digits) > 11:
+        return "several", None
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    if len(digits) != 10:
+        return "length", None
+    if digits[3:6] == "555" and digits[6:8] == "01":
+        return "fictional", digits
+    if placeholder_phone(digits):
+        return "placeholder", digits
+    area, exchange = digits[:3], digits[3:6]
+    if exchange[0] in "01" or exchange[1:] == "11" or area not in _valid_area_codes():
+        return "invalid", digits
+    return "", digits
+
+
+def _email(value: Any) -> tuple[str, str | None]:
+    """(fault, cleaned address) of one e-mail as typed."""
+    if not isinstance(value, str) or not value.strip():
+        return "syntax", None
+    clean = value.strip().lower().removeprefix("mailto:").strip().rstrip(".,;")
+    if placeholder_email(clean):
+        return "placeholder", clean
+    if not re.fullmatch(SIMPLE_EMAIL, clean) or ".." in clean:
+        try:  # the long tail: quoted parts, IDN domains; offline, syntax only
+            validate_email(clean, check_deliverability=False)
+        except EmailNotValidError:
+            return "syntax", clean
+    return "", clean
+
+
+def _domain_typos(domains: pd.Series) -> pd.Series:
+    """For each domain, the consumer domain it is a slip of (gmial.com: gmail.com), or None."""
+    distinct = pd.unique(domains.dropna())
+    slips: dict[str, str] = {}
+    candidates = [d for d in distinct if d not in CONSUMER_DOMAINS]
+    if candidates:
+        scores = process.cdist(candidates, CONSUMER_DOMAINS, scorer=distance.OSA.distance,
+                               score_cutoff=2, workers=-1)  # fmt: skip
+        for domain, row in zip(candidates, scores, strict=True):
+            best = int(np.argmin(row))
+            if row[best] <= (1 if len(domain) < 8 else 2):
+                slips[domain] = CONSUMER_DOMAINS[best]
+    return domains.map(slips)
+
+
+def email_local(emails: pd.Series) -> pd.Series:
+    """The part before the @ (missing where there is none)."""
+    return emails.astype("string").str.extract(r"^([^@]*)@", expand=False).astype(object)
+
+
+def email_domain(emails: pd.Series) -> pd.Series:
+    """The part after the last @ (missing where there is none)."""
+    return emails.astype("string").str.extract(r"@([^@]*)$", expand=False).astype(object)
+
+
+def _per_distinct(values: pd.Series, parse: Any) -> tuple[pd.Series, pd.Series]:
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    parsed = [parse(v) for v in uniques]
+    faults = np.array([p[0] for p in parsed] + ["length"], dtype=object)
+    cleaned = np.array([p[1] for p in parsed] + [None], dtype=object)
+    return (pd.Series(faults[codes], index=values.index),
+            pd.Series(cleaned[codes], index=values.index))  # fmt: skip
+
+
+def parse_contacts(contacts: pd.DataFrame, settings: RuleSettings) -> pd.DataFrame:
+    """``contacts`` with the columns of the module docstring."""
+    out = contacts.copy()
+    kind = np.where(out["type"] == "Email", "email",
+                    np.where(out["type"].isin(["Phone", "MobilePhone", "Fax"]), "phone", "other"))  # fmt: skip
+    out["kind"] = kind
+    phones, emails = out["kind"] == "phone", out["kind"] == "email"
+    fault, digits = _per_distinct(out.loc[phones, "value"].astype(object), _phone)
+    out["phone_fault"], out["phone_digits"] = fault.reindex(out.index), digits.reindex(out.index)
+    out["toll_free"] = out["phone_digits"].str[:3].isin(TOLL_FREE)
+    fault, clean = _per_distinct(out.loc[emails, "value"].astype(object), _email)
+    domain = email_domain(clean)
+    typo = _domain_typos(domain.where(fault == ""))
+    fault = fault.where(typo.isna(), "typo")
+    out["email_fault"], out["email_clean"] = fault.reindex(out.index), clean.reindex(out.index)
+    out["email_typo_of"] = typo.reindex(out.index)
+    office = {d for d in (phone_digits(p) for p in settings.tenant_phones) if d}
+    out["office_phone"] = out["phone_digits"].isin(office) & phones
+    usable_phone = phones & (out["phone_fault"] == "") & ~out["office_phone"]
+    usable_email = emails & out["email_fault"].isin(["", "typo"])
+    out["usable"] = usable_phone | usable_email
+    return out

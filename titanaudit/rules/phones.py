@@ -1,0 +1,134 @@
+"""Phone and e-mail rules (catalogue §4.4-4.5), over the contacts of open customers and
+locations as :func:`~titanaudit.rules.contacts.parse_contacts` classified them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+
+from titanaudit.rules.base import Context, Rule, findings, nothing
+from titanaudit.rules.contacts import ROLE_LOCALS, email_domain, email_local
+
+__all__ = ["CONTACT_RULES"]
+
+
+def _phones(ctx: Context) -> pd.DataFrame:
+    c = ctx.contacts
+    return c[c["kind"] == "phone"]
+
+
+def _emails(ctx: Context) -> pd.DataFrame:
+    c = ctx.contacts
+    return c[c["kind"] == "email"]
+
+
+def _fault(fault: str, message: str, kind: str = "phone") -> Callable[[Context], pd.DataFrame]:
+    """A rule reporting the contacts of ``kind`` whose parsed fault is ``fault``."""
+
+    def check(ctx: Context) -> pd.DataFrame:
+        contacts = ctx.contacts
+        hit = contacts[(contacts["kind"] == kind) & (contacts[f"{kind}_fault"] == fault)]
+        return findings(hit["id"], message, hit["value"])
+
+    return check
+
+
+def _office(ctx: Context) -> pd.DataFrame:
+    phones = _phones(ctx)
+    hit = phones[phones["office_phone"]]
+    return findings(hit["id"], "This is the office's own number, typed in for the customer: ask "
+                    "the customer for theirs.", hit["value"])  # fmt: skip
+
+
+def _mobile_toll_free(ctx: Context) -> pd.DataFrame:
+    phones = _phones(ctx)
+    hit = phones[(phones["type"] == "MobilePhone") & phones["toll_free"]]
+    return findings(hit["id"], "Marked as a mobile, but a toll-free number cannot receive "
+                    "texts: correct the type or the number.", hit["value"])  # fmt: skip
+
+
+def _unreachable(ctx: Context) -> pd.DataFrame:
+    customers = ctx.customers
+    reachable = set(ctx.contacts.loc[ctx.contacts["usable"], "customer_id"].dropna().tolist())
+    hit = customers[~customers["id"].isin(reachable)]
+    return findings(hit["id"], "No usable phone or e-mail on the customer or its locations: "
+                    "reminders and invoices cannot reach them.", hit["name"])  # fmt: skip
+
+
+def _typo(ctx: Context) -> pd.DataFrame:
+    emails = _emails(ctx)
+    hit = emails[emails["email_fault"] == "typo"]
+    if hit.empty:
+        return nothing()
+    parts = hit["email_clean"].astype(str).str.partition("@")
+    fixed = parts[0] + "@" + hit["email_typo_of"].astype(str)
+    message = ("The domain looks mistyped (" + parts[2] + "): did they mean "
+               + hit["email_typo_of"].astype(str) + "?")  # fmt: skip
+    return findings(hit["id"], message, hit["value"], fix=fixed)
+
+
+def _residential(ctx: Context) -> set[int]:
+    customers = ctx.customers
+    if "type" not in customers:
+        return set()
+    return set(customers.loc[customers["type"] == "Residential", "id"].tolist())
+
+
+def _role(ctx: Context) -> pd.DataFrame:
+    emails = _emails(ctx)
+    residential = _residential(ctx)
+    local = email_local(emails["email_clean"])
+    hit = emails[local.isin(ROLE_LOCALS) & emails["customer_id"].isin(residential)]
+    return findings(hit["id"], "A shared role address (" + local[hit.index] + "@) on a "
+                    "residential customer: ask for the person's own address.", hit["value"])  # fmt: skip
+
+
+def _untidy(ctx: Context) -> pd.DataFrame:
+    emails = _emails(ctx)
+    emails = emails[emails["email_clean"].notna()]
+    hit = emails[emails["value"].astype(str) != emails["email_clean"]]
+    return findings(hit["id"], "Stored with capitals, spaces or a mailto: prefix: store it as "
+                    "shown in the fix.", hit["value"], fix=hit["email_clean"])  # fmt: skip
+
+
+def _own_domain(ctx: Context) -> pd.DataFrame:
+    """Placeholders, and the tenant's own domain on a residential customer."""
+    emails = _emails(ctx)
+    hit = emails[emails["email_fault"] == "placeholder"]
+    domains = {d.lower() for d in ctx.settings.tenant_email_domains}
+    if domains:
+        domain = email_domain(emails["email_clean"])
+        own = domain.isin(domains) & emails["customer_id"].isin(_residential(ctx))
+        hit = pd.concat([hit, emails[own & (emails["email_fault"] != "placeholder")]])
+    return findings(hit["id"], "A stand-in address, not the customer's: ask for a real one or "
+                    "leave it empty.", hit["value"])  # fmt: skip
+
+
+CONTACT_RULES: tuple[Rule, ...] = (
+    Rule("PHN-CON-001", "contacts", "high", "Phone of the wrong length",
+         _fault("length", "Not a 10-digit number: ask the customer for the full number.")),
+    Rule("PHN-CON-002", "contacts", "high", "Placeholder phone",
+         _fault("placeholder", "A stand-in number (all one digit, 123-456-7890, area code 555): "
+                "ask the customer for a real one.")),
+    Rule("PHN-CON-003", "contacts", "high", "Fictional 555-01XX phone",
+         _fault("fictional", "555-01XX numbers are reserved for films and examples: nobody "
+                "answers them.")),
+    Rule("PHN-CON-004", "contacts", "medium", "Phone not valid in North America",
+         _fault("invalid", "No such area code or exchange in North America: check the digits.")),
+    Rule("PHN-CON-005", "contacts", "medium", "The office's own phone on a customer", _office),
+    Rule("PHN-CON-006", "contacts", "low", "Toll-free number marked as a mobile", _mobile_toll_free),
+    Rule("PHN-CON-007", "contacts", "low", "Several numbers or words in one phone",
+         _fault("several", "More than one number, or words, in one phone field: give each "
+                "number its own contact.")),
+    Rule("PHN-CON-008", "contacts", "low", "Phone outside North America",
+         _fault("foreign", "A number outside North America: check it is right for a local "
+                "customer.")),
+    Rule("PHN-CON-009", "customers", "medium", "No usable phone or e-mail", _unreachable),
+    Rule("EML-CON-001", "contacts", "high", "E-mail not valid",
+         _fault("syntax", "Not a valid e-mail address: check it with the customer.", "email")),
+    Rule("EML-CON-002", "contacts", "high", "Placeholder e-mail", _own_domain),
+    Rule("EML-CON-003", "contacts", "medium", "E-mail domain mistyped", _typo),
+    Rule("EML-CON-004", "contacts", "low", "Role address on a residential customer", _role),
+    Rule("EML-CON-005", "contacts", "info", "E-mail stored untidily", _untidy),
+)  # fmt: skip
