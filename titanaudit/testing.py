@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from titanaudit.config import Config, load_config
+from titanaudit.rules.base import Frames
 from titanaudit.rules.settings import RuleSettings
 from titanaudit.servicetitan.feeds import EXPORT_FEEDS
 from titanaudit.simulator.server import SimulatorServer
@@ -101,23 +102,19 @@ def tenant_rule_settings(truth: dict[str, Any]) -> RuleSettings:
                         office_longitude=office.get("longitude"))  # fmt: skip
 
 
-def _owners(tenant: Tenant) -> dict[int, int]:
-    """Each record's customer: customers themselves, locations, contacts, leads."""
-    owner: dict[int, int] = {}
-    for record in tenant.feeds["customers"]:
-        owner[record["id"]] = record["id"]
-    for record in tenant.feeds["locations"]:
-        owner[record["id"]] = record["customerId"]
-    for record in tenant.feeds["customer_contacts"]:
-        owner[record["id"]] = record["customerId"]
-    for record in tenant.feeds["location_contacts"]:
-        location: int = record["locationId"]
-        owner[record["id"]] = owner.get(location, location)
+def _owners(frames: Frames) -> dict[int, int]:
+    """Each record's customer: customers themselves, their locations and contacts."""
+    owner = {int(i): int(i) for i in frames.customers["id"].dropna()}
+    for frame in (frames.locations, frames.contacts):
+        known = frame[frame["customer_id"].notna()]
+        owner.update(zip(known["id"].astype(int), known["customer_id"].astype(int), strict=True))
     return owner
 
 
-def rule_accuracy(findings: pd.DataFrame, tenant: Tenant, rule_ids: Iterable[str]) -> pd.DataFrame:
-    """Per rule id of ``rule_ids`` planted in the tenant's truth: ``planted``, ``found``
+def rule_accuracy(findings: pd.DataFrame, truth: dict[str, Any], frames: Frames,
+                  rule_ids: Iterable[str]) -> pd.DataFrame:  # fmt: skip
+    """Per rule id of ``rule_ids`` planted in a generated tenant's ``truth`` (``frames``: its
+    snapshot's, to know whose each record is): ``planted``, ``found``
     (planted records the rule reported), ``false`` (clean records it reported), ``recall`` and
     ``precision``.
 
@@ -126,9 +123,8 @@ def rule_accuracy(findings: pd.DataFrame, tenant: Tenant, rule_ids: Iterable[str
     negative or placeholder. A damaged record may rightly trip other rules too (a pin moved 125
     miles may land in another state; a customer whose only phone is the office's cannot be
     reached)."""
-    truth = tenant.truth
     problems: dict[str, list[int]] = truth["problems"]
-    owner = _owners(tenant)
+    owner = _owners(frames)
     damaged = {int(i) for ids in problems.values() for i in ids}
     damaged |= {int(i) for c in truth.get("duplicate_clusters", []) for i in c["ids"]}
     damaged |= {int(i) for n in truth.get("hard_negatives", []) for i in n["ids"]}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from titanaudit.rules import RULES, check_rules
+from titanaudit.rules import RULES, Frames, check_rules
 from titanaudit.simulator import TenantSpec, generate_tenant
 from titanaudit.testing import rule_accuracy, snapshot_from_tenant, tenant_rule_settings
 
@@ -18,8 +18,10 @@ def scored(tmp_path_factory: pytest.TempPathFactory) -> object:
     tenant = generate_tenant(spec)
     path = Path(tmp_path_factory.mktemp("rules")) / "tenant.sqlite"
     with snapshot_from_tenant(tenant, path) as snapshot:
-        run = check_rules(snapshot, tenant_rule_settings(tenant.truth), as_of=spec.as_of)
-    return rule_accuracy(run.findings, tenant, [r.id for r in RULES]), run
+        frames = Frames.from_snapshot(snapshot)
+        run = check_rules(frames, tenant_rule_settings(tenant.truth), as_of=spec.as_of,
+                          snapshot=snapshot)  # fmt: skip
+    return rule_accuracy(run.findings, tenant.truth, frames, [r.id for r in RULES]), run
 
 
 def test_every_planted_rule_is_scored(scored: object) -> None:

@@ -17,9 +17,10 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 import jellyfish
-import numpy as np
 import pandas as pd
 import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
 import usaddress
 from nicknames import NickNamer
 
@@ -395,6 +396,9 @@ UNIT_ANYWHERE = re.compile(
 PO_BOX = re.compile(
     r"\b(?:p\.?\s*o\.?\s*box|post office box|pmb|rural route|rr \d+ box|box \d+)\b", re.I
 )
+#: DIRECTIONS_NOTE and everything after it, in RE2 (no look-ahead) for Arrow's kernels.
+DIRECTIONS_NOTE_TAIL = (r"\s+(?:between|btwn|off|near|across from|corner of|at the)\s+.*$"
+                        r"|\s+at\s+(?:\d|\w+ (?:st|ave|rd|blvd)\b).*$")  # fmt: skip
 DIRECTIONS_NOTE = re.compile(
     r"\s+(?:between|btwn|off|near|across from|corner of|at the)\s+|\s+at\s+(?=\d|\w+ (?:st|ave|rd|blvd)\b)"
 )
@@ -460,19 +464,22 @@ def _streets(street: pd.Series) -> pd.DataFrame:
     if not text.notna().any():
         return pd.DataFrame({"house_number": None, "street_name": None, "street_unit": None,
                              "is_po_box": False}, index=street.index)  # fmt: skip
-    text = text.astype(str).where(text.notna(), None)
-    clean = (
-        text.str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii").str.lower()
-        .str.replace(r"[^\w#\s/-]", " ", regex=True).str.split().str.join(" ")
-        .str.split(DIRECTIONS_NOTE.pattern, n=1, regex=True).str[0]
-    )  # fmt: skip
-    parts = clean.str.extract(r"^(\d+) ([a-z0-9]+(?: [a-z0-9]+)+)$")
-    plain = np.array(
-        parts[0].notna()
-        & ~clean.str.contains(UNIT_ANYWHERE, na=True)
-        & ~clean.str.contains(PO_BOX, na=True),
-        dtype=bool,
+    # the text cleaned by Arrow's string kernels (RE2), a column at a time
+    arrow = pa.array([v if isinstance(v, str) else None for v in text], type=pa.string())
+    clean = pc.utf8_lower(
+        pc.replace_substring_regex(pc.utf8_normalize(arrow, "NFKD"), r"[^\x00-\x7f]", "")
     )
+    clean = pc.replace_substring_regex(clean, r"[^\w#\s/-]", " ")
+    clean = pc.utf8_trim_whitespace(pc.replace_substring_regex(clean, r"\s+", " "))
+    clean = pc.replace_substring_regex(clean, DIRECTIONS_NOTE_TAIL, "")
+    found = pc.extract_regex(clean, r"^(?P<number>\d+) (?P<rest>[a-z0-9]+(?: [a-z0-9]+)+)$")
+    odd = pc.or_kleene(pc.match_substring_regex(clean, UNIT_ANYWHERE.pattern),
+                       pc.match_substring_regex(clean, PO_BOX.pattern))  # fmt: skip
+    plain = found.is_valid().to_numpy(zero_copy_only=False) & ~pc.fill_null(odd, True).to_numpy(
+        zero_copy_only=False
+    )
+    parts = pd.DataFrame({0: found.field("number").to_numpy(zero_copy_only=False),
+                          1: found.field("rest").to_numpy(zero_copy_only=False)}, index=street.index)  # fmt: skip
     rests = parts.loc[plain, 1]
     named = {rest: _plain_rest(rest) for rest in pd.unique(rests.to_numpy())}
     name = rests.map(named)

@@ -71,31 +71,51 @@ PARSED_COLUMNS = ["parsed_house_number", "parsed_street_name", "is_po_box", "par
                   "zip_cities", "zip_lat", "zip_lon"]  # fmt: skip
 
 
-def parse_addresses(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` (locations or customers: ``id, street, unit, city, state, zip``) with the
-    parsed address (``house_number, street_name, is_po_box, street_key``), ``zip5`` (what was
-    typed, if it is a ZIP) and the ZIP index's ``zip_state, zip_type, zip_active, zip_cities,
-    zip_lat, zip_lon`` (missing where the ZIP is unknown)."""
-    if frame.empty:
-        return frame.assign(**dict.fromkeys(PARSED_COLUMNS)).astype({"known_zip": bool,
-                                                                    "canadian": bool})  # fmt: skip
+ADDRESS_FIELDS = ["street", "unit", "city", "state", "zip", "country"]
 
-    def column(name: str) -> pd.Series:
-        return frame[name] if name in frame else pd.Series(None, index=frame.index, dtype=object)
 
-    parsed = address_frame(column("street"), column("unit"), column("city"), column("state"),
-                           column("zip"))  # fmt: skip
-    out = frame.copy()
-    for name in ("house_number", "street_name", "is_po_box", "street_key"):
-        out[f"parsed_{name}" if name != "is_po_box" else name] = parsed[name].to_numpy()
-    out["zip5"] = _zip5(column("zip")).to_numpy()
+def parse_addresses(*frames: pd.DataFrame) -> list[pd.DataFrame]:
+    """Each frame (locations, customers: ``id, street, unit, city, state, zip, country``) with
+    the parsed address (``parsed_house_number, parsed_street_name, is_po_box,
+    parsed_street_key``), ``zip5`` (what was typed, if it is a ZIP), ``canadian`` (a postal
+    code, not a ZIP), ``known_zip`` and the ZIP index's ``zip_state, zip_type, zip_active,
+    zip_cities, zip_lat, zip_lon`` (missing where the ZIP is unknown).
+
+    Each distinct address is parsed once across all the frames: a customer's billing address
+    is usually its first location's."""
+    places = pd.concat(
+        [f.reindex(columns=ADDRESS_FIELDS).astype(object) for f in frames], ignore_index=True
+    )
+    filled = places.fillna("").astype(str)
+    codes = filled.groupby(ADDRESS_FIELDS, sort=False).ngroup().to_numpy()
+    first_rows = np.flatnonzero(~filled.duplicated().to_numpy())  # in ngroup's order
+    parsed = _parse_distinct(places.iloc[first_rows].reset_index(drop=True))
+    spread = parsed.iloc[codes].reset_index(drop=True)
+    out, start = [], 0
+    for frame in frames:
+        part = spread.iloc[start : start + len(frame)]
+        start += len(frame)
+        out.append(pd.concat([frame.reset_index(drop=True), part.reset_index(drop=True)], axis=1))
+    return out
+
+
+def _parse_distinct(places: pd.DataFrame) -> pd.DataFrame:
+    if places.empty:
+        return pd.DataFrame(columns=PARSED_COLUMNS).astype({"known_zip": bool, "canadian": bool})
+    parsed = address_frame(*(places[c] for c in ADDRESS_FIELDS[:5]))
+    out = pd.DataFrame({
+        "parsed_house_number": parsed["house_number"].to_numpy(),
+        "parsed_street_name": parsed["street_name"].to_numpy(),
+        "is_po_box": parsed["is_po_box"].to_numpy(dtype=bool),
+        "parsed_street_key": parsed["street_key"].to_numpy(),
+        "zip5": _zip5(places["zip"]).to_numpy(),
+    })  # fmt: skip
     # a Canadian address (a tenant near the border) has a postal code, not a ZIP: the US ZIP
     # checks do not apply to it
-    country = column("country").astype("string").str.strip().str.upper()
-    postal = column("zip").astype("string").str.strip().str.fullmatch(CANADIAN_POSTAL)
+    country = places["country"].astype("string").str.strip().str.upper()
+    postal = places["zip"].astype("string").str.strip().str.fullmatch(CANADIAN_POSTAL)
     out["canadian"] = (country.isin(CANADA) | postal).fillna(False).to_numpy(dtype=bool)
-    index = zip_index()
-    found = index.reindex(out["zip5"].to_numpy())
+    found = zip_index().reindex(out["zip5"].to_numpy())
     out["known_zip"] = found["state"].notna().to_numpy() & ~out["canadian"].to_numpy()
     for name in ("state", "type", "active", "cities", "lat", "lon"):
         out[f"zip_{name}"] = found[name].to_numpy()
@@ -221,10 +241,9 @@ def _outside_area(ctx: Context) -> pd.DataFrame:
 
 
 def _billing(ctx: Context) -> pd.DataFrame:
-    customers = ctx.customers
-    if "street" not in customers:
+    if "street" not in ctx.customers:
         return nothing()
-    a = parse_addresses(customers)
+    a = ctx.billing
     reason = _bad_street(a).where(~a["is_po_box"].astype(bool), "")  # a box is fine for bills
     reason = reason.where(a["known_zip"] | a["canadian"] | (reason != ""),
                           "the ZIP is missing or does not exist")  # fmt: skip

@@ -181,9 +181,18 @@ class Context:
     def addresses(self) -> pd.DataFrame:
         """Open locations' addresses parsed and checked against the ZIP index
         (:func:`titanaudit.rules.addresses.parse_addresses`)."""
+        return self._places[0]
+
+    @functools.cached_property
+    def billing(self) -> pd.DataFrame:
+        """Open customers' billing addresses, parsed likewise."""
+        return self._places[1]
+
+    @functools.cached_property
+    def _places(self) -> list[pd.DataFrame]:
         from titanaudit.rules.addresses import parse_addresses
 
-        return parse_addresses(self.locations)
+        return parse_addresses(self.locations, self.customers)
 
 
 def _open(frame: pd.DataFrame) -> pd.DataFrame:

@@ -8,6 +8,8 @@ Checks run in order and a pin is reported by the first that fits: a swapped pair
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -130,22 +132,34 @@ def _far(ctx: Context) -> pd.DataFrame:
     )
 
 
+@functools.cache
+def _zip_grid() -> dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """ZIP centres by one-degree cell: (latitudes, longitudes, states) of each cell."""
+    index = zip_index().dropna(subset=["lat", "lon"])
+    lat, lon, state = (index[c].to_numpy() for c in ("lat", "lon", "state"))
+    rows: dict[tuple[int, int], list[int]] = {}
+    for i, cell in enumerate(
+        zip(np.floor(lat).astype(int), np.floor(lon).astype(int), strict=True)
+    ):
+        rows.setdefault((int(cell[0]), int(cell[1])), []).append(i)
+    return {cell: (lat[at], lon[at], state[at]) for cell, at in rows.items()}
+
+
 def _nearest_state(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     """The state of the nearest ZIP centre to each point (few points: those already far from
-    their own ZIP), by a one-degree grid around each point."""
-    index = zip_index().dropna(subset=["lat", "lon"])
-    cells = pd.DataFrame({"cell_lat": np.floor(index["lat"]).astype(int),
-                          "cell_lon": np.floor(index["lon"]).astype(int),
-                          "lat": index["lat"].to_numpy(), "lon": index["lon"].to_numpy(),
-                          "state": index["state"].to_numpy()})  # fmt: skip
+    their own ZIP), among the centres of the nine one-degree cells around it."""
+    grid = _zip_grid()
     states = np.full(len(lat), None, dtype=object)
     for i, (y, x) in enumerate(zip(lat, lon, strict=True)):
-        near = cells[cells["cell_lat"].between(np.floor(y) - 1, np.floor(y) + 1)
-                     & cells["cell_lon"].between(np.floor(x) - 1, np.floor(x) + 1)]  # fmt: skip
-        if len(near):
-            states[i] = near["state"].iloc[
-                int(np.argmin(miles(near["lat"].to_numpy(), near["lon"].to_numpy(), y, x)))
-            ]
+        cy, cx = int(np.floor(y)), int(np.floor(x))
+        near = [
+            grid[c]
+            for c in ((cy + dy, cx + dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1))
+            if c in grid
+        ]
+        if near:
+            lats, lons, names = (np.concatenate(part) for part in zip(*near, strict=True))
+            states[i] = names[int(np.argmin(miles(lats, lons, y, x)))]
     return states
 
 

@@ -49,7 +49,8 @@ def _allowed(ctx: Context, names: pd.Series) -> pd.Series:
 
 def _placeholder(ctx: Context) -> pd.DataFrame:
     n = _named(ctx)
-    hit = n[n["name_placeholder"].astype(bool) & ~_allowed(ctx, n["name"])]
+    flagged = n[n["name_placeholder"].astype(bool)]
+    hit = flagged[~_allowed(ctx, flagged["name"])]
     return findings(hit["id"], "A test or stand-in name: enter the customer's real name (or add "
                     "it to [allow] placeholder_customers if it is used on purpose).",
                     hit["name"])  # fmt: skip
