@@ -17,6 +17,8 @@ from titanaudit.dedupe.engine import DedupeResult
 from titanaudit.dedupe.leads import match_leads
 from titanaudit.dedupe.locations import duplicate_locations
 from titanaudit.errors import ConfigError
+from titanaudit.export import write_csv
+from titanaudit.rules import RULES, Frames, RuleRun, check_rules
 from titanaudit.servicetitan.sync import ProgressCallback, SyncResult, fetch_snapshot
 from titanaudit.simulator import (
     Faults,
@@ -26,7 +28,13 @@ from titanaudit.simulator import (
     generate_tenant,
 )
 from titanaudit.store import open_snapshot
-from titanaudit.testing import pair_accuracy, planted_clusters, simulator_config
+from titanaudit.testing import (
+    pair_accuracy,
+    planted_clusters,
+    rule_accuracy,
+    simulator_config,
+    tenant_rule_settings,
+)
 
 __all__ = ["DemoResult", "run_demo"]
 
@@ -42,6 +50,8 @@ class DemoResult:
     accuracy: dict[str, float]
     leads: pd.DataFrame  # open leads and bookings of existing customers (match_leads)
     locations: pd.DataFrame  # repeated locations (duplicate_locations)
+    rules: RuleRun  # the data-quality rules' findings (also in findings.csv)
+    rule_accuracy: pd.DataFrame  # per rule: planted, found, false, recall, precision
 
 
 def run_demo(
@@ -52,12 +62,14 @@ def run_demo(
     faults: str = "all",
     on_progress: ProgressCallback | None = None,
 ) -> DemoResult:
-    """Generate, serve, fetch. ``out`` gets ``snapshot.sqlite`` and ``tenant/`` (with truth)."""
+    """Generate, serve, fetch, find duplicates, run the rules. ``out`` gets ``snapshot.sqlite``,
+    ``findings.csv`` and ``tenant/`` (with truth)."""
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"cannot create folder {out}: {exc.strerror}") from None
-    tenant = generate_tenant(TenantSpec(customers=customers, seed=seed))
+    spec = TenantSpec(customers=customers, seed=seed)
+    tenant = generate_tenant(spec)
     state = SimulatorState(tenant, faults=Faults.parse(faults), export_page_size=500)
     tenant_dir = out / "tenant"
     db = out / "snapshot.sqlite"
@@ -72,8 +84,14 @@ def run_demo(
         leads = match_leads(snapshot, model=duplicates.model)
         locations = duplicate_locations(snapshot)
         active = set(snapshot.customers().query("active == True")["id"].astype("int64"))
+        frames = Frames.from_snapshot(snapshot)
+        rules = check_rules(frames, tenant_rule_settings(tenant.truth), as_of=spec.as_of,
+                            lead_matches=leads)  # fmt: skip
+    write_csv(rules.findings, out / "findings.csv")
+    scored = rule_accuracy(rules.findings, tenant.truth, frames, [r.id for r in RULES])
     found = duplicates.clusters.groupby("cluster_id")["id"].apply(list).tolist()
     planted = [[i for i in c if i in active] for c in planted_clusters(tenant.truth)]
     accuracy = pair_accuracy(found, planted)
     return DemoResult(snapshot_path=db, tenant_dir=tenant_dir, sync=result, duplicates=duplicates,
-                      accuracy=accuracy, leads=leads, locations=locations)  # fmt: skip
+                      accuracy=accuracy, leads=leads, locations=locations, rules=rules,
+                      rule_accuracy=scored)  # fmt: skip

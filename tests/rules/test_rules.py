@@ -65,6 +65,7 @@ CASES: list[tuple[str, dict[str, Any], int, set[str], set[str]]] = [
     ("two numbers", {"phone": {"value": "303-699-0464 / 303-699-1111"}}, 21, {"PHN-CON-007"}, set()),
     ("words in the phone", {"phone": {"value": "303-699-0464 ask for Bob"}}, 21, {"PHN-CON-007"}, set()),
     ("UK number", {"phone": {"value": "+44 20 7946 0958"}}, 21, {"PHN-CON-008"}, {"PHN-CON-001"}),
+    ("a type we do not know is judged by its value", {"phone": {"type": "Pager"}}, 1, set(), {"PHN-CON-009"}),
     ("toll-free mobile", {"phone": {"value": "800-555-2368"}}, 21, {"PHN-CON-006"}, set()),
     ("no @", {"email": {"value": "bob.gmail.com"}}, 22, {"EML-CON-001"}, set()),
     ("no TLD", {"email": {"value": "john.smith@gmail"}}, 22, {"EML-CON-001"}, set()),

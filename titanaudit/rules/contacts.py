@@ -2,7 +2,8 @@
 
 :func:`parse_contacts` adds to a contacts frame (``type, value``):
 
-``kind``          ``phone`` or ``email`` (from the contact type; ``other`` for the rest);
+``kind``          ``phone`` or ``email`` (from the contact type; a type not known to us by
+                  whether the value holds an @);
 ``phone_fault``   why a phone cannot be dialled: ``length`` (not 10 digits), ``placeholder``
                   (000..., 555-555-5555, 123-456-7890), ``fictional`` (555-01XX, which
                   libphonenumber calls valid), ``invalid`` (no such area code or exchange under
@@ -48,6 +49,7 @@ CONSUMER_DOMAINS = ("gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "aol
                     "icloud.com", "comcast.net", "msn.com", "live.com", "att.net", "verizon.net",
                     "sbcglobal.net", "me.com", "ymail.com", "protonmail.com", "cox.net",
                     "charter.net", "bellsouth.net", "earthlink.net", "mac.com")  # fmt: skip
+PHONE_TYPES = ("Phone", "MobilePhone", "Fax")
 ROLE_LOCALS = frozenset({"info", "office", "admin", "billing", "sales", "contact", "support",
                          "accounts", "accounting", "service", "hello", "team", "frontdesk",
                          "reception", "ap", "invoices", "manager"})  # fmt: skip
@@ -196,8 +198,10 @@ def _phones(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 def parse_contacts(contacts: pd.DataFrame, settings: RuleSettings) -> pd.DataFrame:
     """``contacts`` with the columns of the module docstring."""
     out = contacts.copy()
-    kind = np.where(out["type"] == "Email", "email",
-                    np.where(out["type"].isin(["Phone", "MobilePhone", "Fax"]), "phone", "other"))  # fmt: skip
+    # a type ServiceTitan may add later (or a "Pager") is judged by what the value holds
+    at_sign = out["value"].astype("string").str.contains("@", regex=False).fillna(False)
+    email = (out["type"] == "Email") | (~out["type"].isin(PHONE_TYPES) & at_sign)
+    kind = np.where(email, "email", "phone")
     out["kind"] = kind
     phones, emails = out["kind"] == "phone", out["kind"] == "email"
     fault, digits = _phones(out.loc[phones, "value"])

@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import pandas as pd
 
@@ -50,7 +51,7 @@ def _frames(source: Snapshot | Frames) -> tuple[Frames, Snapshot | None]:
 
 
 def check_rules(source: Snapshot | Frames, settings: RuleSettings | None = None, *,
-                as_of: pd.Timestamp | str | None = None, rules: Sequence[Rule] = RULES,
+                as_of: pd.Timestamp | datetime | str | None = None, rules: Sequence[Rule] = RULES,
                 lead_matches: pd.DataFrame | None = None, snapshot: Snapshot | None = None,
                 progress: Callable[[str], None] | None = None) -> RuleRun:  # fmt: skip
     """Run ``rules`` over a snapshot (or :class:`Frames`). ``as_of`` is the reference time of
@@ -123,7 +124,7 @@ def _owners(out: pd.DataFrame, ctx: Context) -> pd.Series:
 
 
 def run_rules(source: Snapshot | Frames, settings: RuleSettings | None = None, *,
-              as_of: pd.Timestamp | str | None = None) -> pd.DataFrame:  # fmt: skip
+              as_of: pd.Timestamp | datetime | str | None = None) -> pd.DataFrame:  # fmt: skip
     """Every finding of the built-in rules over a snapshot or :class:`Frames` (columns of
     :class:`RuleRun`); rules that could not run are logged (:func:`check_rules` returns them)."""
     return check_rules(source, settings, as_of=as_of).findings
