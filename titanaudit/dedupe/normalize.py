@@ -27,6 +27,7 @@ from nicknames import NickNamer
 __all__ = [
     "SUFFIXES",
     "address_frame",
+    "arrow_text",
     "email_frame",
     "given_name_group",
     "name_frame",
@@ -43,13 +44,24 @@ def _per_distinct(
     values: pd.Series, parse: Callable[[Any], dict[str, Any]], columns: list[str]
 ) -> pd.DataFrame:
     """Apply ``parse`` once per distinct value and spread the results back over ``values``."""
-    keys = values.astype("object").where(values.notna(), None)
-    distinct = pd.unique(keys.to_numpy())
-    parsed = pd.DataFrame.from_records([parse(v) for v in distinct], columns=columns)
-    codes = pd.Index(distinct).get_indexer(keys.to_numpy())
+    codes, distinct = pd.factorize(values.astype("object").to_numpy(), use_na_sentinel=True)
+    # a missing value is parsed once too, as the last row: code -1 picks it
+    missing = [parse(None)] if (codes < 0).any() else []
+    parsed = pd.DataFrame.from_records([*(parse(v) for v in distinct), *missing], columns=columns)
     frame: pd.DataFrame = parsed.iloc[codes].reset_index(drop=True)
     frame.index = values.index
     return frame
+
+
+def arrow_text(values: pd.Series) -> pa.Array:
+    """A column as Arrow text for Arrow's string kernels: zero-copy when pandas already holds it
+    in Arrow; numbers written out (a ZIP stored as 80301); missing values null."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        held = pa.array(values.array)
+        flat = held.combine_chunks() if isinstance(held, pa.ChunkedArray) else held
+        return flat.cast(pa.string())
+    text = values.astype("string")
+    return pa.array(text.to_numpy(dtype=object, na_value=None), type=pa.string())  # type: ignore[call-overload]
 
 
 def _ascii(text: str) -> str:
@@ -465,7 +477,7 @@ def _streets(street: pd.Series) -> pd.DataFrame:
         return pd.DataFrame({"house_number": None, "street_name": None, "street_unit": None,
                              "is_po_box": False}, index=street.index)  # fmt: skip
     # the text cleaned by Arrow's string kernels (RE2), a column at a time
-    arrow = pa.array([v if isinstance(v, str) else None for v in text], type=pa.string())
+    arrow = arrow_text(street)
     clean = pc.utf8_lower(
         pc.replace_substring_regex(pc.utf8_normalize(arrow, "NFKD"), r"[^\x00-\x7f]", "")
     )

@@ -14,9 +14,10 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 import zipcodes
 
-from titanaudit.dedupe.normalize import address_frame
+from titanaudit.dedupe.normalize import address_frame, arrow_text
 from titanaudit.rules.base import Context, Rule, findings, nothing
 
 __all__ = ["ADDRESS_RULES", "parse_addresses", "zip_index"]
@@ -60,10 +61,11 @@ def _city_key(city: object) -> str:
 
 def _zip5(raw: pd.Series) -> pd.Series:
     """The five-digit ZIP of what was typed: 5 digits, or ZIP+4; anything else is missing."""
-    text = raw.astype("string").str.strip()
-    digits = text.str.replace(r"[\s-]", "", regex=True)
-    good = digits.str.fullmatch(r"\d{5}(\d{4})?").fillna(False).astype(bool)
-    return digits.str[:5].where(good).astype(object)
+    text = arrow_text(raw)
+    digits = pc.replace_substring_regex(pc.utf8_trim_whitespace(text), r"[\s-]", "")
+    good = pc.fill_null(pc.match_substring_regex(digits, r"^\d{5}(\d{4})?$"), False)
+    five = pc.if_else(good, pc.utf8_slice_codeunits(digits, 0, 5), None)
+    return pd.Series(five.to_numpy(zero_copy_only=False), index=raw.index, dtype=object)
 
 
 PARSED_COLUMNS = ["parsed_house_number", "parsed_street_name", "is_po_box", "parsed_street_key",
@@ -83,12 +85,18 @@ def parse_addresses(*frames: pd.DataFrame) -> list[pd.DataFrame]:
 
     Each distinct address is parsed once across all the frames: a customer's billing address
     is usually its first location's."""
-    places = pd.concat(
-        [f.reindex(columns=ADDRESS_FIELDS).astype(object) for f in frames], ignore_index=True
-    )
-    filled = places.fillna("").astype(str)
-    codes = filled.groupby(ADDRESS_FIELDS, sort=False).ngroup().to_numpy()
-    first_rows = np.flatnonzero(~filled.duplicated().to_numpy())  # in ngroup's order
+    places = pd.concat([f.reindex(columns=ADDRESS_FIELDS) for f in frames], ignore_index=True)
+    # one text key per row, hashed by Arrow: the six fields joined, a missing one as empty
+    # the ZIP as its five digits where it has them: 80301 and 80301-4968 parse alike
+    zips = arrow_text(places["zip"])
+    five = pc.if_else(pc.fill_null(pc.match_substring_regex(zips, r"^\s*\d{5}(?:[\s-]*\d{4})?\s*$"), False),
+                      pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(zips), 0, 5), zips)  # fmt: skip
+    fields = [
+        pc.fill_null(five if c == "zip" else arrow_text(places[c]), "") for c in ADDRESS_FIELDS
+    ]
+    key = pc.binary_join_element_wise(*fields, "\x1f")
+    codes = pc.dictionary_encode(key).indices.to_numpy(zero_copy_only=False)
+    _, first_rows = np.unique(codes, return_index=True)  # dictionary order is first-seen order
     parsed = _parse_distinct(places.iloc[first_rows].reset_index(drop=True))
     spread = parsed.iloc[codes].reset_index(drop=True)
     out, start = [], 0
@@ -173,10 +181,14 @@ def _city_mismatch(ctx: Context) -> pd.DataFrame:
     a = a[a["known_zip"] & a["city"].notna()]
     if a.empty:
         return nothing()
-    keys = a["city"].map(_city_key)
-    ok = np.fromiter((k in c for k, c in zip(keys, a["zip_cities"], strict=True)), dtype=bool,
-                     count=len(a))  # fmt: skip
-    hit = a[~ok & (keys != "")]
+    # each distinct (ZIP, city) judged once: a tenant has thousands, not millions
+    pairs = a[["zip5", "city"]].astype(str).drop_duplicates()
+    keys = pairs["city"].map(_city_key)
+    accepted = zip_index()["cities"].reindex(pairs["zip5"].to_numpy()).to_numpy()
+    ok = np.fromiter((k in c for k, c in zip(keys, accepted, strict=True)), dtype=bool,
+                     count=len(pairs))  # fmt: skip
+    wrong = pd.MultiIndex.from_frame(pairs[~ok & (keys != "")])
+    hit = a[pd.MultiIndex.from_frame(a[["zip5", "city"]].astype(str)).isin(wrong)]
     names = zip_index()["city"].reindex(hit["zip5"].to_numpy()).to_numpy()
     message = ("ZIP " + hit["zip5"] + " is " + pd.Series(names, index=hit.index) + ", not "
                + hit["city"].astype(str) + ": correct the city or the ZIP.")  # fmt: skip

@@ -31,7 +31,14 @@ import pyarrow.compute as pc
 from email_validator import EmailNotValidError, validate_email
 from rapidfuzz import distance, process
 
-from titanaudit.dedupe.normalize import SEQUENTIAL, placeholder_email, placeholder_phone
+from titanaudit.dedupe.normalize import (
+    PLACEHOLDER_DOMAINS,
+    PLACEHOLDER_LOCALS,
+    SEQUENTIAL,
+    arrow_text,
+    placeholder_email,
+    placeholder_phone,
+)
 from titanaudit.rules.settings import RuleSettings
 
 __all__ = [
@@ -119,6 +126,32 @@ def _email(value: Any) -> tuple[str, str | None]:
     return "", clean
 
 
+def _emails(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(fault, cleaned address) of each e-mail, as :func:`_email` says: cleaning, placeholders
+    and the everyday shape decided by Arrow's kernels over the column, the rest one distinct
+    value at a time (email-validator, offline)."""
+    text = arrow_text(values)
+    clean = pc.utf8_trim_whitespace(pc.utf8_lower(text))
+    clean = pc.utf8_rtrim(
+        pc.utf8_trim_whitespace(pc.replace_substring_regex(clean, "^mailto:", "")), ".,;"
+    )
+    parts = pc.extract_regex(clean, r"^(?P<local>[^@]*)@(?P<domain>[^@]*)$")
+    placeholder = pc.fill_null(pc.or_(pc.is_in(parts.field("local"), pa.array(sorted(PLACEHOLDER_LOCALS))),
+                                      pc.is_in(parts.field("domain"), pa.array(sorted(PLACEHOLDER_DOMAINS)))), False)  # fmt: skip
+    simple = pc.fill_null(pc.and_(pc.match_substring_regex(clean, f"^(?:{SIMPLE_EMAIL})$"),
+                                  pc.invert(pc.match_substring(clean, ".."))), False)  # fmt: skip
+    placeholder_rows = placeholder.to_numpy(zero_copy_only=False)
+    decided = placeholder_rows | simple.to_numpy(zero_copy_only=False)
+    cleaned = pd.Series(clean.to_numpy(zero_copy_only=False), index=values.index, dtype=object)
+    fault = pd.Series(
+        np.where(placeholder_rows, "placeholder", ""), index=values.index, dtype=object
+    )
+    rest_fault, rest_clean = _per_distinct(values[~decided].astype(object), _email)
+    fault[~decided] = rest_fault.to_numpy()
+    cleaned[~decided] = rest_clean.to_numpy()
+    return fault, cleaned
+
+
 def _domain_typos(domains: pd.Series) -> pd.Series:
     """For each domain, the consumer domain it is a slip of (gmial.com: gmail.com), or None."""
     distinct = pd.unique(domains.dropna())
@@ -147,7 +180,7 @@ def email_domain(emails: pd.Series) -> pd.Series:
 def _per_distinct(values: pd.Series, parse: Any) -> tuple[pd.Series, pd.Series]:
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     parsed = [parse(v) for v in uniques]
-    faults = np.array([p[0] for p in parsed] + ["length"], dtype=object)
+    faults = np.array([p[0] for p in parsed] + [parse(None)[0]], dtype=object)
     cleaned = np.array([p[1] for p in parsed] + [None], dtype=object)
     return (pd.Series(faults[codes], index=values.index),
             pd.Series(cleaned[codes], index=values.index))  # fmt: skip
@@ -161,7 +194,7 @@ def _phones(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(fault, ten digits) of each phone, as :func:`_phone` says: the everyday shapes
     ("(303) 699-0464", "303.699.0464", "+1 303 699 0464") decided with vectorised string
     kernels, the rest one distinct value at a time."""
-    text = pa.array(values.astype(object).where(values.notna(), None).tolist(), type=pa.string())
+    text = arrow_text(values)
     parts = pc.extract_regex(text, PLAIN_PHONE)  # RE2 over the whole column; non-matches null
     plain = parts.is_valid().to_numpy(zero_copy_only=False)
     fault, digits = _per_distinct(values[~plain].astype(object), _phone)
@@ -206,8 +239,9 @@ def parse_contacts(contacts: pd.DataFrame, settings: RuleSettings) -> pd.DataFra
     phones, emails = out["kind"] == "phone", out["kind"] == "email"
     fault, digits = _phones(out.loc[phones, "value"])
     out["phone_fault"], out["phone_digits"] = fault.reindex(out.index), digits.reindex(out.index)
-    out["toll_free"] = out["phone_digits"].str[:3].isin(TOLL_FREE)
-    fault, clean = _per_distinct(out.loc[emails, "value"].astype(object), _email)
+    area = out["phone_digits"].astype("string").str.slice(0, 3)
+    out["toll_free"] = area.isin(TOLL_FREE).fillna(False).astype(bool)
+    fault, clean = _emails(out.loc[emails, "value"])
     domain = email_domain(clean)
     typo = _domain_typos(domain.where(fault == ""))
     fault = fault.where(typo.isna(), "typo")

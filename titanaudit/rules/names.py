@@ -8,11 +8,13 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from titanaudit.dedupe.normalize import (
     BUSINESS_WORDS,
     LEGAL_FORMS,
     MERGE_MARKER,
+    arrow_text,
     given_names,
     name_frame,
 )
@@ -28,6 +30,15 @@ STREET_IN_NAME = re.compile(
     r"way|pl|place|pkwy|cir|trl|hwy)\b",
     re.IGNORECASE,
 )
+
+
+def _matches(names: pd.Series, pattern: str) -> np.ndarray:
+    """Names matching ``pattern`` (RE2, Arrow's kernel over the whole column)."""
+    text = arrow_text(names)
+    found: np.ndarray = pc.fill_null(pc.match_substring_regex(text, pattern), False).to_numpy(
+        zero_copy_only=False
+    )
+    return found
 
 
 def name_features(customers: pd.DataFrame) -> pd.DataFrame:
@@ -58,9 +69,9 @@ def _placeholder(ctx: Context) -> pd.DataFrame:
 
 def _contact_in_name(ctx: Context) -> pd.DataFrame:
     n = _named(ctx)
-    name = n["name"].astype(str)
-    what = np.select([name.str.contains(EMAIL_IN_NAME), name.str.contains(PHONE_IN_NAME),
-                      name.str.contains(STREET_IN_NAME)],
+    name = n["name"]
+    what = np.select([_matches(name, EMAIL_IN_NAME.pattern), _matches(name, PHONE_IN_NAME.pattern),
+                      _matches(name, "(?i)" + STREET_IN_NAME.pattern)],
                      ["an e-mail", "a phone number", "an address"], default="")  # fmt: skip
     hit = n[what != ""]
     message = (
@@ -83,10 +94,13 @@ def _single(ctx: Context) -> pd.DataFrame:
 
 def _case(ctx: Context) -> pd.DataFrame:
     n = _named(ctx)
-    name = n["name"].astype(str)
-    letters = name.str.replace(r"[^A-Za-z]", "", regex=True)
-    shouting = (letters.str.len() > 3) & (name == name.str.upper())
-    quiet = (letters.str.len() > 3) & (name == name.str.lower())
+    # no lower-case letter (or no capital), and more than three letters
+    shouting = ~_matches(n["name"], "[a-z]") & _matches(
+        n["name"], "[A-Z][^A-Z]*[A-Z][^A-Z]*[A-Z][^A-Z]*[A-Z]"
+    )
+    quiet = ~_matches(n["name"], "[A-Z]") & _matches(
+        n["name"], "[a-z][^a-z]*[a-z][^a-z]*[a-z][^a-z]*[a-z]"
+    )
     hit = n[shouting | quiet]
     return findings(hit["id"], "Written in all capitals or all lower case: write it as the "
                     "customer would.", hit["name"], fix=hit["name"].map(_title))  # fmt: skip
@@ -128,8 +142,10 @@ def _looks_commercial(ctx: Context) -> pd.DataFrame:
     n = _named(ctx)
     if "type" not in n:
         return nothing()
-    hit = n[(n["type"] == "Residential") & n["name"].map(_company_words).astype(bool)
-            & ~n["name_placeholder"].astype(bool)]  # fmt: skip
+    words = "|".join(sorted(BUSINESS_WORDS | LEGAL_FORMS))
+    maybe = n[(n["type"] == "Residential") & ~n["name_placeholder"].astype(bool)
+              & _matches(n["name"], rf"(?i)\b(?:{words})\b")]  # fmt: skip
+    hit = maybe[maybe["name"].map(_company_words).astype(bool)]
     return findings(hit["id"], "A company name on a residential customer: set the type to "
                     "Commercial (tax, pricing and reports depend on it).", hit["name"],
                     fix="Commercial")  # fmt: skip
@@ -176,11 +192,9 @@ def _many_locations(ctx: Context) -> pd.DataFrame:
     if "type" not in n:
         return nothing()
     counts = n["id"].map(_location_counts(ctx)).fillna(0).astype(int)
+    many = n[(n["type"] == "Residential") & (counts > ctx.settings.residential_max_locations)]
     managers = {" ".join(m.lower().split()) for m in ctx.settings.property_managers}
-    known = n["name"].astype(str).str.lower().str.split().str.join(" ").isin(managers)
-    hit = n[
-        (n["type"] == "Residential") & (counts > ctx.settings.residential_max_locations) & ~known
-    ]
+    hit = many[~many["name"].astype(str).str.lower().str.split().str.join(" ").isin(managers)]
     message = (
         "A residential customer with "
         + counts[hit.index].astype(str)
