@@ -17,6 +17,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 import jellyfish
+import numpy as np
 import pandas as pd
 import phonenumbers
 import pyarrow as pa
@@ -336,27 +337,41 @@ def name_frame(values: pd.Series) -> pd.DataFrame:
     (metaphone of the surname, or of a business's first word), ``first_code`` (metaphone of the
     given name), ``initials`` (both, sorted), ``is_business``, ``is_household``,
     ``name_placeholder``."""
-    text = values.astype("object").where(values.notna(), None)
-    simple = text.str.fullmatch(r"\s*[A-Za-z]+\s+[A-Za-z]+\s*", na=False).astype(bool)
-    words = text[simple].str.lower().str.split()
-    first, last = words.str[0], words.str[1]
-    plain = ~(
-        first.isin(SLOW_WORDS) | last.isin(SLOW_WORDS) | (first + " " + last).isin(SLOW_PAIRS)
+    # "First Last", the usual case (a tenant has a distinct name a customer), found by Arrow's
+    # kernels over the column and given the features the full parser would give, each distinct
+    # given name and surname coded once
+    found = pc.extract_regex(
+        arrow_text(values), r"^\s*(?P<first>[A-Za-z]+)\s+(?P<last>[A-Za-z]+)\s*$"
     )
-    simple[simple] = plain.to_numpy()
+    simple = found.is_valid().to_numpy(zero_copy_only=False)
+    first = pc.utf8_lower(found.field("first").filter(found.is_valid()))
+    last = pc.utf8_lower(found.field("last").filter(found.is_valid()))
+    slow = pa.array(sorted(SLOW_WORDS))
+    plain = pc.invert(pc.or_(pc.or_(pc.is_in(first, slow), pc.is_in(last, slow)),
+                             pc.is_in(pc.binary_join_element_wise(first, last, " "), pa.array(sorted(SLOW_PAIRS)))))  # fmt: skip
+    simple[simple] = plain.to_numpy(zero_copy_only=False)
     frame = _per_distinct(values[~simple], _parse_name, NAME_COLUMNS)
     if not simple.any():
         return frame
-    # "First Last", the usual case, without the full parser (a tenant has a distinct name a
-    # customer): the same features it would give
-    first, last = first[plain], last[plain]
+    first, last = first.filter(plain), last.filter(plain)
+    index = values.index[simple]
+    first_codes, first_words = pd.factorize(first.to_numpy(zero_copy_only=False))
+    last_codes, last_words = pd.factorize(last.to_numpy(zero_copy_only=False))
+    lead = pc.utf8_slice_codeunits(first, 0, 1)
+    tail = pc.utf8_slice_codeunits(last, 0, 1)
+    ordered = pc.less_equal(lead, tail)
+    initials = pc.if_else(ordered, pc.binary_join_element_wise(lead, tail, ""),
+                          pc.binary_join_element_wise(tail, lead, ""))  # fmt: skip
     fast = pd.DataFrame({
-        "name_norm": first + " " + last, "first": first, "last": last,
-        "first_names": [given_name_group(f) for f in first], "second_first": None,
-        "last_code": [_code(w) for w in last], "first_code": [_code(w) for w in first],
-        "initials": [_initials(f, w) for f, w in zip(first, last, strict=True)],
+        "name_norm": pc.binary_join_element_wise(first, last, " ").to_numpy(zero_copy_only=False),
+        "first": first_words[first_codes], "last": last_words[last_codes],
+        "first_names": np.array([given_name_group(f) for f in first_words], dtype=object)[first_codes],
+        "second_first": None,
+        "last_code": np.array([_code(w) for w in last_words], dtype=object)[last_codes],
+        "first_code": np.array([_code(w) for w in first_words], dtype=object)[first_codes],
+        "initials": initials.to_numpy(zero_copy_only=False),
         "is_business": False, "is_household": False, "name_placeholder": False,
-    }, index=first.index)  # fmt: skip
+    }, index=index)  # fmt: skip
     return pd.concat([frame, fast]).reindex(values.index)
 
 

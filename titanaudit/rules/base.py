@@ -46,6 +46,11 @@ FINDING_COLUMNS = ["rule_id", "severity", "entity", "record_id", "message", "val
                    "customer_id"]  # fmt: skip
 
 
+#: The contact columns the rules read (the others are left behind before filtering).
+CONTACT_COLUMNS = ["id", "owner_type", "owner_id", "customer_id", "location_id", "booking_id",
+                   "active", "type", "value"]  # fmt: skip
+
+
 class MissingColumn(Exception):
     """A rule cannot run: the frames lack a column it needs (reported apart from findings)."""
 
@@ -162,12 +167,12 @@ class Context:
         from titanaudit.rules.contacts import parse_contacts
 
         frame = self.need("contacts", "id", "type", "value", "owner_type", "customer_id")
-        active = frame["active"].fillna(True).astype(bool) if "active" in frame else True
-        frame = frame[active & (frame["owner_type"] != "booking")]
-        owners = set(self.customers["id"].dropna().tolist()) | set(
-            self.locations["customer_id"].dropna().tolist()
-        )
-        frame = frame[frame["customer_id"].isin(owners)]
+        keep = [c for c in CONTACT_COLUMNS if c in frame]
+        owners = pd.concat([self.customers["id"], self.locations["customer_id"]]).dropna().unique()
+        wanted = (frame["owner_type"] != "booking") & frame["customer_id"].isin(owners)
+        if "active" in frame:
+            wanted &= frame["active"].fillna(True).astype(bool)
+        frame = frame.loc[wanted.to_numpy(dtype=bool), keep]  # one pass over the big frame
         return parse_contacts(frame.reset_index(drop=True), self.settings)
 
     @functools.cached_property

@@ -126,8 +126,8 @@ def _email(value: Any) -> tuple[str, str | None]:
     return "", clean
 
 
-def _emails(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """(fault, cleaned address) of each e-mail, as :func:`_email` says: cleaning, placeholders
+def _emails(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(fault, cleaned address, domain) of each e-mail, as :func:`_email` says: cleaning, placeholders
     and the everyday shape decided by Arrow's kernels over the column, the rest one distinct
     value at a time (email-validator, offline)."""
     text = arrow_text(values)
@@ -146,10 +146,13 @@ def _emails(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     fault = pd.Series(
         np.where(placeholder_rows, "placeholder", ""), index=values.index, dtype=object
     )
+    domain = pd.Series(parts.field("domain").to_numpy(zero_copy_only=False), index=values.index,
+                       dtype=object)  # fmt: skip
     rest_fault, rest_clean = _per_distinct(values[~decided].astype(object), _email)
     fault[~decided] = rest_fault.to_numpy()
     cleaned[~decided] = rest_clean.to_numpy()
-    return fault, cleaned
+    domain[~decided] = email_domain(rest_clean).to_numpy()
+    return fault, cleaned, domain
 
 
 def _domain_typos(domains: pd.Series) -> pd.Series:
@@ -241,8 +244,7 @@ def parse_contacts(contacts: pd.DataFrame, settings: RuleSettings) -> pd.DataFra
     out["phone_fault"], out["phone_digits"] = fault.reindex(out.index), digits.reindex(out.index)
     area = out["phone_digits"].astype("string").str.slice(0, 3)
     out["toll_free"] = area.isin(TOLL_FREE).fillna(False).astype(bool)
-    fault, clean = _emails(out.loc[emails, "value"])
-    domain = email_domain(clean)
+    fault, clean, domain = _emails(out.loc[emails, "value"])
     typo = _domain_typos(domain.where(fault == ""))
     fault = fault.where(typo.isna(), "typo")
     out["email_fault"], out["email_clean"] = fault.reindex(out.index), clean.reindex(out.index)
