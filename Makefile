@@ -43,6 +43,7 @@ bench: install peers
 	$(BIN)/python benchmarks/blocking.py
 	$(BIN)/python benchmarks/accuracy.py --tenants 10000 100000 --snapshot
 	$(BIN)/python benchmarks/speed.py
+	$(BIN)/python benchmarks/rules.py
 
 clean:
 	rm -rf $(VENV) $(PEERS) demo-output .pytest_cache .mypy_cache .ruff_cache

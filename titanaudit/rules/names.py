@@ -214,7 +214,7 @@ def _looks_residential(ctx: Context) -> pd.DataFrame:
     business_mail = set(emails.loc[~domain.isin(CONSUMER_DOMAINS), "customer_id"].tolist())
     person = ~n["is_business"].astype(bool) & ~n["name_placeholder"].astype(bool)
     hit = n[(n["type"] == "Commercial") & person & (counts <= 1) & ~n["id"].isin(business_mail)]
-    return findings(hit["id"], "A person's name, one location and a personal e-mail on a "
+    return findings(hit["id"], "A person's name, one location and no business e-mail on a "
                     "commercial customer: should it be Residential?", hit["name"],
                     fix="Residential")  # fmt: skip
 
