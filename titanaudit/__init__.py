@@ -10,6 +10,7 @@ The public API, for scripts and notebooks::
     findings = titanaudit.run_rules(snapshot)         # data-quality findings, one row each
 """
 
+from titanaudit.audit import AuditResult, run_audit, write_audit
 from titanaudit.config import Config, Credentials, Endpoints, FetchSettings, load_config
 from titanaudit.dedupe.customers import dedupe_customers
 from titanaudit.dedupe.engine import DedupeResult
@@ -25,6 +26,7 @@ from titanaudit.store import Snapshot, open_snapshot
 
 __all__ = [
     "RULES",
+    "AuditResult",
     "Config",
     "Credentials",
     "DedupeResult",
@@ -49,8 +51,10 @@ __all__ = [
     "match_leads",
     "open_snapshot",
     "repeated_contacts",
+    "run_audit",
     "run_rules",
     "sync",
+    "write_audit",
 ]
 
 __version__ = "0.1.0"

@@ -261,6 +261,20 @@ def dedupe(file: Path, id_column: str, maps: tuple[str, ...], out: Path, pairs_o
         err.print(f"{len(result.households):,} pairs look like two people of one household{where}")
 
 
+def judging_options(func: Any) -> Any:
+    """--as-of and --config, for the commands that run the rules."""
+    options = [
+        click.option("--as-of", "as_of", metavar="TIME",
+                     help="Judge time-dependent rules (overdue follow-ups, stale leads) as of this "
+                     "date or time (default: now), so an old snapshot's audit is reproducible."),
+        click.option("--config", "config_file", type=click.Path(path_type=Path),
+                     help="TOML file with [rules], [allow], [service_area] and [office] settings."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def _as_of(value: str | None) -> Any:
     """--as-of: an ISO date or time (UTC unless it says otherwise)."""
     import pandas as pd
@@ -286,6 +300,53 @@ def _rule_settings(config_file: Path | None) -> Any:
     return rule_settings(read_toml(config_file), source=str(config_file))
 
 
+@main.command()
+@click.option(
+    "--db", required=True, type=click.Path(path_type=Path), help="Snapshot file to audit."
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder to write duplicates.csv, pairs.csv, findings.csv and audit.json into.",
+)
+@judging_options
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=0.5,
+    show_default=True,
+    help="Match probability from which two customers are duplicates.",
+)
+@click.option("--quiet", is_flag=True, help="No progress display.")  # fmt: skip
+def audit(db: Path, out: Path, as_of: str | None, config_file: Path | None, threshold: float,
+          quiet: bool) -> None:  # fmt: skip
+    """Audit a snapshot: duplicates, household candidates, repeated locations and contacts,
+    leads of existing customers, and every data-quality rule. (The HTML review page is not
+    written yet: the CSV and JSON files are.)"""
+    from titanaudit.audit import run_audit, write_audit
+    from titanaudit.progress import StageDisplay
+    from titanaudit.store import open_snapshot
+
+    settings = _rule_settings(config_file)
+    when = _as_of(as_of)
+    with open_snapshot(db) as snapshot, StageDisplay(err, enabled=not quiet) as display:
+        result = run_audit(snapshot, settings=settings, as_of=when, threshold=threshold,
+                           progress=display.stage)  # fmt: skip
+        display.stage(f"writing {out}")
+        write_audit(result, out)
+    d, f = result.summary["duplicates"], result.summary["findings"]
+    severity = ", ".join(
+        f"{f['by_severity'].get(s, 0):,} {s}" for s in ("high", "medium", "low", "info")
+    )
+    err.print(f"{d['customer_clusters']:,} duplicate customer clusters ({d['customer_records']:,} records), "
+              f"{d['household_pairs']:,} household pairs, {sum(d['location_pairs'].values()):,} repeated "
+              f"location pairs; {f['total']:,} findings ({severity})", soft_wrap=True)  # fmt: skip
+    for rule_id, reason in zip(result.skipped["rule_id"], result.skipped["reason"], strict=True):
+        err.print(f"{rule_id} did not run: {escape(reason)}")
+    click.echo(out)
+
+
 @main.group()
 def rules() -> None:
     """The data-quality rules: list them, or run them on a snapshot."""
@@ -308,19 +369,7 @@ def rules_list() -> None:
     type=click.Path(path_type=Path),
     help="CSV to write: rule_id, severity, entity, record_id, message, value, fix, customer_id.",
 )
-@click.option(
-    "--as-of",
-    "as_of",
-    metavar="TIME",
-    help="Judge time-dependent rules (overdue follow-ups, stale leads) as of this date "
-    "or time (default: now), so an old snapshot's audit is reproducible.",
-)
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(path_type=Path),
-    help="TOML file with [rules], [allow], [service_area] and [office] settings.",
-)
+@judging_options
 @click.option("--quiet", is_flag=True, help="No progress display.")  # fmt: skip
 def rules_check(
     db: Path, out: Path, as_of: str | None, config_file: Path | None, quiet: bool

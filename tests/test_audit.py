@@ -1,0 +1,89 @@
+"""The audit over a snapshot: every stage composed, the files of ARCHITECTURE.md written whole,
+owner-only and spreadsheet-safe."""
+
+from __future__ import annotations
+
+import csv
+import json
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from titanaudit.audit import DUPLICATE_COLUMNS, PAIR_COLUMNS, AuditResult, run_audit, write_audit
+from titanaudit.rules import FINDING_COLUMNS
+from titanaudit.simulator import TenantSpec, generate_tenant
+from titanaudit.testing import planted_clusters, snapshot_from_tenant, tenant_rule_settings
+
+SPEC = TenantSpec(customers=600, seed=17)
+
+
+@pytest.fixture(scope="module")
+def audited(tmp_path_factory: pytest.TempPathFactory) -> tuple[AuditResult, Path, dict]:  # type: ignore[type-arg]
+    tenant = generate_tenant(SPEC)
+    tenant.feeds["customers"][0]["name"] = '=CMD("CALC") <SCRIPT>'  # all capitals: NAM-CUS-004
+    path = tmp_path_factory.mktemp("audit") / "tenant.sqlite"
+    snapshot_from_tenant(tenant, path).close()
+    from titanaudit.store import open_snapshot
+
+    with open_snapshot(path) as snapshot:
+        result = run_audit(snapshot, settings=tenant_rule_settings(tenant.truth), as_of=SPEC.as_of)
+    return result, path, tenant.truth
+
+
+def test_frames_have_the_documented_columns(audited: tuple[AuditResult, Path, dict]) -> None:  # type: ignore[type-arg]
+    result, _, _ = audited
+    assert list(result.duplicates.columns) == DUPLICATE_COLUMNS
+    assert list(result.pairs.columns) == PAIR_COLUMNS
+    assert list(result.findings.columns) == FINDING_COLUMNS
+    assert result.skipped.empty
+
+
+def test_it_finds_what_was_planted(audited: tuple[AuditResult, Path, dict]) -> None:  # type: ignore[type-arg]
+    result, _, truth = audited
+    clustered = set(result.duplicates["record_id"].astype(int))
+    planted = {i for c in planted_clusters(truth) for i in c}
+    assert len(clustered & planted) >= 0.8 * len(clustered)
+    rules = set(result.findings["rule_id"])
+    assert {"DUP-CON-001", "DUP-LEAD-001", "GEO-LOC-002", "PHN-CON-002"} <= rules
+    assert {"DUP-CUS-001", "DUP-CUS-003", "DUP-LOC-001"} <= set(result.pairs["rule_id"].dropna())
+    summary = result.summary
+    assert summary["duplicates"]["customer_clusters"] == result.duplicates["cluster_id"].nunique()
+    assert summary["findings"]["total"] == len(result.findings)
+    assert summary["as_of"].startswith("2026-11-01")
+
+
+def test_files_are_whole_private_and_safe(
+    audited: tuple[AuditResult, Path, dict], tmp_path: Path
+) -> None:  # type: ignore[type-arg]
+    result, _, _ = audited
+    paths = write_audit(result, tmp_path / "out")
+    for path in paths.values():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert not list((tmp_path / "out").glob(".*partial"))
+    with paths["findings.csv"].open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == FINDING_COLUMNS
+    values = {r["value"] for r in rows}
+    assert not any(v.startswith(("=", "+", "@")) for v in values)
+    assert '\'=CMD("CALC") <SCRIPT>' in values  # the formula neutralised, the text kept
+    assert json.loads(paths["audit.json"].read_text())["findings"]["total"] == len(rows)
+
+
+def test_the_command(audited: tuple[AuditResult, Path, dict], tmp_path: Path) -> None:  # type: ignore[type-arg]
+    _, snapshot, _ = audited
+    out = tmp_path / "report"
+    done = subprocess.run([sys.executable, "-m", "titanaudit", "audit", "--db", str(snapshot), "--out", str(out),
+                           "--as-of", "2026-11-01", "--quiet"], capture_output=True, text=True, timeout=300,
+                          check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(out)
+    assert "duplicate customer clusters" in done.stderr
+    assert {p.name for p in out.iterdir()} == {
+        "duplicates.csv",
+        "pairs.csv",
+        "findings.csv",
+        "audit.json",
+    }

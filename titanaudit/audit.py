@@ -1,0 +1,171 @@
+"""The monthly audit: the matching engine and the rules over one snapshot, composed.
+
+:func:`run_audit` reads the snapshot's frames once and runs, in order: duplicate customers (and
+household candidates), open leads and bookings of existing customers, repeated locations and
+contacts, and the data-quality rules. It returns an :class:`AuditResult` of frames with the
+columns of ``ARCHITECTURE.md``; :func:`write_audit` writes them as ``duplicates.csv``,
+``pairs.csv``, ``findings.csv`` and ``audit.json``. It holds no state of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from titanaudit.dedupe.compare import FIELDS
+from titanaudit.dedupe.customers import dedupe_customers
+from titanaudit.dedupe.engine import EVIDENCE_FROM, DedupeResult
+from titanaudit.dedupe.leads import match_leads
+from titanaudit.dedupe.locations import duplicate_locations, repeated_contacts
+from titanaudit.errors import ConfigError
+from titanaudit.export import write_csv
+from titanaudit.privacy import open_private
+from titanaudit.rules import FINDING_COLUMNS, Frames, RuleSettings, check_rules
+from titanaudit.store import Snapshot
+
+__all__ = ["DUPLICATE_COLUMNS", "PAIR_COLUMNS", "AuditResult", "run_audit", "write_audit"]
+
+DUPLICATE_COLUMNS = ["entity", "cluster_id", "record_id", "role", "probability", "cluster_size",
+                     "reason"]  # fmt: skip
+PAIR_COLUMNS = ["entity", "left_id", "right_id", "probability", "match_weight", "evidence",
+                "rule_id", *FIELDS]  # fmt: skip
+
+
+@dataclass
+class AuditResult:
+    """What an audit found. ``duplicates``: one row per record in a duplicate cluster;
+    ``pairs``: the pairs worth a look (likely duplicates, household candidates DUP-CUS-003,
+    repeated locations DUP-LOC-00x); ``findings``: the rules' findings and repeated contacts;
+    ``skipped``: rules that could not run; ``summary``: the counts of ``audit.json``."""
+
+    duplicates: pd.DataFrame
+    pairs: pd.DataFrame
+    findings: pd.DataFrame
+    skipped: pd.DataFrame
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        d = self.summary.get("duplicates", {})
+        return (f"AuditResult({d.get('customer_clusters', 0):,} duplicate clusters, "
+                f"{d.get('household_pairs', 0):,} household pairs, {len(self.findings):,} findings)")  # fmt: skip
+
+
+def _duplicates(customers: DedupeResult) -> pd.DataFrame:
+    c = customers.clusters
+    return pd.DataFrame({"entity": "customers", "cluster_id": c["cluster_id"], "record_id": c["id"],
+                         "role": c["role"], "probability": c["probability"],
+                         "cluster_size": c["cluster_size"], "reason": c["reason"]},
+                        columns=DUPLICATE_COLUMNS)  # fmt: skip
+
+
+def _pairs(customers: DedupeResult, threshold: float, locations: pd.DataFrame) -> pd.DataFrame:
+    likely = customers.pairs[customers.pairs["probability"] >= EVIDENCE_FROM]
+    rule = np.where(likely["probability"] >= threshold, "DUP-CUS-001", "")
+    homes = customers.households
+    pieces = [
+        likely.assign(entity="customers", rule_id=rule),
+        homes.assign(entity="customers", rule_id="DUP-CUS-003", probability=np.nan, match_weight=np.nan),
+        locations.assign(entity="locations", probability=np.nan, match_weight=np.nan),
+    ]  # fmt: skip
+    kept = [p.reindex(columns=PAIR_COLUMNS) for p in pieces if len(p)]
+    pairs = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=PAIR_COLUMNS)
+    return pairs.astype({f: "Int64" for f in FIELDS})  # levels stay whole numbers beside gaps
+
+
+def _repeated(contacts: pd.DataFrame, snapshot: Snapshot) -> pd.DataFrame:
+    """Repeated contacts (DUP-CON-001) as findings."""
+    if contacts.empty:
+        return pd.DataFrame(columns=FINDING_COLUMNS)
+    whose = snapshot.locations().set_index("id")["customer_id"]
+    customer = np.where(contacts["owner_type"] == "customer", contacts["owner_id"],
+                        contacts["owner_id"].map(whose))  # fmt: skip
+    return pd.DataFrame({
+        "rule_id": contacts["rule_id"], "severity": "low", "entity": "contacts",
+        "record_id": contacts["contact_id"],
+        "message": "The same phone or e-mail as contact " + contacts["first_contact_id"].astype(str)
+        + " of this " + contacts["owner_type"].astype(str) + ": remove the repeat.",
+        "value": contacts["value"], "fix": None, "customer_id": customer,
+    })  # fmt: skip
+
+
+def run_audit(snapshot: Snapshot, *, settings: RuleSettings | None = None,
+              as_of: pd.Timestamp | datetime | str | None = None, threshold: float = 0.5,
+              progress: Callable[[str], None] | None = None) -> AuditResult:  # fmt: skip
+    """Audit ``snapshot`` (see the module docstring). ``as_of`` is the reference time of the
+    time-dependent rules (default: now); ``threshold`` the probability from which a pair is a
+    duplicate; ``progress`` hears of each stage."""
+    stage = progress or (lambda _: None)
+    snapshot.keep_frames()
+    stage("finding duplicate customers")
+    customers = dedupe_customers(snapshot, threshold=threshold, progress=progress)
+    stage("matching open leads and bookings to customers")
+    leads = match_leads(snapshot, model=customers.model)
+    stage("finding repeated locations and contacts")
+    locations = duplicate_locations(snapshot)
+    repeated = repeated_contacts(snapshot)
+    stage("running the data-quality rules")
+    run = check_rules(Frames.from_snapshot(snapshot), settings, as_of=as_of, lead_matches=leads,
+                      snapshot=snapshot)  # fmt: skip
+    pieces = [f for f in (run.findings, _repeated(repeated, snapshot)) if len(f)]
+    findings = (pd.concat(pieces, ignore_index=True) if pieces
+                else pd.DataFrame(columns=FINDING_COLUMNS))  # fmt: skip
+    result = AuditResult(_duplicates(customers), _pairs(customers, threshold, locations), findings,
+                         run.skipped)  # fmt: skip
+    result.summary = _summary(result, snapshot, as_of, customers, locations)
+    return result
+
+
+def _summary(result: AuditResult, snapshot: Snapshot, as_of: Any, customers: DedupeResult,
+             locations: pd.DataFrame) -> dict[str, Any]:  # fmt: skip
+    from titanaudit import __version__
+
+    when = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.now(tz="UTC")
+    found = result.findings
+    return {
+        "titanaudit": __version__,
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "as_of": (when.tz_localize("UTC") if when.tzinfo is None else when).isoformat(),
+        "snapshot": snapshot.path.name,
+        "records": snapshot.counts(),
+        "duplicates": {
+            "customer_clusters": int(result.duplicates["cluster_id"].nunique()),
+            "customer_records": len(result.duplicates),
+            "household_pairs": len(customers.households),
+            "location_pairs": {str(k): int(v) for k, v in locations.groupby("rule_id").size().items()}
+            if len(locations) else {},
+        },
+        "findings": {
+            "total": len(found),
+            "by_severity": {str(k): int(v) for k, v in found["severity"].value_counts().items()},
+            "by_rule": {str(k): int(v) for k, v in found["rule_id"].value_counts().sort_index().items()},
+        },
+        "skipped_rules": result.skipped.to_dict("records"),
+    }  # fmt: skip
+
+
+def write_audit(result: AuditResult, out: Path) -> dict[str, Path]:
+    """Write ``duplicates.csv``, ``pairs.csv``, ``findings.csv`` and ``audit.json`` into
+    ``out`` (created if missing), each owner-only and whole (written under a temporary name)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create folder {out}: {exc.strerror}") from None
+    paths = {
+        name: out / name for name in ("duplicates.csv", "pairs.csv", "findings.csv", "audit.json")
+    }
+    write_csv(result.duplicates, paths["duplicates.csv"])
+    write_csv(result.pairs, paths["pairs.csv"])
+    write_csv(result.findings, paths["findings.csv"])
+    partial = out / ".audit.json.partial"
+    with open_private(partial) as handle:
+        json.dump(result.summary, handle, indent=2, default=str)
+    os.replace(partial, paths["audit.json"])
+    return paths
