@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test check lint bench peers clean
+.PHONY: install browser demo test check lint bench peers clean
 
 install: $(STAMP)
 
@@ -17,7 +17,12 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/titanaudit demo --out demo-output
 
-test: install
+# headless Chromium for the tests of the review page's behaviour (Debian's package; needs root,
+# as on CI: elsewhere those tests are skipped unless CI is set)
+browser:
+	@command -v chromium >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: install browser
 	$(BIN)/pytest -q
 
 lint: install

@@ -79,9 +79,10 @@ def test_the_command(audited: tuple[AuditResult, Path, dict], tmp_path: Path) ->
                            "--as-of", "2026-11-01", "--quiet"], capture_output=True, text=True, timeout=300,
                           check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == str(out)
+    assert done.stdout.strip() == str(out / "index.html")
     assert "duplicate customer clusters" in done.stderr
     assert {p.name for p in out.iterdir()} == {
+        "index.html",
         "duplicates.csv",
         "pairs.csv",
         "findings.csv",

@@ -211,7 +211,9 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         main, ["demo", "--out", str(tmp_path / "demo"), "--customers", "150"]
     )
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip().endswith("snapshot.sqlite")
+    printed = result.stdout.strip().splitlines()
+    assert printed[0].endswith("snapshot.sqlite") and printed[1].endswith("index.html")
+    assert Path(printed[1]).exists()
     assert "Duplicate customers:" in result.stderr
     assert "against the planted truth: precision" in result.stderr
     assert (tmp_path / "demo" / "tenant" / "truth.json").exists()

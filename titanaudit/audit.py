@@ -51,6 +51,7 @@ class AuditResult:
     findings: pd.DataFrame
     skipped: pd.DataFrame
     summary: dict[str, Any] = field(default_factory=dict)
+    report: Any = None  # the review page's ReportContext (titanaudit.reports)
 
     def __repr__(self) -> str:
         d = self.summary.get("duplicates", {})
@@ -98,10 +99,14 @@ def _repeated(contacts: pd.DataFrame, snapshot: Snapshot) -> pd.DataFrame:
 
 def run_audit(snapshot: Snapshot, *, settings: RuleSettings | None = None,
               as_of: pd.Timestamp | datetime | str | None = None, threshold: float = 0.5,
+              ui_url: str | None = None,
               progress: Callable[[str], None] | None = None) -> AuditResult:  # fmt: skip
     """Audit ``snapshot`` (see the module docstring). ``as_of`` is the reference time of the
     time-dependent rules (default: now); ``threshold`` the probability from which a pair is a
-    duplicate; ``progress`` hears of each stage."""
+    duplicate; ``ui_url`` the ServiceTitan web app the page links to (default: production);
+    ``progress`` hears of each stage."""
+    from titanaudit.reports.context import report_context
+
     stage = progress or (lambda _: None)
     snapshot.keep_frames()
     stage("finding duplicate customers")
@@ -120,6 +125,8 @@ def run_audit(snapshot: Snapshot, *, settings: RuleSettings | None = None,
     result = AuditResult(_duplicates(customers), _pairs(customers, threshold, locations), findings,
                          run.skipped)  # fmt: skip
     result.summary = _summary(result, snapshot, as_of, customers, locations)
+    stage("preparing the review page")
+    result.report = report_context(result, snapshot, ui_url=ui_url)
     return result
 
 
@@ -152,15 +159,17 @@ def _summary(result: AuditResult, snapshot: Snapshot, as_of: Any, customers: Ded
 
 
 def write_audit(result: AuditResult, out: Path) -> dict[str, Path]:
-    """Write ``duplicates.csv``, ``pairs.csv``, ``findings.csv`` and ``audit.json`` into
-    ``out`` (created if missing), each owner-only and whole (written under a temporary name)."""
+    """Write ``index.html`` (the review page), ``duplicates.csv``, ``pairs.csv``,
+    ``findings.csv`` and ``audit.json`` into ``out`` (created if missing), each owner-only and
+    whole (written under a temporary name)."""
+    from titanaudit.reports.render import write_report
+
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"cannot create folder {out}: {exc.strerror}") from None
-    paths = {
-        name: out / name for name in ("duplicates.csv", "pairs.csv", "findings.csv", "audit.json")
-    }
+    names = ("duplicates.csv", "pairs.csv", "findings.csv", "audit.json", "index.html")
+    paths = {name: out / name for name in names}
     write_csv(result.duplicates, paths["duplicates.csv"])
     write_csv(result.pairs, paths["pairs.csv"])
     write_csv(result.findings, paths["findings.csv"])
@@ -168,4 +177,8 @@ def write_audit(result: AuditResult, out: Path) -> dict[str, Path]:
     with open_private(partial) as handle:
         json.dump(result.summary, handle, indent=2, default=str)
     os.replace(partial, paths["audit.json"])
+    if result.report is not None:
+        write_report(result.report, paths["index.html"])
+    else:
+        del paths["index.html"]
     return paths

@@ -189,7 +189,11 @@ def demo(out: Path, customers: int, seed: int, faults: str) -> None:
         f"{scored['precision'].min():.2f}",
         soft_wrap=True,
     )
+    err.print(
+        f"The audit's review page (open it in a browser): {result.report_path}", soft_wrap=True
+    )
     click.echo(result.snapshot_path)
+    click.echo(result.report_path)
 
 
 @main.command()
@@ -318,12 +322,15 @@ def _rule_settings(config_file: Path | None) -> Any:
     show_default=True,
     help="Match probability from which two customers are duplicates.",
 )
+@click.option(
+    "--ui-url", help="Web app base URL for record links, e.g. https://go.servicetitan.com."
+)
 @click.option("--quiet", is_flag=True, help="No progress display.")  # fmt: skip
 def audit(db: Path, out: Path, as_of: str | None, config_file: Path | None, threshold: float,
-          quiet: bool) -> None:  # fmt: skip
+          ui_url: str | None, quiet: bool) -> None:  # fmt: skip
     """Audit a snapshot: duplicates, household candidates, repeated locations and contacts,
-    leads of existing customers, and every data-quality rule. (The HTML review page is not
-    written yet: the CSV and JSON files are.)"""
+    leads of existing customers, and every data-quality rule. Writes OUT/index.html (the review
+    page: open it in a browser, it needs no network) and the CSV and JSON files beside it."""
     from titanaudit.audit import run_audit, write_audit
     from titanaudit.progress import StageDisplay
     from titanaudit.store import open_snapshot
@@ -332,7 +339,7 @@ def audit(db: Path, out: Path, as_of: str | None, config_file: Path | None, thre
     when = _as_of(as_of)
     with open_snapshot(db) as snapshot, StageDisplay(err, enabled=not quiet) as display:
         result = run_audit(snapshot, settings=settings, as_of=when, threshold=threshold,
-                           progress=display.stage)  # fmt: skip
+                           ui_url=ui_url, progress=display.stage)  # fmt: skip
         display.stage(f"writing {out}")
         write_audit(result, out)
     d, f = result.summary["duplicates"], result.summary["findings"]
@@ -344,7 +351,7 @@ def audit(db: Path, out: Path, as_of: str | None, config_file: Path | None, thre
               f"location pairs; {f['total']:,} findings ({severity})", soft_wrap=True)  # fmt: skip
     for rule_id, reason in zip(result.skipped["rule_id"], result.skipped["reason"], strict=True):
         err.print(f"{rule_id} did not run: {escape(reason)}")
-    click.echo(out)
+    click.echo(out / "index.html")
 
 
 @main.group()

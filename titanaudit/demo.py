@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from titanaudit.audit import run_audit, write_audit
 from titanaudit.dedupe.customers import dedupe_customers
 from titanaudit.dedupe.engine import DedupeResult
 from titanaudit.dedupe.leads import match_leads
@@ -52,6 +53,7 @@ class DemoResult:
     locations: pd.DataFrame  # repeated locations (duplicate_locations)
     rules: RuleRun  # the data-quality rules' findings (also in findings.csv)
     rule_accuracy: pd.DataFrame  # per rule: planted, found, false, recall, precision
+    report_path: Path  # the audit's review page (index.html, beside its CSV and JSON files)
 
 
 def run_demo(
@@ -87,6 +89,8 @@ def run_demo(
         frames = Frames.from_snapshot(snapshot)
         rules = check_rules(frames, tenant_rule_settings(tenant.truth), as_of=spec.as_of,
                             lead_matches=leads)  # fmt: skip
+        audited = run_audit(snapshot, settings=tenant_rule_settings(tenant.truth), as_of=spec.as_of)
+    report = write_audit(audited, out / "audit")["index.html"]
     write_csv(rules.findings, out / "findings.csv")
     scored = rule_accuracy(rules.findings, tenant.truth, frames, [r.id for r in RULES])
     found = duplicates.clusters.groupby("cluster_id")["id"].apply(list).tolist()
@@ -94,4 +98,4 @@ def run_demo(
     accuracy = pair_accuracy(found, planted)
     return DemoResult(snapshot_path=db, tenant_dir=tenant_dir, sync=result, duplicates=duplicates,
                       accuracy=accuracy, leads=leads, locations=locations, rules=rules,
-                      rule_accuracy=scored)  # fmt: skip
+                      rule_accuracy=scored, report_path=report)  # fmt: skip

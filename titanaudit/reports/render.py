@@ -1,0 +1,47 @@
+"""One jinja2 environment (autoescape on, undefined names an error); rendering returns a
+string and writing it is a separate step."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from titanaudit.errors import ConfigError
+from titanaudit.privacy import open_private
+from titanaudit.reports.context import ReportContext
+
+__all__ = ["render_report", "write_report"]
+
+
+@functools.cache
+def environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("titanaudit.reports", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_report(context: ReportContext) -> str:
+    """The review page as one HTML string (no network needed to view it)."""
+    return environment().get_template("report.html.j2").render(**dataclasses.asdict(context))
+
+
+def write_report(context: ReportContext, path: Path) -> Path:
+    """Write the page to ``path``, owner-only, whole or not at all."""
+    html = render_report(context)
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with open_private(partial) as handle:
+            handle.write(html)
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
+    return path
