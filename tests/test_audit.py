@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from titanaudit.audit import DUPLICATE_COLUMNS, PAIR_COLUMNS, AuditResult, run_audit, write_audit
+from titanaudit.audit import (
+    AUDIT_FINDING_COLUMNS,
+    DUPLICATE_COLUMNS,
+    PAIR_COLUMNS,
+    AuditResult,
+    run_audit,
+    write_audit,
+)
 from titanaudit.rules import FINDING_COLUMNS
 from titanaudit.simulator import TenantSpec, generate_tenant
 from titanaudit.testing import planted_clusters, snapshot_from_tenant, tenant_rule_settings
@@ -37,7 +44,8 @@ def test_frames_have_the_documented_columns(audited: tuple[AuditResult, Path, di
     result, _, _ = audited
     assert list(result.duplicates.columns) == DUPLICATE_COLUMNS
     assert list(result.pairs.columns) == PAIR_COLUMNS
-    assert list(result.findings.columns) == FINDING_COLUMNS
+    assert list(result.findings.columns) == AUDIT_FINDING_COLUMNS
+    assert list(result.findings.columns)[: len(FINDING_COLUMNS)] == FINDING_COLUMNS
     assert result.skipped.empty
 
 
@@ -65,7 +73,7 @@ def test_files_are_whole_private_and_safe(
     assert not list((tmp_path / "out").glob(".*partial"))
     with paths["findings.csv"].open(newline="") as handle:
         rows = list(csv.DictReader(handle))
-    assert list(rows[0]) == FINDING_COLUMNS
+    assert list(rows[0]) == AUDIT_FINDING_COLUMNS
     values = {r["value"] for r in rows}
     assert not any(v.startswith(("=", "+", "@")) for v in values)
     assert '\'=CMD("CALC") <SCRIPT>' in values  # the formula neutralised, the text kept
@@ -88,3 +96,39 @@ def test_the_command(audited: tuple[AuditResult, Path, dict], tmp_path: Path) ->
         "findings.csv",
         "audit.json",
     }
+
+
+def test_the_next_audit_tells_new_from_persisting_and_resolved(tmp_path: Path) -> None:
+    tenant = generate_tenant(TenantSpec(customers=300, seed=5))
+    path = tmp_path / "tenant.sqlite"
+    snapshot_from_tenant(tenant, path).close()
+    from titanaudit.store import open_snapshot
+
+    with open_snapshot(path) as snapshot:
+        first = run_audit(snapshot, as_of=SPEC.as_of)
+    assert set(first.findings["status"]) == {"new"}
+    assert first.summary["change"]["previous_audit"] is None
+    # the office fixes one finding's record and merges one duplicate cluster in ServiceTitan
+    fixed = first.findings[first.findings["rule_id"] == "NAM-CUS-004"].iloc[0]
+    cluster = first.duplicates.groupby("cluster_id")["record_id"].apply(list).iloc[0]
+    for customer in tenant.feeds["customers"]:
+        if customer["id"] == int(fixed["record_id"]):
+            customer["name"] = customer["name"].title()
+        if customer["id"] == int(cluster[1]):
+            customer.update(
+                active=False, mergedToId=int(cluster[0]), modifiedOn="2026-12-01T00:00:00Z"
+            )
+    with open_snapshot(path) as snapshot:
+        snapshot.write_page(
+            "customers", tenant.feeds["customers"], continue_from=None, complete=True
+        )
+        second = run_audit(snapshot, as_of=SPEC.as_of)
+    change = second.summary["change"]
+    assert change["previous_audit"] == first.summary["generated_at"]
+    assert change["resolved"]["finding"] >= 1 and change["resolved"]["cluster"] >= 1
+    assert change["merged_since"] == 1
+    # what is new is only what the merge itself left: the merged record and its location
+    new = second.findings[second.findings["status"] == "new"]
+    assert set(new["rule_id"]) <= {"LIF-MRG-001", "LIF-LOC-001"}
+    assert change["new"] == len(new) and (second.findings["status"] == "persisting").sum() > 100
+    assert set(second.duplicates["status"]) == {"persisting"}

@@ -9,6 +9,7 @@ columns of ``ARCHITECTURE.md``; :func:`write_audit` writes them as ``duplicates.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -31,10 +32,14 @@ from titanaudit.privacy import open_private
 from titanaudit.rules import FINDING_COLUMNS, Frames, RuleSettings, check_rules
 from titanaudit.store import Snapshot
 
-__all__ = ["DUPLICATE_COLUMNS", "PAIR_COLUMNS", "AuditResult", "run_audit", "write_audit"]
+__all__ = ["AUDIT_FINDING_COLUMNS", "DUPLICATE_COLUMNS", "PAIR_COLUMNS", "AuditResult", "run_audit",
+           "write_audit"]  # fmt: skip
+
+#: findings.csv: the rules' columns and ``status`` (new or persisting since the last audit).
+AUDIT_FINDING_COLUMNS = [*FINDING_COLUMNS, "status"]
 
 DUPLICATE_COLUMNS = ["entity", "cluster_id", "record_id", "role", "probability", "cluster_size",
-                     "reason"]  # fmt: skip
+                     "reason", "status"]  # fmt: skip
 PAIR_COLUMNS = ["entity", "left_id", "right_id", "probability", "match_weight", "evidence",
                 "rule_id", *FIELDS]  # fmt: skip
 
@@ -63,7 +68,7 @@ def _duplicates(customers: DedupeResult) -> pd.DataFrame:
     c = customers.clusters
     return pd.DataFrame({"entity": "customers", "cluster_id": c["cluster_id"], "record_id": c["id"],
                          "role": c["role"], "probability": c["probability"],
-                         "cluster_size": c["cluster_size"], "reason": c["reason"]},
+                         "cluster_size": c["cluster_size"], "reason": c["reason"], "status": "new"},
                         columns=DUPLICATE_COLUMNS)  # fmt: skip
 
 
@@ -97,6 +102,52 @@ def _repeated(contacts: pd.DataFrame, snapshot: Snapshot) -> pd.DataFrame:
     })  # fmt: skip
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:20]
+
+
+def fingerprints(result: AuditResult) -> pd.DataFrame:
+    """``fingerprint, kind`` of everything the audit found, stable from one audit to the next: a
+    finding by its rule, record and value (a corrected value is a new finding); a duplicate
+    cluster by its members."""
+    f = result.findings
+    found = [_digest(f"{r}|{e}|{i}|{v}") for r, e, i, v in
+             zip(f["rule_id"], f["entity"], f["record_id"], f["value"], strict=True)]  # fmt: skip
+    members = result.duplicates.groupby("cluster_id")["record_id"].agg(
+        lambda ids: ",".join(map(str, sorted(ids)))
+    )
+    clusters = pd.Series(
+        [_digest(f"cluster|{m}") for m in members], index=members.index, dtype=object
+    )
+    return pd.concat([pd.DataFrame({"fingerprint": found, "kind": "finding"}),
+                      pd.DataFrame({"fingerprint": clusters.to_numpy(), "kind": "cluster",
+                                    "cluster_id": clusters.index})], ignore_index=True)  # fmt: skip
+
+
+def _history(result: AuditResult, snapshot: Snapshot) -> dict[str, Any]:
+    """Mark findings and clusters new or persisting since the last audit of this snapshot,
+    count what was resolved and the merges done in ServiceTitan since, and record this run."""
+    prints = fingerprints(result)
+    previous = snapshot.last_audit()
+    seen = set(previous[1]["fingerprint"]) if previous else set()
+    known = prints["fingerprint"].isin(seen).to_numpy()
+    is_finding = (prints["kind"] == "finding").to_numpy()
+    result.findings["status"] = np.where(known[is_finding], "persisting", "new")
+    persisting_clusters = set(prints.loc[~is_finding & known, "cluster_id"])
+    result.duplicates["status"] = np.where(result.duplicates["cluster_id"].isin(persisting_clusters),
+                                           "persisting", "new")  # fmt: skip
+    change: dict[str, Any] = {"previous_audit": previous[0] if previous else None,
+                              "new": int((~known).sum()), "persisting": int(known.sum())}  # fmt: skip
+    if previous:
+        gone = previous[1][~previous[1]["fingerprint"].isin(set(prints["fingerprint"]))]
+        change["resolved"] = {str(k): int(v) for k, v in gone["kind"].value_counts().items()}
+        customers = snapshot.customers()
+        since = pd.Timestamp(previous[0])
+        merged = customers["merged_to_id"].notna() & (customers["modified_on"] > since)
+        change["merged_since"] = int(merged.sum())
+    return change | {"fingerprints": prints}
+
+
 def run_audit(snapshot: Snapshot, *, settings: RuleSettings | None = None,
               as_of: pd.Timestamp | datetime | str | None = None, threshold: float = 0.5,
               ui_url: str | None = None,
@@ -121,10 +172,14 @@ def run_audit(snapshot: Snapshot, *, settings: RuleSettings | None = None,
                       snapshot=snapshot)  # fmt: skip
     pieces = [f for f in (run.findings, _repeated(repeated, snapshot)) if len(f)]
     findings = (pd.concat(pieces, ignore_index=True) if pieces
-                else pd.DataFrame(columns=FINDING_COLUMNS))  # fmt: skip
+                else pd.DataFrame(columns=FINDING_COLUMNS)).assign(status="new")  # fmt: skip
     result = AuditResult(_duplicates(customers), _pairs(customers, threshold, locations), findings,
                          run.skipped)  # fmt: skip
-    result.summary = _summary(result, snapshot, as_of, customers, locations)
+    history = _history(result, snapshot)
+    prints = history.pop("fingerprints")
+    result.summary = _summary(result, snapshot, as_of, customers, locations) | {"change": history}
+    snapshot.record_audit(result.summary["generated_at"], result.summary["as_of"], result.summary,
+                          prints)  # fmt: skip
     stage("preparing the review page")
     result.report = report_context(result, snapshot, ui_url=ui_url)
     return result

@@ -63,6 +63,21 @@ CREATE TABLE IF NOT EXISTS sync_state (
 CREATE TABLE IF NOT EXISTS pending_booking_contacts (booking_id INTEGER PRIMARY KEY);
 """
 
+AUDIT_SCHEMA = """
+CREATE TABLE IF NOT EXISTS audit_runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_at TEXT NOT NULL,
+    as_of TEXT NOT NULL,
+    summary TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_items (
+    run_id INTEGER NOT NULL,
+    fingerprint TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    PRIMARY KEY (run_id, fingerprint)
+) WITHOUT ROWID;
+"""
+
 UPSERT = """
 INSERT INTO records (feed, id, owner_id, modified_us, body) VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (feed, id) DO UPDATE SET
@@ -294,6 +309,38 @@ class Snapshot:
         """Run a read-only SQL query and return a DataFrame."""
         with self._lock:
             return pd.read_sql_query(sql, self._db, params=tuple(params))
+
+    def record_audit(self, run_at: str, as_of: str, summary: dict[str, Any],
+                     items: pd.DataFrame) -> int:  # fmt: skip
+        """Remember an audit: its summary and the fingerprints (``fingerprint, kind``) of what it
+        found, for the next audit to tell new from persisting and resolved. Returns its id."""
+        with self._transaction() as db:
+            for statement in AUDIT_SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            run = db.execute("INSERT INTO audit_runs (run_at, as_of, summary) VALUES (?, ?, ?)",
+                             (run_at, as_of, json.dumps(summary, default=str)))  # fmt: skip
+            run_id = int(run.lastrowid or 0)
+            db.executemany("INSERT OR IGNORE INTO audit_items VALUES (?, ?, ?)",
+                           ((run_id, f, k) for f, k in zip(items["fingerprint"], items["kind"], strict=True)))  # fmt: skip
+        return run_id
+
+    def last_audit(self) -> tuple[str, pd.DataFrame] | None:
+        """The latest recorded audit: (when it ran, its ``fingerprint, kind`` rows), or None."""
+        with self._lock:
+            tables = {
+                r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            if "audit_runs" not in tables:
+                return None
+            row = self._db.execute(
+                "SELECT id, run_at FROM audit_runs ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+            if row is None:
+                return None
+            items = pd.read_sql_query("SELECT fingerprint, kind FROM audit_items WHERE run_id = ?",
+                                      self._db, params=(row[0],))  # fmt: skip
+        return str(row[1]), items
 
     def keep_frames(self) -> None:
         """From now on read each frame once and hand out copies of it: for an audit, whose

@@ -36,9 +36,10 @@ class ReportContext:
     ``counts``: (label, number) pairs for the summary cards; ``severities``: one dict per
     severity (``name``, ``count``, ``share`` of the largest, 0-100); ``rules``: one dict per rule
     that found something (``id``, ``title``, ``severity``, ``count``); ``data``: what the script
-    draws: ``clusters`` (each ``id``, ``probability``, ``same_name``, ``steps``, and ``records``:
-    ``id, role, name, address, contacts, created, url, evidence, reason``) and ``findings``
-    (``[rule_id, severity, entity, record_id, message, value, fix, url]`` each)."""
+    draws: ``clusters`` (each ``id``, ``probability``, ``status``, ``same_name``, ``steps``, and
+    ``records``: ``id, role, name, address, contacts, created, url, evidence, reason``) and
+    ``findings`` (``[rule_id, severity, entity, record_id, message, value, fix, url, status]``
+    each; status ``new`` or ``persisting`` since the last audit)."""
 
     title: str
     snapshot: str
@@ -106,6 +107,7 @@ def _clusters(result: AuditResult, snapshot: Snapshot, ui_url: str | None) -> li
         names = {r["name"].strip().lower() for r in records}
         top: Any = members["probability"].max()
         clusters.append({"id": int(cast(Any, cluster_id)), "probability": float(top),
+                         "status": str(members["status"].iloc[0]) if "status" in members else "new",
                          "same_name": len(names) == 1, "steps": steps, "records": records})  # fmt: skip
     return sorted(clusters, key=lambda c: -c["probability"])
 
@@ -137,16 +139,24 @@ def report_context(
              for rule_id, count in by_rule.items()]  # fmt: skip
     rules.sort(key=lambda r: (SEVERITIES.index(r["severity"]), -r["count"]))
     found = result.findings
+    status = found["status"] if "status" in found else pd.Series("new", index=found.index)
     findings = [[_text(r), _text(s), _text(e), _text(i), _text(m), _text(v), _text(x),
-                 _finding_url(e, i, c, ui_url)]
-                for r, s, e, i, m, v, x, c in zip(found["rule_id"], found["severity"], found["entity"],
-                                                  found["record_id"], found["message"], found["value"],
-                                                  found["fix"], found["customer_id"], strict=True)]  # fmt: skip
+                 _finding_url(e, i, c, ui_url), _text(t)]
+                for r, s, e, i, m, v, x, c, t in zip(found["rule_id"], found["severity"], found["entity"],
+                                                     found["record_id"], found["message"], found["value"],
+                                                     found["fix"], found["customer_id"], status, strict=True)]  # fmt: skip
     counts = [("duplicate customer clusters", int(d.get("customer_clusters", 0))),
               ("customers in them", int(d.get("customer_records", 0))),
               ("household pairs (not duplicates)", int(d.get("household_pairs", 0))),
               ("repeated location pairs", int(sum(d.get("location_pairs", {}).values()))),
               ("findings", int(f.get("total", 0)))]  # fmt: skip
+    change = summary.get("change", {})
+    if change.get("previous_audit"):
+        resolved = change.get("resolved", {})
+        counts += [("new since the last audit", int(change.get("new", 0))),
+                   ("still open from it", int(change.get("persisting", 0))),
+                   ("resolved since (findings and clusters)", int(sum(resolved.values()))),
+                   ("customers merged in ServiceTitan since", int(change.get("merged_since", 0)))]  # fmt: skip
     return ReportContext(
         title="titanaudit review", snapshot=str(summary.get("snapshot", "")),
         generated_at=str(summary.get("generated_at", "")), as_of=str(summary.get("as_of", "")),
