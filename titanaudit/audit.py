@@ -156,10 +156,19 @@ def run_audit(snapshot: Snapshot, *, settings: RuleSettings | None = None,
     time-dependent rules (default: now); ``threshold`` the probability from which a pair is a
     duplicate; ``ui_url`` the ServiceTitan web app the page links to (default: production);
     ``progress`` hears of each stage."""
+
+    snapshot.keep_frames()
+    try:
+        return _audit(snapshot, settings, as_of, threshold, ui_url, progress)
+    finally:
+        snapshot.forget_frames()
+
+
+def _audit(snapshot: Snapshot, settings: RuleSettings | None, as_of: Any, threshold: float,
+           ui_url: str | None, progress: Callable[[str], None] | None) -> AuditResult:  # fmt: skip
     from titanaudit.reports.context import report_context
 
     stage = progress or (lambda _: None)
-    snapshot.keep_frames()
     stage("finding duplicate customers")
     customers = dedupe_customers(snapshot, threshold=threshold, progress=progress)
     stage("matching open leads and bookings to customers")

@@ -348,6 +348,10 @@ class Snapshot:
         change while it runs. Reading a million customers' records takes a minute."""
         self._kept = {}
 
+    def forget_frames(self) -> None:
+        """Stop keeping frames (after an audit; a fetch may change the records)."""
+        self._kept = None
+
     def _frame(self, name: str, read: Callable[[Snapshot], pd.DataFrame]) -> pd.DataFrame:
         if self._kept is None:
             return read(self)
