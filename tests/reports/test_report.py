@@ -99,6 +99,11 @@ def test_in_a_browser_it_draws_pages_and_runs_nothing_from_the_data(
     assert shown and int(shown.group(1).replace(",", "")) == len(result.findings)
     rows = re.search(r'<tbody id="finding-rows">(.*?)</tbody>', drawn, re.S)
     assert rows and rows.group(1).count("<tr>") == min(100, len(result.findings))
+    review = result.pairs["rule_id"].isin(
+        ["DUP-CUS-003", "DUP-LOC-001", "DUP-LOC-002", "DUP-LOC-003"]
+    )
+    pairs = re.search(r'<tbody id="pair-rows">(.*?)</tbody>', drawn, re.S)
+    assert pairs and pairs.group(1).count("<tr>") == min(100, int(review.sum())) > 0
     assert not any(t in ("img", "marquee") for t, _ in parser.tags)  # the names stayed text
     assert "DUPLICATE - &lt;img src=x onerror=alert(1)&gt;" in drawn
     links = [a.get("href") or "" for t, a in parser.tags if t == "a"]

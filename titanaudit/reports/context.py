@@ -39,7 +39,9 @@ class ReportContext:
     draws: ``clusters`` (each ``id``, ``probability``, ``status``, ``same_name``, ``steps``, and
     ``records``: ``id, role, name, address, contacts, created, url, evidence, reason``) and
     ``findings`` (``[rule_id, severity, entity, record_id, message, value, fix, url, status]``
-    each; status ``new`` or ``persisting`` since the last audit)."""
+    each; status ``new`` or ``persisting`` since the last audit) and ``pairs`` (household
+    candidates and repeated locations: ``[rule_id, kind, left, left_url, right, right_url,
+    evidence]`` each)."""
 
     title: str
     snapshot: str
@@ -112,6 +114,40 @@ def _clusters(result: AuditResult, snapshot: Snapshot, ui_url: str | None) -> li
     return sorted(clusters, key=lambda c: -c["probability"])
 
 
+PAIR_KINDS = {
+    "DUP-CUS-003": "household, not a duplicate",
+    "DUP-LOC-001": "same location twice",
+    "DUP-LOC-002": "one address, several customers",
+    "DUP-LOC-003": "with and without a unit",
+}
+
+
+def _review_pairs(result: AuditResult, snapshot: Snapshot, ui_url: str | None) -> list[list[str]]:
+    """Household candidates and repeated locations: ``[rule_id, kind, left, left_url, right,
+    right_url, evidence]`` each."""
+    pairs = result.pairs[result.pairs["rule_id"].isin(list(PAIR_KINDS))]
+    homes = pairs["entity"] == "customers"
+    ids = set(pairs.loc[homes, "left_id"].astype(int)) | set(
+        pairs.loc[homes, "right_id"].astype(int)
+    )
+    names = {k: v["name"] for k, v in _customers(snapshot, ids).items()}
+    rows = []
+    for rule, entity, left, right, evidence in zip(pairs["rule_id"], pairs["entity"], pairs["left_id"],
+                                                   pairs["right_id"], pairs["evidence"], strict=True):  # fmt: skip
+        url = customer_url if entity == "customers" else location_url
+        one, other = int(left), int(right)
+        if entity == "customers":
+            one_label, other_label = (
+                f"{names.get(one, '')} #{one}",
+                f"{names.get(other, '')} #{other}",
+            )
+        else:
+            one_label, other_label = f"location #{one}", f"location #{other}"
+        rows.append([str(rule), PAIR_KINDS[str(rule)], one_label, url(one, ui_url), other_label,
+                     url(other, ui_url), _text(evidence)])  # fmt: skip
+    return rows
+
+
 def _finding_url(entity: str, record_id: Any, customer_id: Any, ui_url: str | None) -> str:
     if entity == "locations" and pd.notna(record_id):
         return location_url(int(record_id), ui_url)
@@ -161,5 +197,6 @@ def report_context(
         title="titanaudit review", snapshot=str(summary.get("snapshot", "")),
         generated_at=str(summary.get("generated_at", "")), as_of=str(summary.get("as_of", "")),
         counts=counts, severities=severities, rules=rules,
-        data={"clusters": _clusters(result, snapshot, ui_url), "findings": findings},
+        data={"clusters": _clusters(result, snapshot, ui_url), "findings": findings,
+              "pairs": _review_pairs(result, snapshot, ui_url)},
     )  # fmt: skip
