@@ -132,3 +132,12 @@ def test_the_next_audit_tells_new_from_persisting_and_resolved(tmp_path: Path) -
     assert set(new["rule_id"]) <= {"LIF-MRG-001", "LIF-LOC-001"}
     assert change["new"] == len(new) and (second.findings["status"] == "persisting").sum() > 100
     assert set(second.duplicates["status"]) == {"persisting"}
+
+
+def test_one_call_from_python(audited: tuple[AuditResult, Path, dict], tmp_path: Path) -> None:  # type: ignore[type-arg]
+    import titanaudit
+
+    _, snapshot, _ = audited
+    result = titanaudit.audit(snapshot, tmp_path / "out", as_of="2026-11-01")
+    assert (tmp_path / "out" / "index.html").exists()
+    assert result.summary["change"]["previous_audit"] is not None  # the fixture's audit came first

@@ -10,7 +10,7 @@ The public API, for scripts and notebooks::
     findings = titanaudit.run_rules(snapshot)         # data-quality findings, one row each
 """
 
-from titanaudit.audit import AuditResult, run_audit, write_audit
+from titanaudit.audit import AuditResult, audit, run_audit, write_audit
 from titanaudit.config import Config, Credentials, Endpoints, FetchSettings, load_config
 from titanaudit.dedupe.customers import dedupe_customers
 from titanaudit.dedupe.engine import DedupeResult
@@ -40,6 +40,7 @@ __all__ = [
     "Snapshot",
     "SyncResult",
     "TitanAuditError",
+    "audit",
     "check_rules",
     "customer_url",
     "dedupe_customers",

@@ -32,8 +32,8 @@ from titanaudit.privacy import open_private
 from titanaudit.rules import FINDING_COLUMNS, Frames, RuleSettings, check_rules
 from titanaudit.store import Snapshot
 
-__all__ = ["AUDIT_FINDING_COLUMNS", "DUPLICATE_COLUMNS", "PAIR_COLUMNS", "AuditResult", "run_audit",
-           "write_audit"]  # fmt: skip
+__all__ = ["AUDIT_FINDING_COLUMNS", "DUPLICATE_COLUMNS", "PAIR_COLUMNS", "AuditResult", "audit",
+           "run_audit", "write_audit"]  # fmt: skip
 
 #: findings.csv: the rules' columns and ``status`` (new or persisting since the last audit).
 AUDIT_FINDING_COLUMNS = [*FINDING_COLUMNS, "status"]
@@ -246,3 +246,23 @@ def write_audit(result: AuditResult, out: Path) -> dict[str, Path]:
     else:
         del paths["index.html"]
     return paths
+
+
+def audit(snapshot: Snapshot | str | Path, out: str | Path | None = None, *,
+          settings: RuleSettings | None = None, as_of: pd.Timestamp | datetime | str | None = None,
+          threshold: float = 0.5, ui_url: str | None = None,
+          progress: Callable[[str], None] | None = None) -> AuditResult:  # fmt: skip
+    """:func:`run_audit` on a snapshot (or its file), and with ``out`` :func:`write_audit` too:
+    ``titanaudit.audit("tenant.sqlite", "audit/")`` is ``titanaudit audit`` from Python."""
+    from titanaudit.store import open_snapshot
+
+    if isinstance(snapshot, Snapshot):
+        result = run_audit(snapshot, settings=settings, as_of=as_of, threshold=threshold,
+                           ui_url=ui_url, progress=progress)  # fmt: skip
+    else:
+        with open_snapshot(snapshot) as opened:
+            result = run_audit(opened, settings=settings, as_of=as_of, threshold=threshold,
+                               ui_url=ui_url, progress=progress)  # fmt: skip
+    if out is not None:
+        write_audit(result, Path(out))
+    return result
