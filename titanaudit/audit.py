@@ -29,7 +29,7 @@ from titanaudit.dedupe.locations import duplicate_locations, repeated_contacts
 from titanaudit.errors import ConfigError
 from titanaudit.export import write_csv
 from titanaudit.privacy import open_private
-from titanaudit.rules import FINDING_COLUMNS, Frames, RuleSettings, check_rules
+from titanaudit.rules import FINDING_COLUMNS, Frames, RuleRun, RuleSettings, check_rules
 from titanaudit.store import Snapshot
 
 __all__ = ["AUDIT_FINDING_COLUMNS", "DUPLICATE_COLUMNS", "PAIR_COLUMNS", "AuditResult", "audit",
@@ -55,6 +55,11 @@ class AuditResult:
     pairs: pd.DataFrame
     findings: pd.DataFrame
     skipped: pd.DataFrame
+    # the stages' own results, for callers that want more than the files hold
+    engine: DedupeResult  # the customers' matching (model, every scored pair)
+    lead_matches: pd.DataFrame  # match_leads: open leads and bookings of existing customers
+    locations: pd.DataFrame  # duplicate_locations: repeated location pairs
+    rules: RuleRun  # the rules alone (without repeated contacts, no status)
     summary: dict[str, Any] = field(default_factory=dict)
     report: Any = None  # the review page's ReportContext (titanaudit.reports)
 
@@ -183,7 +188,8 @@ def _audit(snapshot: Snapshot, settings: RuleSettings | None, as_of: Any, thresh
     findings = (pd.concat(pieces, ignore_index=True) if pieces
                 else pd.DataFrame(columns=FINDING_COLUMNS)).assign(status="new")  # fmt: skip
     result = AuditResult(_duplicates(customers), _pairs(customers, threshold, locations), findings,
-                         run.skipped)  # fmt: skip
+                         run.skipped, engine=customers, lead_matches=leads, locations=locations,
+                         rules=run)  # fmt: skip
     history = _history(result, snapshot)
     prints = history.pop("fingerprints")
     result.summary = _summary(result, snapshot, as_of, customers, locations) | {"change": history}

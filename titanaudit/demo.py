@@ -13,13 +13,10 @@ from pathlib import Path
 import pandas as pd
 
 from titanaudit.audit import run_audit, write_audit
-from titanaudit.dedupe.customers import dedupe_customers
 from titanaudit.dedupe.engine import DedupeResult
-from titanaudit.dedupe.leads import match_leads
-from titanaudit.dedupe.locations import duplicate_locations
 from titanaudit.errors import ConfigError
 from titanaudit.export import write_csv
-from titanaudit.rules import RULES, Frames, RuleRun, check_rules
+from titanaudit.rules import RULES, Frames, RuleRun
 from titanaudit.servicetitan.sync import ProgressCallback, SyncResult, fetch_snapshot
 from titanaudit.simulator import (
     Faults,
@@ -81,15 +78,13 @@ def run_demo(
         config = simulator_config(server, backoff_base=0.1, backoff_cap=2.0)
         result = fetch_snapshot(config, db, on_progress=on_progress)
     tenant.save(tenant_dir)
+    settings = tenant_rule_settings(tenant.truth)
     with open_snapshot(db) as snapshot:
-        duplicates = dedupe_customers(snapshot)
-        leads = match_leads(snapshot, model=duplicates.model)
-        locations = duplicate_locations(snapshot)
+        audited = run_audit(snapshot, settings=settings, as_of=spec.as_of)
         active = set(snapshot.customers().query("active == True")["id"].astype("int64"))
         frames = Frames.from_snapshot(snapshot)
-        rules = check_rules(frames, tenant_rule_settings(tenant.truth), as_of=spec.as_of,
-                            lead_matches=leads)  # fmt: skip
-        audited = run_audit(snapshot, settings=tenant_rule_settings(tenant.truth), as_of=spec.as_of)
+    duplicates, rules, leads = audited.engine, audited.rules, audited.lead_matches
+    locations = audited.locations
     report = write_audit(audited, out / "audit")["index.html"]
     write_csv(rules.findings, out / "findings.csv")
     scored = rule_accuracy(rules.findings, tenant.truth, frames, [r.id for r in RULES])
