@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from titanaudit.decisions import AppliedDecisions, apply_decisions, suppressed_findings
 from titanaudit.dedupe.compare import FIELDS
 from titanaudit.dedupe.customers import dedupe_customers
 from titanaudit.dedupe.engine import EVIDENCE_FROM, DedupeResult
@@ -33,15 +34,17 @@ from titanaudit.rules import FINDING_COLUMNS, Frames, RuleRun, RuleSettings, che
 from titanaudit.store import Snapshot
 
 __all__ = ["AUDIT_FINDING_COLUMNS", "DUPLICATE_COLUMNS", "PAIR_COLUMNS", "AuditResult", "audit",
-           "run_audit", "write_audit"]  # fmt: skip
+           "output_folder", "run_audit", "write_audit"]  # fmt: skip
 
 #: findings.csv: the rules' columns and ``status`` (new or persisting since the last audit).
 AUDIT_FINDING_COLUMNS = [*FINDING_COLUMNS, "status"]
 
 DUPLICATE_COLUMNS = ["entity", "cluster_id", "record_id", "role", "probability", "cluster_size",
                      "reason", "status"]  # fmt: skip
+#: pairs.csv; ``decision``: a reviewer's decision that took the pair out of review
+#: (``not_duplicate``, or ``protected`` for a pair with a protected record), else empty.
 PAIR_COLUMNS = ["entity", "left_id", "right_id", "probability", "match_weight", "evidence",
-                "rule_id", *FIELDS]  # fmt: skip
+                "rule_id", *FIELDS, "decision"]  # fmt: skip
 
 
 @dataclass
@@ -49,7 +52,8 @@ class AuditResult:
     """What an audit found. ``duplicates``: one row per record in a duplicate cluster;
     ``pairs``: the pairs worth a look (likely duplicates, household candidates DUP-CUS-003,
     repeated locations DUP-LOC-00x); ``findings``: the rules' findings and repeated contacts;
-    ``skipped``: rules that could not run; ``summary``: the counts of ``audit.json``."""
+    ``skipped``: rules that could not run; ``summary``: the counts of ``audit.json``;
+    ``decisions``: the reviewers' decisions and whether each applied."""
 
     duplicates: pd.DataFrame
     pairs: pd.DataFrame
@@ -61,6 +65,7 @@ class AuditResult:
     locations: pd.DataFrame  # duplicate_locations: repeated location pairs
     rules: RuleRun  # the rules alone (without repeated contacts, no status)
     summary: dict[str, Any] = field(default_factory=dict)
+    decisions: AppliedDecisions = field(default_factory=AppliedDecisions.none)
     report: Any = None  # the review page's ReportContext (titanaudit.reports)
 
     def __repr__(self) -> str:
@@ -77,14 +82,21 @@ def _duplicates(customers: DedupeResult) -> pd.DataFrame:
                         columns=DUPLICATE_COLUMNS)  # fmt: skip
 
 
-def _pairs(customers: DedupeResult, threshold: float, locations: pd.DataFrame) -> pd.DataFrame:
+def _pairs(customers: DedupeResult, threshold: float, locations: pd.DataFrame,
+           decided: AppliedDecisions) -> pd.DataFrame:  # fmt: skip
     likely = customers.pairs[customers.pairs["probability"] >= EVIDENCE_FROM]
-    rule = np.where(likely["probability"] >= threshold, "DUP-CUS-001", "")
+    likely_decision = decided.pair_decision("customers", likely["left_id"], likely["right_id"])
+    rule = np.where(
+        (likely["probability"] >= threshold) & (likely_decision == ""), "DUP-CUS-001", ""
+    )
     homes = customers.households
     pieces = [
-        likely.assign(entity="customers", rule_id=rule),
-        homes.assign(entity="customers", rule_id="DUP-CUS-003", probability=np.nan, match_weight=np.nan),
-        locations.assign(entity="locations", probability=np.nan, match_weight=np.nan),
+        likely.assign(entity="customers", rule_id=rule, decision=likely_decision),
+        homes.assign(entity="customers", rule_id="DUP-CUS-003", probability=np.nan, match_weight=np.nan,
+                     decision=decided.pair_decision("customers", homes["left_id"], homes["right_id"])),
+        locations.assign(entity="locations", probability=np.nan, match_weight=np.nan,
+                         decision=decided.pair_decision("locations", locations["left_id"],
+                                                        locations["right_id"])),
     ]  # fmt: skip
     kept = [p.reindex(columns=PAIR_COLUMNS) for p in pieces if len(p)]
     pairs = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=PAIR_COLUMNS)
@@ -137,12 +149,19 @@ def _history(result: AuditResult, snapshot: Snapshot) -> dict[str, Any]:
     seen = set(previous[1]["fingerprint"]) if previous else set()
     known = prints["fingerprint"].isin(seen).to_numpy()
     is_finding = (prints["kind"] == "finding").to_numpy()
-    result.findings["status"] = np.where(known[is_finding], "persisting", "new")
+    quiet = (result.findings["status"] == "suppressed").to_numpy()
+    result.findings["status"] = np.where(quiet, "suppressed",
+                                         np.where(known[is_finding], "persisting", "new"))  # fmt: skip
+    known_open = known.copy()
+    known_open[np.flatnonzero(is_finding)[quiet]] = True  # a suppressed finding is not new
     persisting_clusters = set(prints.loc[~is_finding & known, "cluster_id"])
     result.duplicates["status"] = np.where(result.duplicates["cluster_id"].isin(persisting_clusters),
                                            "persisting", "new")  # fmt: skip
+    open_items = np.ones(len(prints), dtype=bool)
+    open_items[np.flatnonzero(is_finding)[quiet]] = False
     change: dict[str, Any] = {"previous_audit": previous[0] if previous else None,
-                              "new": int((~known).sum()), "persisting": int(known.sum())}  # fmt: skip
+                              "new": int((open_items & ~known).sum()),
+                              "persisting": int((open_items & known).sum())}  # fmt: skip
     if previous:
         gone = previous[1][~previous[1]["fingerprint"].isin(set(prints["fingerprint"]))]
         change["resolved"] = {str(k): int(v) for k, v in gone["kind"].value_counts().items()}
@@ -174,8 +193,11 @@ def _audit(snapshot: Snapshot, settings: RuleSettings | None, as_of: Any, thresh
     from titanaudit.reports.context import report_context
 
     stage = progress or (lambda _: None)
+    decided = apply_decisions(snapshot)
     stage("finding duplicate customers")
-    customers = dedupe_customers(snapshot, threshold=threshold, progress=progress)
+    customers = dedupe_customers(snapshot, threshold=threshold, apart=decided.apart["customers"],
+                                 protected=decided.protected["customers"], keep=decided.keep,
+                                 progress=progress)  # fmt: skip
     stage("matching open leads and bookings to customers")
     leads = match_leads(snapshot, model=customers.model)
     stage("finding repeated locations and contacts")
@@ -187,12 +209,15 @@ def _audit(snapshot: Snapshot, settings: RuleSettings | None, as_of: Any, thresh
     pieces = [f for f in (run.findings, _repeated(repeated, snapshot)) if len(f)]
     findings = (pd.concat(pieces, ignore_index=True) if pieces
                 else pd.DataFrame(columns=FINDING_COLUMNS)).assign(status="new")  # fmt: skip
-    result = AuditResult(_duplicates(customers), _pairs(customers, threshold, locations), findings,
-                         run.skipped, engine=customers, lead_matches=leads, locations=locations,
-                         rules=run)  # fmt: skip
+    findings.loc[suppressed_findings(findings, decided), "status"] = "suppressed"
+    result = AuditResult(_duplicates(customers), _pairs(customers, threshold, locations, decided),
+                         findings, run.skipped, engine=customers, lead_matches=leads,
+                         locations=locations, rules=run, decisions=decided)  # fmt: skip
     history = _history(result, snapshot)
     prints = history.pop("fingerprints")
-    result.summary = _summary(result, snapshot, as_of, customers, locations) | {"change": history}
+    result.summary = _summary(result, snapshot, as_of, customers, locations, threshold) | {
+        "change": history
+    }
     snapshot.record_audit(result.summary["generated_at"], result.summary["as_of"], result.summary,
                           prints)  # fmt: skip
     stage("preparing the review page")
@@ -201,11 +226,11 @@ def _audit(snapshot: Snapshot, settings: RuleSettings | None, as_of: Any, thresh
 
 
 def _summary(result: AuditResult, snapshot: Snapshot, as_of: Any, customers: DedupeResult,
-             locations: pd.DataFrame) -> dict[str, Any]:  # fmt: skip
+             locations: pd.DataFrame, threshold: float) -> dict[str, Any]:  # fmt: skip
     from titanaudit import __version__
 
     when = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.now(tz="UTC")
-    found = result.findings
+    found = result.findings[result.findings["status"] != "suppressed"]  # counted apart
     return {
         "titanaudit": __version__,
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -224,8 +249,37 @@ def _summary(result: AuditResult, snapshot: Snapshot, as_of: Any, customers: Ded
             "by_severity": {str(k): int(v) for k, v in found["severity"].value_counts().items()},
             "by_rule": {str(k): int(v) for k, v in found["rule_id"].value_counts().sort_index().items()},
         },
+        "decisions": result.decisions.counts() | {"suppressed": _suppressed(result, threshold)},
         "skipped_rules": result.skipped.to_dict("records"),
     }  # fmt: skip
+
+
+def _suppressed(result: AuditResult, threshold: float) -> dict[str, int]:
+    """What reviewers' decisions took out of review in this audit."""
+    pairs = result.pairs[result.pairs["decision"] != ""]
+    likely = (
+        (pairs["rule_id"] == "")
+        & (pairs["entity"] == "customers")
+        & (pairs["probability"] >= threshold)
+    )
+    return {"duplicate_pairs": int(likely.sum()),
+            "household_pairs": int((pairs["rule_id"] == "DUP-CUS-003").sum()),
+            "location_pairs": int((pairs["entity"] == "locations").sum()),
+            "findings": int((result.findings["status"] == "suppressed").sum())}  # fmt: skip
+
+
+def output_folder(out: Path) -> Path:
+    """Create ``out`` if missing and check that files can be written in it: a ``ConfigError``
+    before an audit's minutes of work, not after."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise ConfigError(f"{out} is a file: give --out a folder to write the audit into") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot create folder {out}: {exc.strerror}") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise ConfigError(f"cannot write into folder {out}: permission denied")
+    return out
 
 
 def write_audit(result: AuditResult, out: Path) -> dict[str, Path]:
@@ -234,10 +288,7 @@ def write_audit(result: AuditResult, out: Path) -> dict[str, Path]:
     whole (written under a temporary name)."""
     from titanaudit.reports.render import write_report
 
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"cannot create folder {out}: {exc.strerror}") from None
+    output_folder(out)
     names = ("duplicates.csv", "pairs.csv", "findings.csv", "audit.json", "index.html")
     paths = {name: out / name for name in names}
     write_csv(result.duplicates, paths["duplicates.csv"])
@@ -262,6 +313,8 @@ def audit(snapshot: Snapshot | str | Path, out: str | Path | None = None, *,
     ``titanaudit.audit("tenant.sqlite", "audit/")`` is ``titanaudit audit`` from Python."""
     from titanaudit.store import open_snapshot
 
+    if out is not None:
+        output_folder(Path(out))
     if isinstance(snapshot, Snapshot):
         result = run_audit(snapshot, settings=settings, as_of=as_of, threshold=threshold,
                            ui_url=ui_url, progress=progress)  # fmt: skip

@@ -331,12 +331,13 @@ def audit(db: Path, out: Path, as_of: str | None, config_file: Path | None, thre
     """Audit a snapshot: duplicates, household candidates, repeated locations and contacts,
     leads of existing customers, and every data-quality rule. Writes OUT/index.html (the review
     page: open it in a browser, it needs no network) and the CSV and JSON files beside it."""
-    from titanaudit.audit import run_audit, write_audit
+    from titanaudit.audit import output_folder, run_audit, write_audit
     from titanaudit.progress import StageDisplay
     from titanaudit.store import open_snapshot
 
     settings = _rule_settings(config_file)
     when = _as_of(as_of)
+    output_folder(out)
     with open_snapshot(db) as snapshot, StageDisplay(err, enabled=not quiet) as display:
         result = run_audit(snapshot, settings=settings, as_of=when, threshold=threshold,
                            ui_url=ui_url, progress=display.stage)  # fmt: skip
@@ -349,9 +350,59 @@ def audit(db: Path, out: Path, as_of: str | None, config_file: Path | None, thre
     err.print(f"{d['customer_clusters']:,} duplicate customer clusters ({d['customer_records']:,} records), "
               f"{d['household_pairs']:,} household pairs, {sum(d['location_pairs'].values()):,} repeated "
               f"location pairs; {f['total']:,} findings ({severity})", soft_wrap=True)  # fmt: skip
+    decided = result.summary["decisions"]
+    if decided["applied"] or decided["reopened"]:
+        gone = decided["suppressed"]
+        err.print(f"Reviewers' decisions: {decided['applied']:,} applied, {decided['reopened']:,} "
+                  f"reopened (the records changed since; look again); suppressed "
+                  f"{gone['duplicate_pairs']:,} duplicate pairs, {gone['findings']:,} findings")  # fmt: skip
     for rule_id, reason in zip(result.skipped["rule_id"], result.skipped["reason"], strict=True):
         err.print(f"{rule_id} did not run: {escape(reason)}")
     click.echo(out / "index.html")
+
+
+@main.group()
+def decisions() -> None:
+    """Reviewers' decisions ("not a duplicate", "protected", "keep this one"): bring the file
+    the review page exports into a snapshot, or write a snapshot's decisions out."""
+
+
+@decisions.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--db", required=True, type=click.Path(path_type=Path), help="Snapshot to store them in."
+)
+@click.option("--who", help="Reviewer's name for decisions that carry none (default: your user name).")  # fmt: skip
+def decisions_import(file: Path, db: Path, who: str | None) -> None:
+    """Store the decisions of FILE (exported from the review page) in the snapshot. The next
+    audit applies them; a decision whose records changed since is reopened, not applied."""
+    from titanaudit.decisions import import_decisions
+    from titanaudit.store import open_snapshot
+
+    with open_snapshot(db) as snapshot:
+        stored = import_decisions(snapshot, file, who=who)
+    kinds = stored["kind"].value_counts()
+    said = ", ".join(f"{n:,} {str(k).replace('_', ' ')}" for k, n in kinds.items()) or "none"
+    err.print(f"Stored {len(stored):,} decisions ({said}) in {db}; the next audit applies them.")
+
+
+@decisions.command("export")
+@click.option("--db", required=True, type=click.Path(path_type=Path), help="Snapshot to read.")
+@click.option("--out", type=click.Path(path_type=Path), help="File to write (default: print them).")
+def decisions_export(db: Path, out: Path | None) -> None:
+    """Write the snapshot's decisions as a file `decisions import` reads (into another
+    snapshot of the same tenant, or to keep)."""
+    import json
+
+    from titanaudit.decisions import export_decisions
+    from titanaudit.store import open_snapshot
+
+    with open_snapshot(db) as snapshot:
+        document = export_decisions(snapshot, out)
+    if out is None:
+        click.echo(json.dumps(document, indent=2))
+    else:
+        err.print(f"Wrote {len(document['decisions']):,} decisions to {out}")
 
 
 @main.group()

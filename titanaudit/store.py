@@ -36,7 +36,7 @@ import pandas as pd
 from titanaudit.errors import ConfigError, StoreError
 from titanaudit.privacy import touch_private
 
-__all__ = ["SCHEMA_VERSION", "Snapshot", "modified_us", "open_snapshot"]
+__all__ = ["DECISION_COLUMNS", "SCHEMA_VERSION", "Snapshot", "modified_us", "open_snapshot"]
 
 SCHEMA_VERSION = 1
 Record = dict[str, Any]
@@ -76,7 +76,23 @@ CREATE TABLE IF NOT EXISTS audit_items (
     kind TEXT NOT NULL,
     PRIMARY KEY (run_id, fingerprint)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS decisions (
+    kind TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    left_id INTEGER NOT NULL,
+    right_id INTEGER NOT NULL,
+    fingerprint TEXT NOT NULL,
+    who TEXT NOT NULL,
+    decided_at TEXT NOT NULL,
+    note TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    PRIMARY KEY (kind, entity, left_id, right_id)
+) WITHOUT ROWID;
 """
+
+#: reviewers' decisions (see :mod:`titanaudit.decisions`)
+DECISION_COLUMNS = ["kind", "entity", "left_id", "right_id", "fingerprint", "who", "decided_at",
+                    "note", "imported_at"]  # fmt: skip
 
 UPSERT = """
 INSERT INTO records (feed, id, owner_id, modified_us, body) VALUES (?, ?, ?, ?, ?)
@@ -310,14 +326,23 @@ class Snapshot:
         with self._lock:
             return pd.read_sql_query(sql, self._db, params=tuple(params))
 
+    def _audit_tables(self, db: sqlite3.Connection) -> None:
+        for statement in AUDIT_SCHEMA.split(";"):
+            if statement.strip():
+                db.execute(statement)
+
+    def _has(self, table: str) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,)
+        ).fetchone()
+        return row is not None
+
     def record_audit(self, run_at: str, as_of: str, summary: dict[str, Any],
                      items: pd.DataFrame) -> int:  # fmt: skip
         """Remember an audit: its summary and the fingerprints (``fingerprint, kind``) of what it
         found, for the next audit to tell new from persisting and resolved. Returns its id."""
         with self._transaction() as db:
-            for statement in AUDIT_SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
+            self._audit_tables(db)
             run = db.execute("INSERT INTO audit_runs (run_at, as_of, summary) VALUES (?, ?, ?)",
                              (run_at, as_of, json.dumps(summary, default=str)))  # fmt: skip
             run_id = int(run.lastrowid or 0)
@@ -328,10 +353,7 @@ class Snapshot:
     def last_audit(self) -> tuple[str, pd.DataFrame] | None:
         """The latest recorded audit: (when it ran, its ``fingerprint, kind`` rows), or None."""
         with self._lock:
-            tables = {
-                r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            }
-            if "audit_runs" not in tables:
+            if not self._has("audit_runs"):
                 return None
             row = self._db.execute(
                 "SELECT id, run_at FROM audit_runs ORDER BY id DESC LIMIT 1"
@@ -341,6 +363,38 @@ class Snapshot:
             items = pd.read_sql_query("SELECT fingerprint, kind FROM audit_items WHERE run_id = ?",
                                       self._db, params=(row[0],))  # fmt: skip
         return str(row[1]), items
+
+    def audit_history(self) -> pd.DataFrame:
+        """Every recorded audit, oldest first: ``id, run_at, as_of, summary`` (a dict: the
+        counts of its ``audit.json``)."""
+        with self._lock:
+            if not self._has("audit_runs"):
+                return pd.DataFrame(columns=["id", "run_at", "as_of", "summary"])
+            runs = pd.read_sql_query("SELECT id, run_at, as_of, summary FROM audit_runs ORDER BY id",
+                                     self._db)  # fmt: skip
+        runs["summary"] = [json.loads(s) for s in runs["summary"]]
+        return runs
+
+    def save_decisions(self, decisions: pd.DataFrame) -> int:
+        """Store reviewers' decisions (columns of :data:`DECISION_COLUMNS`); a decision on the
+        same records replaces the one before. Returns how many were stored."""
+        rows = decisions.reindex(columns=DECISION_COLUMNS).itertuples(index=False, name=None)
+        with self._transaction() as db:
+            self._audit_tables(db)
+            db.executemany("INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           rows)  # fmt: skip
+        return len(decisions)
+
+    def decisions(self) -> pd.DataFrame:
+        """Reviewers' decisions, oldest first (columns of :data:`DECISION_COLUMNS`; ``right_id``
+        is 0 for a decision on one record)."""
+        with self._lock:
+            if not self._has("decisions"):
+                return pd.DataFrame(columns=DECISION_COLUMNS)
+            return pd.read_sql_query(
+                f"SELECT {', '.join(DECISION_COLUMNS)} FROM decisions ORDER BY decided_at",
+                self._db,
+            )
 
     def keep_frames(self) -> None:
         """From now on read each frame once and hand out copies of it: for an audit, whose

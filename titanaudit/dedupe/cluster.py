@@ -11,7 +11,7 @@ Each cluster gets one record to keep and the reason (:func:`choose_keepers`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import numpy as np
 import pandas as pd
@@ -20,11 +20,16 @@ __all__ = ["choose_keepers", "cluster_pairs"]
 
 
 def cluster_pairs(scored: pd.DataFrame, *, threshold: float = 0.5, veto: float = 0.05,
-                  max_size: int = 25) -> pd.DataFrame:  # fmt: skip
+                  max_size: int = 25, apart: Collection[tuple[int, int]] = ()) -> pd.DataFrame:  # fmt: skip
     """Clusters of two or more records. ``scored`` has ``left, right, probability``. Returns
     ``record, cluster_id, probability`` (the strongest link that brought the record in), one row
-    per clustered record; ``cluster_id`` is the smallest record id of the cluster."""
+    per clustered record; ``cluster_id`` is the smallest record id of the cluster. ``apart``:
+    pairs (lower record first) a reviewer said are not duplicates; each vetoes any cluster that
+    would hold both."""
     strong = scored[scored["probability"] >= threshold].sort_values("probability", ascending=False)
+    if apart:
+        keys = pd.MultiIndex.from_arrays([strong["left"], strong["right"]])
+        strong = strong[~keys.isin(list(apart))]
     # a veto can only come from a pair whose two records both have a strong link
     linked = pd.unique(np.concatenate([strong["left"].to_numpy(), strong["right"].to_numpy()]))
     between = scored[scored["left"].isin(linked) & scored["right"].isin(linked)]
@@ -37,6 +42,7 @@ def cluster_pairs(scored: pd.DataFrame, *, threshold: float = 0.5, veto: float =
             strict=True,
         )
     }
+    verdict.update(dict.fromkeys(apart, 0.0))
     members: dict[int, list[int]] = {}
     group_of: dict[int, int] = {}
     link: dict[int, float] = {}
@@ -76,7 +82,8 @@ def _vetoed(
 def choose_keepers(clusters: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
     """Add ``role`` (keep|merge) and ``reason`` to ``clusters``.
 
-    ``records`` is indexed by record id and may have: ``placeholder`` and ``do_not_service``
+    ``records`` is indexed by record id and may have: ``preferred`` (a reviewer chose it: kept
+    first of all), ``placeholder`` and ``do_not_service``
     (never kept by default), ``active`` (an inactive record is never kept), ``completeness``
     (more is better), ``created_on`` (older is better). The first rule that tells the records
     apart is the reason.
@@ -84,6 +91,7 @@ def choose_keepers(clusters: pd.DataFrame, records: pd.DataFrame) -> pd.DataFram
     info = records.reindex(clusters["record"].to_numpy())
     frame = clusters.reset_index(drop=True).copy()
     rules: list[tuple[str, Callable[[pd.Series], np.ndarray], str]] = [
+        ("preferred", _truthy, "a reviewer chose to keep it"),
         ("active", _truthy, "the other records are inactive or merged"),
         ("placeholder", _falsy, "the others carry a placeholder name"),
         ("do_not_service", _falsy, "the others are marked Do Not Service"),

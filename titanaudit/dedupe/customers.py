@@ -8,6 +8,8 @@ but never proposed again as open duplicates, and never kept.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from titanaudit.dedupe.engine import DedupeResult, Stage, run_engine
 from titanaudit.dedupe.entities import customer_values
 from titanaudit.store import Snapshot
@@ -16,10 +18,18 @@ __all__ = ["dedupe_customers"]
 
 
 def dedupe_customers(
-    snapshot: Snapshot, *, threshold: float = 0.5, progress: Stage | None = None
+    snapshot: Snapshot,
+    *,
+    threshold: float = 0.5,
+    apart: Collection[tuple[int, int]] = (),
+    protected: Collection[int] = (),
+    keep: Collection[int] = (),
+    progress: Stage | None = None,
 ) -> DedupeResult:
     """Open duplicate clusters among the snapshot's active customers, every scored pair, and
-    the household candidates among them."""
+    the household candidates among them. Reviewers' decisions (:mod:`titanaudit.decisions`):
+    ``apart`` pairs (lower id first) are never clustered together, ``protected`` customers
+    never clustered, ``keep`` customers kept in their clusters."""
     if progress:
         progress("reading and normalising the snapshot")
     customers = snapshot.customers()
@@ -29,11 +39,13 @@ def dedupe_customers(
         zip(merged["id"].astype("int64"), merged["merged_to_id"].astype("int64"), strict=True)
     )
     active = customers.loc[customers["active"].fillna(False).astype(bool), "id"].astype("int64")
+    active = active[~active.isin(list(protected))]
     placeholder = long.drop_duplicates("record").set_index("record")["name_placeholder"]
     records = customers.set_index("id")[["active", "do_not_service", "created_on"]].assign(
         placeholder=placeholder
     )
+    records["preferred"] = records.index.isin(list(keep))
     return run_engine(
         long, records=records, merged_into=into, eligible=set(active), threshold=threshold,
-        progress=progress,
+        apart=apart, progress=progress,
     )  # fmt: skip

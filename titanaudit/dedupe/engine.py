@@ -111,6 +111,7 @@ def run_engine(
     merged_into: Mapping[int, int] | None = None,
     eligible: Collection[int] | None = None,
     threshold: float = 0.5,
+    apart: Collection[tuple[int, int]] = (),
     progress: Stage | None = None,
 ) -> DedupeResult:
     """Duplicates among the records of ``long`` (see :mod:`titanaudit.dedupe.entities`).
@@ -150,7 +151,7 @@ def run_engine(
         else scored[scored["left"].isin(eligible) & scored["right"].isin(eligible)]
     )
     stage("clustering")
-    clusters = cluster_pairs(open_pairs, threshold=threshold)
+    clusters = cluster_pairs(open_pairs, threshold=threshold, apart=apart)
     completeness = long.notna().groupby(long["record"]).sum().sum(axis=1)
     info = (records if records is not None else pd.DataFrame(index=completeness.index)).assign(
         completeness=completeness

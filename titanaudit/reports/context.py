@@ -13,6 +13,7 @@ from typing import Any, cast
 import pandas as pd
 
 from titanaudit.audit import AuditResult
+from titanaudit.decisions import record_prints
 from titanaudit.rules import RULES, SEVERITIES
 from titanaudit.servicetitan.links import customer_url, location_url
 from titanaudit.store import Snapshot
@@ -39,9 +40,15 @@ class ReportContext:
     draws: ``clusters`` (each ``id``, ``probability``, ``status``, ``same_name``, ``steps``, and
     ``records``: ``id, role, name, address, contacts, created, url, evidence, reason``) and
     ``findings`` (``[rule_id, severity, entity, record_id, message, value, fix, url, status]``
-    each; status ``new`` or ``persisting`` since the last audit) and ``pairs`` (household
-    candidates and repeated locations: ``[rule_id, kind, left, left_url, right, right_url,
-    evidence]`` each)."""
+    each; status ``new`` or ``persisting`` since the last audit, or ``suppressed`` by a decision,
+    then the record a reviewer may protect: ``protect_entity, protect_id``) and ``pairs``
+    (household candidates and repeated locations not yet decided: ``[rule_id, kind, left,
+    left_url, right, right_url, evidence, entity, left_id, right_id]`` each) and ``prints``
+    (``{entity: {id: fingerprint}}`` of the records shown, which the page's decisions carry) and
+    ``decisions`` (the stored ones: ``[kind, entity, left, left_url, right, right_url, who,
+    decided_at, note, state]``) and ``snapshot``. ``trend``: one dict per recorded audit of
+    this snapshot, oldest first (``label``, ``clusters``, ``findings``, and ``x``,
+    ``y_clusters``, ``y_findings``: the points of the inline chart)."""
 
     title: str
     snapshot: str
@@ -51,6 +58,7 @@ class ReportContext:
     severities: list[dict[str, Any]]
     rules: list[dict[str, Any]]
     data: dict[str, Any] = field(default_factory=dict)
+    trend: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _text(value: Any) -> str:
@@ -122,10 +130,12 @@ PAIR_KINDS = {
 }
 
 
-def _review_pairs(result: AuditResult, snapshot: Snapshot, ui_url: str | None) -> list[list[str]]:
-    """Household candidates and repeated locations: ``[rule_id, kind, left, left_url, right,
-    right_url, evidence]`` each."""
+def _review_pairs(result: AuditResult, snapshot: Snapshot, ui_url: str | None) -> list[list[Any]]:
+    """Household candidates and repeated locations no decision took out of review: ``[rule_id,
+    kind, left, left_url, right, right_url, evidence, entity, left_id, right_id]`` each."""
     pairs = result.pairs[result.pairs["rule_id"].isin(list(PAIR_KINDS))]
+    if "decision" in pairs:
+        pairs = pairs[pairs["decision"].fillna("") == ""]
     homes = pairs["entity"] == "customers"
     ids = set(pairs.loc[homes, "left_id"].astype(int)) | set(
         pairs.loc[homes, "right_id"].astype(int)
@@ -144,7 +154,7 @@ def _review_pairs(result: AuditResult, snapshot: Snapshot, ui_url: str | None) -
         else:
             one_label, other_label = f"location #{one}", f"location #{other}"
         rows.append([str(rule), PAIR_KINDS[str(rule)], one_label, url(one, ui_url), other_label,
-                     url(other, ui_url), _text(evidence)])  # fmt: skip
+                     url(other, ui_url), _text(evidence), str(entity), one, other])  # fmt: skip
     return rows
 
 
@@ -177,7 +187,7 @@ def report_context(
     found = result.findings
     status = found["status"] if "status" in found else pd.Series("new", index=found.index)
     findings = [[_text(r), _text(s), _text(e), _text(i), _text(m), _text(v), _text(x),
-                 _finding_url(e, i, c, ui_url), _text(t)]
+                 _finding_url(e, i, c, ui_url), _text(t), *_protect(e, i, c)]
                 for r, s, e, i, m, v, x, c, t in zip(found["rule_id"], found["severity"], found["entity"],
                                                      found["record_id"], found["message"], found["value"],
                                                      found["fix"], found["customer_id"], status, strict=True)]  # fmt: skip
@@ -186,6 +196,15 @@ def report_context(
               ("household pairs (not duplicates)", int(d.get("household_pairs", 0))),
               ("repeated location pairs", int(sum(d.get("location_pairs", {}).values()))),
               ("findings", int(f.get("total", 0)))]  # fmt: skip
+    gone = summary.get("decisions", {}).get("suppressed", {})
+    if sum(gone.values()):
+        counts += [("pairs left apart by reviewers' decisions",
+                    int(gone.get("duplicate_pairs", 0) + gone.get("household_pairs", 0)
+                        + gone.get("location_pairs", 0))),
+                   ("findings suppressed by reviewers' decisions", int(gone.get("findings", 0)))]  # fmt: skip
+    reopened = int(summary.get("decisions", {}).get("reopened", 0))
+    if reopened:
+        counts.append(("decisions reopened (the records changed)", reopened))
     change = summary.get("change", {})
     if change.get("previous_audit"):
         resolved = change.get("resolved", {})
@@ -197,6 +216,73 @@ def report_context(
         title="titanaudit review", snapshot=str(summary.get("snapshot", "")),
         generated_at=str(summary.get("generated_at", "")), as_of=str(summary.get("as_of", "")),
         counts=counts, severities=severities, rules=rules,
-        data={"clusters": _clusters(result, snapshot, ui_url), "findings": findings,
-              "pairs": _review_pairs(result, snapshot, ui_url)},
+        data=_data(result, snapshot, ui_url, findings), trend=_trend(snapshot),
     )  # fmt: skip
+
+
+def _protect(entity: Any, record_id: Any, customer_id: Any) -> list[Any]:
+    """The record a reviewer protects from a finding: a location for a location's finding, else
+    the customer it belongs to; ``["", ""]`` for leads and bookings of no customer."""
+    if entity == "locations" and pd.notna(record_id):
+        return ["locations", int(record_id)]
+    if pd.notna(customer_id):
+        return ["customers", int(customer_id)]
+    return ["", ""]
+
+
+def _data(result: AuditResult, snapshot: Snapshot, ui_url: str | None,
+          findings: list[list[Any]]) -> dict[str, Any]:  # fmt: skip
+    clusters = _clusters(result, snapshot, ui_url)
+    pairs = _review_pairs(result, snapshot, ui_url)
+    shown: dict[str, set[int]] = {"customers": set(), "locations": set()}
+    for cluster in clusters:
+        shown["customers"].update(r["id"] for r in cluster["records"])
+    for pair in pairs:
+        shown[str(pair[7])].update((int(pair[8]), int(pair[9])))
+    for finding in findings:
+        if finding[9]:
+            shown[finding[9]].add(finding[10])
+    prints = {}
+    for entity, ids in shown.items():
+        every = record_prints(snapshot, entity) if ids else pd.Series(dtype=object)
+        mine = every[every.index.isin(list(ids))]
+        prints[entity] = {str(k): str(v) for k, v in mine.items()}
+    return {"snapshot": snapshot.path.name, "clusters": clusters, "findings": findings,
+            "pairs": pairs, "prints": prints, "decisions": _decisions(result, ui_url)}  # fmt: skip
+
+
+KIND_LABELS = {
+    "not_duplicate": "not a duplicate",
+    "protected": "protected",
+    "keep": "keep this one",
+}
+
+
+def _decisions(result: AuditResult, ui_url: str | None) -> list[list[Any]]:
+    table = result.decisions.table
+    rows = []
+    for row in table.to_dict("records"):
+        url = customer_url if row["entity"] == "customers" else location_url
+        left, right = int(row["left_id"]), int(row["right_id"])
+        rows.append([KIND_LABELS.get(row["kind"], row["kind"]), row["entity"], f"#{left}",
+                     url(left, ui_url), f"#{right}" if right else "", url(right, ui_url) if right else "",
+                     _text(row["who"]), _text(row["decided_at"]), _text(row["note"]), row["state"]])  # fmt: skip
+    return rows
+
+
+def _trend(snapshot: Snapshot) -> list[dict[str, Any]]:
+    """The points of the summary's chart: duplicate clusters and open findings per audit."""
+    runs = snapshot.audit_history().tail(24)
+    points: list[dict[str, Any]] = []
+    for run_at, summary in zip(runs["run_at"], runs["summary"], strict=True):
+        points.append({"label": str(run_at)[:10],
+                       "clusters": int(summary.get("duplicates", {}).get("customer_clusters", 0)),
+                       "findings": int(summary.get("findings", {}).get("total", 0))})  # fmt: skip
+    top = max([1, *(max(p["clusters"], p["findings"]) for p in points)])
+    width = 560
+    step = width / max(1, len(points) - 1)
+    for n, point in enumerate(points):
+        point["x"] = round(20 + n * step, 1)
+        point["y_clusters"] = round(170 - 150 * point["clusters"] / top, 1)
+        point["y_findings"] = round(170 - 150 * point["findings"] / top, 1)
+    return points
