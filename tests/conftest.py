@@ -7,7 +7,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
+from tests.browser import FLAGS, chromium
 from titanaudit.simulator import (
     SimulatorServer,
     SimulatorState,
@@ -17,6 +19,16 @@ from titanaudit.simulator import (
 )
 
 SECRET = "cs1.simulator-secret"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium for the whole run (see :mod:`tests.browser`)."""
+    executable = chromium()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, headless=True, args=FLAGS)
+        yield launched
+        launched.close()
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,9 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from playwright.sync_api import Browser
 
+from tests.browser import open_page
 from titanaudit.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +49,7 @@ def test_readme_commands_were_found() -> None:
     assert len(readme_commands()) >= 5
 
 
-def test_make_demo_runs() -> None:
+def test_make_demo_runs(browser: Browser) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
     result = subprocess.run(["make", "--no-print-directory", "demo"], cwd=ROOT, env=env, capture_output=True,
                             text=True, timeout=600, check=False)  # fmt: skip
@@ -57,3 +59,10 @@ def test_make_demo_runs() -> None:
     path = Path(printed[-1]) if Path(printed[-1]).is_absolute() else ROOT / printed[-1]
     assert path.exists()
     assert "customers" in result.stderr
+    # the demo's review page opens in Chromium without an error and draws its clusters
+    page = [line for line in result.stdout.splitlines() if line.endswith("index.html")]
+    assert page, result.stdout
+    report = Path(page[-1]) if Path(page[-1]).is_absolute() else ROOT / page[-1]
+    with open_page(browser, report) as opened:
+        assert opened.tab.locator("div.cluster").count() > 0
+        assert opened.tab.locator("#finding-rows tr").count() > 0

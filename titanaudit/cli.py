@@ -148,7 +148,8 @@ def export(db: Path, out: Path, fmt: str) -> None:
     help="Faults the simulator injects (see `simulator serve --help`).",
 )
 def demo(out: Path, customers: int, seed: int, faults: str) -> None:
-    """Generate a tenant, serve it on the simulator, fetch it over HTTP, find its duplicates."""
+    """Generate a tenant, serve it on the simulator, fetch it over HTTP, audit it and write the
+    review page."""
     from titanaudit.demo import run_demo
     from titanaudit.progress import FetchDisplay, print_snapshot_summary, print_sync_summary
 
@@ -190,7 +191,11 @@ def demo(out: Path, customers: int, seed: int, faults: str) -> None:
         soft_wrap=True,
     )
     err.print(
-        f"The audit's review page (open it in a browser): {result.report_path}", soft_wrap=True
+        f"The audit's review page (open it in a browser): {result.report_path}\n"
+        f"Mark pairs and records there, export the decisions, then bring them in with "
+        f"`titanaudit decisions import titanaudit-decisions.json --db {result.snapshot_path}`: "
+        f"the next `titanaudit audit --db {result.snapshot_path} --out DIR` applies them.",
+        soft_wrap=True,
     )
     click.echo(result.snapshot_path)
     click.echo(result.report_path)

@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import html.parser
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
+from tests.browser import SHOTS, Opened, open_page
 from titanaudit.audit import AuditResult, run_audit, write_audit
 from titanaudit.simulator import TenantSpec, generate_tenant
 from titanaudit.store import open_snapshot
@@ -75,51 +73,11 @@ def text_rows(text: str) -> int:
     return text.count("<tr>")
 
 
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not found:
-        if os.environ.get("CI"):
-            pytest.fail("CI needs Debian's chromium for the report's browser tests (make browser)")
-        pytest.skip("no chromium here (make browser installs it as root)")
-    return found
-
-
-#: what the screenshots are kept in for people to look at (not in git)
-SHOTS = Path(os.environ.get("TITANAUDIT_SCREENSHOTS", Path(__file__).parents[2] / "test-output"))
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-         "--disable-background-networking", "--disable-component-update"]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = chromium()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, headless=True, args=FLAGS)
-        yield launched
-        launched.close()
-
-
-@dataclass
-class Opened:
-    tab: Page
-    errors: list[str]
-    dialogs: list[str]
-
-
 @pytest.fixture
 def opened(browser: Browser, page: tuple[AuditResult, Path]) -> Iterator[Opened]:
-    """The review page open in a fresh browser context, its console errors and dialogs heard."""
-    context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
-    seen = Opened(tab, [], [])
-    tab.on("console", lambda m: seen.errors.append(m.text) if m.type == "error" else None)
-    tab.on("pageerror", lambda e: seen.errors.append(str(e)))
-    tab.on("dialog", lambda d: (seen.dialogs.append(d.message), d.dismiss()))
-    tab.goto(page[1].as_uri())
-    yield seen
-    context.close()
-    assert not seen.errors, seen.errors
-    assert not seen.dialogs, seen.dialogs  # nothing from a customer's name ran alert()
+    """The review page open in Chromium (failing the test on any console error or dialog)."""
+    with open_page(browser, page[1]) as seen:
+        yield seen
 
 
 def count(tab: Page, selector: str) -> int:
@@ -163,6 +121,22 @@ def test_filters_search_and_pages_work(page: tuple[AuditResult, Path], opened: O
     assert count(tab, "#finding-count") >= 1
     assert all(record in row for row in tab.locator("#finding-rows tr").all_inner_texts())
     tab.fill("#finding-search", "")
+    tab.click("#finding-head th:has-text('Record')")
+    ids = [
+        int(r.split("#")[1]) for r in tab.locator("#finding-rows td:nth-child(3)").all_inner_texts()
+    ]
+    assert ids == sorted(ids) and ids[0] == found["record_id"].astype(int).min()
+    tab.click("#finding-head th:has-text('Record')")
+    ids = [
+        int(r.split("#")[1]) for r in tab.locator("#finding-rows td:nth-child(3)").all_inner_texts()
+    ]
+    assert ids == sorted(ids, reverse=True)
+    tab.select_option("#cluster-sort", "size")
+    sizes = [tab.locator("div.cluster").nth(i).locator("tr").first.locator("th").count() - 1
+             for i in range(tab.locator("div.cluster").count())]  # fmt: skip
+    assert (
+        sizes == sorted(sizes, reverse=True) and sizes[0] == result.duplicates["cluster_size"].max()
+    )
     tab.locator("#finding-pager button", has_text="next").click()
     assert "page 2 of" in tab.locator("#finding-pager").inner_text()
     keeper = result.duplicates[result.duplicates["role"] == "keep"].iloc[-1]
@@ -189,7 +163,7 @@ def test_links_open_the_records_in_servicetitan(
 
 
 def test_the_exported_decisions_are_what_import_takes(
-    page: tuple[AuditResult, Path], opened: Opened, tmp_path: Path
+    page: tuple[AuditResult, Path], opened: Opened, browser: Browser, tmp_path: Path
 ) -> None:
     result, path = page
     tab = opened.tab
@@ -223,3 +197,16 @@ def test_the_exported_decisions_are_what_import_takes(
     keeper = int(members.loc[members["role"] == "keep", "record_id"].iloc[0])
     assert apart not in now.index or now[apart] != now.get(keeper)
     assert again.summary["decisions"]["suppressed"]["findings"] >= 1
+    # the next audit's page: the decisions listed as applied, what they suppressed counted, and
+    # the chart of change over the two audits
+    write_audit(again, tmp_path / "again")
+    with open_page(browser, tmp_path / "again" / "index.html") as second:
+        tab = second.tab
+        states = tab.locator("#decision-rows td:last-child").all_inner_texts()
+        assert states == ["applied"] * (marks + 1)
+        assert "findings suppressed by reviewers' decisions" in tab.locator("#summary").inner_text()
+        assert tab.locator("svg.trend polyline").count() == 2
+        tab.select_option("#finding-status", "suppressed")
+        assert count(tab, "#finding-count") == again.summary["decisions"]["suppressed"]["findings"]
+        tab.evaluate("window.scrollTo(0, 0)")
+        tab.screenshot(path=SHOTS / "report-second-audit.png")

@@ -37,16 +37,19 @@ class ReportContext:
     ``counts``: (label, number) pairs for the summary cards; ``severities``: one dict per
     severity (``name``, ``count``, ``share`` of the largest, 0-100); ``rules``: one dict per rule
     that found something (``id``, ``title``, ``severity``, ``count``); ``data``: what the script
-    draws: ``clusters`` (each ``id``, ``probability``, ``status``, ``same_name``, ``steps``, and
-    ``records``: ``id, role, name, address, contacts, created, url, evidence, reason``) and
-    ``findings`` (``[rule_id, severity, entity, record_id, message, value, fix, url, status]``
-    each; status ``new`` or ``persisting`` since the last audit, or ``suppressed`` by a decision,
-    then the record a reviewer may protect: ``protect_entity, protect_id``) and ``pairs``
-    (household candidates and repeated locations not yet decided: ``[rule_id, kind, left,
-    left_url, right, right_url, evidence, entity, left_id, right_id]`` each) and ``prints``
-    (``{entity: {id: fingerprint}}`` of the records shown, which the page's decisions carry) and
-    ``decisions`` (the stored ones: ``[kind, entity, left, left_url, right, right_url, who,
-    decided_at, note, state]``) and ``snapshot``. ``trend``: one dict per recorded audit of
+    draws, kept compact (a 200,000-customer tenant's page is tens of megabytes):
+    ``clusters`` (each ``id``, ``probability``, ``status``, ``same_name`` and ``records``: ``id,
+    role, name, address, contacts, created, evidence, reason``); ``steps`` (the merge steps, with
+    ``{merge}``, ``{keep}`` and ``{keep_name}`` filled in by the page); ``findings`` (``[rule_id,
+    severity, entity, record_id, message, value, fix, status, target_entity, target_id]`` each:
+    ``message`` indexes ``messages``, each distinct message once; status ``new`` or
+    ``persisting`` since the last audit, or ``suppressed`` by a decision; the target is the
+    record the finding links to and a reviewer may protect); ``pairs`` (household candidates and
+    repeated locations not yet decided: ``[rule_id, kind, left, right, evidence, entity,
+    left_id, right_id]`` each); ``links`` (``{entity: URL prefix}``: a record's link is the
+    prefix and its id); ``prints`` (``{entity: {id: fingerprint}}`` of the records shown, which
+    the page's decisions carry); ``decisions`` (the stored ones: ``[kind, entity, left_id,
+    right_id, who, decided_at, note, state]``); ``snapshot``. ``trend``: one dict per recorded audit of
     this snapshot, oldest first (``label``, ``clusters``, ``findings``, and ``x``,
     ``y_clusters``, ``y_findings``: the points of the inline chart)."""
 
@@ -88,7 +91,7 @@ def _customers(snapshot: Snapshot, ids: set[int]) -> dict[int, dict[str, str]]:
     return out
 
 
-def _clusters(result: AuditResult, snapshot: Snapshot, ui_url: str | None) -> list[dict[str, Any]]:
+def _clusters(result: AuditResult, snapshot: Snapshot) -> list[dict[str, Any]]:
     dups = result.duplicates
     if dups.empty:
         return []
@@ -107,18 +110,14 @@ def _clusters(result: AuditResult, snapshot: Snapshot, ui_url: str | None) -> li
         for row in member_rows:
             rid = int(row["record_id"])
             who = info.get(rid, {"name": "", "address": "", "contacts": "", "created": ""})
-            records.append({"id": rid, "role": row["role"], **who, "url": customer_url(rid, ui_url),
+            records.append({"id": rid, "role": row["role"], **who,
                             "evidence": said.get(frozenset((keep, rid)), "") if rid != keep else "",
                             "reason": _text(row["reason"])})  # fmt: skip
-        kept = records[0]
-        steps = [step.format(merge=", ".join(f"{r['name']} (#{r['id']})" for r in records[1:]),
-                             keep=f"{kept['name']} (#{kept['id']})", keep_name=kept["name"])
-                 for step in MERGE_STEPS]  # fmt: skip
         names = {r["name"].strip().lower() for r in records}
         top: Any = members["probability"].max()
         clusters.append({"id": int(cast(Any, cluster_id)), "probability": float(top),
                          "status": str(members["status"].iloc[0]) if "status" in members else "new",
-                         "same_name": len(names) == 1, "steps": steps, "records": records})  # fmt: skip
+                         "same_name": len(names) == 1, "records": records})  # fmt: skip
     return sorted(clusters, key=lambda c: -c["probability"])
 
 
@@ -130,9 +129,9 @@ PAIR_KINDS = {
 }
 
 
-def _review_pairs(result: AuditResult, snapshot: Snapshot, ui_url: str | None) -> list[list[Any]]:
+def _review_pairs(result: AuditResult, snapshot: Snapshot) -> list[list[Any]]:
     """Household candidates and repeated locations no decision took out of review: ``[rule_id,
-    kind, left, left_url, right, right_url, evidence, entity, left_id, right_id]`` each."""
+    kind, left, right, evidence, entity, left_id, right_id]`` each."""
     pairs = result.pairs[result.pairs["rule_id"].isin(list(PAIR_KINDS))]
     if "decision" in pairs:
         pairs = pairs[pairs["decision"].fillna("") == ""]
@@ -144,7 +143,6 @@ def _review_pairs(result: AuditResult, snapshot: Snapshot, ui_url: str | None) -
     rows = []
     for rule, entity, left, right, evidence in zip(pairs["rule_id"], pairs["entity"], pairs["left_id"],
                                                    pairs["right_id"], pairs["evidence"], strict=True):  # fmt: skip
-        url = customer_url if entity == "customers" else location_url
         one, other = int(left), int(right)
         if entity == "customers":
             one_label, other_label = (
@@ -153,17 +151,9 @@ def _review_pairs(result: AuditResult, snapshot: Snapshot, ui_url: str | None) -
             )
         else:
             one_label, other_label = f"location #{one}", f"location #{other}"
-        rows.append([str(rule), PAIR_KINDS[str(rule)], one_label, url(one, ui_url), other_label,
-                     url(other, ui_url), _text(evidence), str(entity), one, other])  # fmt: skip
+        rows.append([str(rule), PAIR_KINDS[str(rule)], one_label, other_label, _text(evidence),
+                     str(entity), one, other])  # fmt: skip
     return rows
-
-
-def _finding_url(entity: str, record_id: Any, customer_id: Any, ui_url: str | None) -> str:
-    if entity == "locations" and pd.notna(record_id):
-        return location_url(int(record_id), ui_url)
-    if pd.notna(customer_id):
-        return customer_url(int(customer_id), ui_url)
-    return ""
 
 
 def report_context(
@@ -186,8 +176,9 @@ def report_context(
     rules.sort(key=lambda r: (SEVERITIES.index(r["severity"]), -r["count"]))
     found = result.findings
     status = found["status"] if "status" in found else pd.Series("new", index=found.index)
-    findings = [[_text(r), _text(s), _text(e), _text(i), _text(m), _text(v), _text(x),
-                 _finding_url(e, i, c, ui_url), _text(t), *_protect(e, i, c)]
+    messages: dict[str, int] = {}  # each distinct message once in the page
+    findings = [[_text(r), _text(s), _text(e), _text(i), messages.setdefault(_text(m), len(messages)),
+                 _text(v), _text(x), _text(t), *_target(e, i, c)]
                 for r, s, e, i, m, v, x, c, t in zip(found["rule_id"], found["severity"], found["entity"],
                                                      found["record_id"], found["message"], found["value"],
                                                      found["fix"], found["customer_id"], status, strict=True)]  # fmt: skip
@@ -208,21 +199,21 @@ def report_context(
     change = summary.get("change", {})
     if change.get("previous_audit"):
         resolved = change.get("resolved", {})
-        counts += [("new since the last audit", int(change.get("new", 0))),
-                   ("still open from it", int(change.get("persisting", 0))),
+        counts += [("new since the last audit (findings and clusters)", int(change.get("new", 0))),
+                   ("still open from it (findings and clusters)", int(change.get("persisting", 0))),
                    ("resolved since (findings and clusters)", int(sum(resolved.values()))),
                    ("customers merged in ServiceTitan since", int(change.get("merged_since", 0)))]  # fmt: skip
     return ReportContext(
         title="titanaudit review", snapshot=str(summary.get("snapshot", "")),
         generated_at=str(summary.get("generated_at", "")), as_of=str(summary.get("as_of", "")),
         counts=counts, severities=severities, rules=rules,
-        data=_data(result, snapshot, ui_url, findings), trend=_trend(snapshot),
+        data=_data(result, snapshot, ui_url, findings, list(messages)), trend=_trend(snapshot),
     )  # fmt: skip
 
 
-def _protect(entity: Any, record_id: Any, customer_id: Any) -> list[Any]:
-    """The record a reviewer protects from a finding: a location for a location's finding, else
-    the customer it belongs to; ``["", ""]`` for leads and bookings of no customer."""
+def _target(entity: Any, record_id: Any, customer_id: Any) -> list[Any]:
+    """The record a finding links to, and a reviewer may protect: a location for a location's
+    finding, else the customer it belongs to; ``["", ""]`` for leads and bookings of none."""
     if entity == "locations" and pd.notna(record_id):
         return ["locations", int(record_id)]
     if pd.notna(customer_id):
@@ -230,25 +221,27 @@ def _protect(entity: Any, record_id: Any, customer_id: Any) -> list[Any]:
     return ["", ""]
 
 
-def _data(result: AuditResult, snapshot: Snapshot, ui_url: str | None,
-          findings: list[list[Any]]) -> dict[str, Any]:  # fmt: skip
-    clusters = _clusters(result, snapshot, ui_url)
-    pairs = _review_pairs(result, snapshot, ui_url)
+def _data(result: AuditResult, snapshot: Snapshot, ui_url: str | None, findings: list[list[Any]],
+          messages: list[str]) -> dict[str, Any]:  # fmt: skip
+    clusters = _clusters(result, snapshot)
+    pairs = _review_pairs(result, snapshot)
     shown: dict[str, set[int]] = {"customers": set(), "locations": set()}
     for cluster in clusters:
         shown["customers"].update(r["id"] for r in cluster["records"])
     for pair in pairs:
-        shown[str(pair[7])].update((int(pair[8]), int(pair[9])))
+        shown[str(pair[5])].update((int(pair[6]), int(pair[7])))
     for finding in findings:
-        if finding[9]:
-            shown[finding[9]].add(finding[10])
+        if finding[8]:
+            shown[finding[8]].add(finding[9])
     prints = {}
     for entity, ids in shown.items():
         every = record_prints(snapshot, entity) if ids else pd.Series(dtype=object)
         mine = every[every.index.isin(list(ids))]
         prints[entity] = {str(k): str(v) for k, v in mine.items()}
-    return {"snapshot": snapshot.path.name, "clusters": clusters, "findings": findings,
-            "pairs": pairs, "prints": prints, "decisions": _decisions(result, ui_url)}  # fmt: skip
+    links = {"customers": customer_url(0, ui_url)[:-1], "locations": location_url(0, ui_url)[:-1]}
+    return {"snapshot": snapshot.path.name, "links": links, "steps": list(MERGE_STEPS),
+            "clusters": clusters, "findings": findings, "messages": messages, "pairs": pairs,
+            "prints": prints, "decisions": _decisions(result)}  # fmt: skip
 
 
 KIND_LABELS = {
@@ -258,15 +251,13 @@ KIND_LABELS = {
 }
 
 
-def _decisions(result: AuditResult, ui_url: str | None) -> list[list[Any]]:
+def _decisions(result: AuditResult) -> list[list[Any]]:
     table = result.decisions.table
     rows = []
     for row in table.to_dict("records"):
-        url = customer_url if row["entity"] == "customers" else location_url
-        left, right = int(row["left_id"]), int(row["right_id"])
-        rows.append([KIND_LABELS.get(row["kind"], row["kind"]), row["entity"], f"#{left}",
-                     url(left, ui_url), f"#{right}" if right else "", url(right, ui_url) if right else "",
-                     _text(row["who"]), _text(row["decided_at"]), _text(row["note"]), row["state"]])  # fmt: skip
+        rows.append([KIND_LABELS.get(row["kind"], row["kind"]), row["entity"], int(row["left_id"]),
+                     int(row["right_id"]), _text(row["who"]), _text(row["decided_at"]),
+                     _text(row["note"]), row["state"]])  # fmt: skip
     return rows
 
 
@@ -275,7 +266,7 @@ def _trend(snapshot: Snapshot) -> list[dict[str, Any]]:
     runs = snapshot.audit_history().tail(24)
     points: list[dict[str, Any]] = []
     for run_at, summary in zip(runs["run_at"], runs["summary"], strict=True):
-        points.append({"label": str(run_at)[:10],
+        points.append({"label": str(run_at)[:16].replace("T", " "),
                        "clusters": int(summary.get("duplicates", {}).get("customer_clusters", 0)),
                        "findings": int(summary.get("findings", {}).get("total", 0))})  # fmt: skip
     top = max([1, *(max(p["clusters"], p["findings"]) for p in points)])
