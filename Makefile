@@ -49,6 +49,7 @@ bench: install peers
 	$(BIN)/python benchmarks/accuracy.py --tenants 10000 100000 --snapshot
 	$(BIN)/python benchmarks/speed.py
 	$(BIN)/python benchmarks/rules.py
+	$(BIN)/python benchmarks/audit.py
 
 clean:
 	rm -rf $(VENV) $(PEERS) demo-output .pytest_cache .mypy_cache .ruff_cache
