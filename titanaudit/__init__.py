@@ -8,6 +8,8 @@ The public API, for scripts and notebooks::
     snapshot = titanaudit.open_snapshot("tenant.sqlite")
     snapshot.customers()                              # a pandas DataFrame
     findings = titanaudit.run_rules(snapshot)         # data-quality findings, one row each
+    result = titanaudit.audit(snapshot, "audit/")     # the monthly audit and its review page
+    checked = titanaudit.check_import("list.csv", snapshot)  # a file checked before importing
 """
 
 from titanaudit.audit import AuditResult, audit, run_audit, write_audit
@@ -18,6 +20,7 @@ from titanaudit.dedupe.frame import dedupe_frame
 from titanaudit.dedupe.leads import match_leads
 from titanaudit.dedupe.locations import duplicate_locations, repeated_contacts
 from titanaudit.errors import TitanAuditError
+from titanaudit.preimport import ImportCheck, check_import, run_check
 from titanaudit.rules import RULES, Frames, Rule, RuleRun, RuleSettings, check_rules, run_rules
 from titanaudit.servicetitan.client import ServiceTitanClient
 from titanaudit.servicetitan.links import customer_url, location_url
@@ -33,6 +36,7 @@ __all__ = [
     "Endpoints",
     "FetchSettings",
     "Frames",
+    "ImportCheck",
     "Rule",
     "RuleRun",
     "RuleSettings",
@@ -41,6 +45,7 @@ __all__ = [
     "SyncResult",
     "TitanAuditError",
     "audit",
+    "check_import",
     "check_rules",
     "customer_url",
     "dedupe_customers",
@@ -53,6 +58,7 @@ __all__ = [
     "open_snapshot",
     "repeated_contacts",
     "run_audit",
+    "run_check",
     "run_rules",
     "sync",
     "write_audit",

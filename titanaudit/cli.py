@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from titanaudit.config import ENVIRONMENTS, load_config
-from titanaudit.errors import TitanAuditError
+from titanaudit.errors import ConfigError, TitanAuditError
 from titanaudit.simulator.faults import Faults
 
 __all__ = ["main"]
@@ -27,7 +27,8 @@ __all__ = ["main"]
 err = Console(stderr=True, highlight=False)
 EXIT_CODES_HELP = """Exit codes: 0 done; 1 error; 2 bad settings or input; 3 ServiceTitan answered
 with an error; 4 credentials refused; 5 access denied (tenant or scope); 6 retries exhausted;
-7 host unreachable; 8 snapshot file damaged or not ours; 130 interrupted."""
+7 host unreachable; 8 snapshot file damaged or not ours; 10 check-import: rows need review;
+130 interrupted."""
 
 
 class ErrorHandlingGroup(click.Group):
@@ -408,6 +409,80 @@ def decisions_export(db: Path, out: Path | None) -> None:
         click.echo(json.dumps(document, indent=2))
     else:
         err.print(f"Wrote {len(document['decisions']):,} decisions to {out}")
+
+
+@main.command("check-import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--db", type=click.Path(path_type=Path),
+              help="Snapshot of the tenant to check against (without it: the file against itself).")  # fmt: skip
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Folder to write checked.csv, import-ready.csv, check.json and index.html into.")  # fmt: skip
+@click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN",
+              help="Use COLUMN for FIELD (name, first_name, last_name, company, street, unit, city, state, "
+                   "zip, phone, email, ...); repeat for several.")  # fmt: skip
+@click.option("--sheet", help="The workbook's sheet to read (default: the first).")
+@click.option("--encoding", help="The text file's encoding when the guess is wrong (utf-8, cp1252, latin-1).")  # fmt: skip
+@click.option("--existing-at", type=click.FloatRange(0, 1), default=0.9, show_default=True,
+              help="Match probability from which a row is an existing customer.")  # fmt: skip
+@click.option("--review-from", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="Match probability from which a row below --existing-at needs review.")  # fmt: skip
+@click.option("--dry-run", is_flag=True, help="Print how the file is read and which columns are used; check nothing.")  # fmt: skip
+@click.option(
+    "--ui-url", help="Web app base URL for record links, e.g. https://go.servicetitan.com."
+)
+@click.option("--quiet", is_flag=True, help="No progress display.")
+def check_import(file: Path, db: Path | None, out: Path | None, maps: tuple[str, ...], sheet: str | None,
+                 encoding: str | None, existing_at: float, review_from: float, dry_run: bool,
+                 ui_url: str | None, quiet: bool) -> None:  # fmt: skip
+    """Check a CSV or Excel file of customers before importing it: each row is marked new,
+    existing (with the ServiceTitan customer it matches) or review, and rows that repeat each
+    other are tied together. Exits with 10 when rows need review, so a script can gate the
+    import on it."""
+    from titanaudit.audit import output_folder
+    from titanaudit.dedupe.frame import parse_maps, recognise_columns
+    from titanaudit.preimport import EXIT_REVIEW, check_table, write_check
+    from titanaudit.progress import StageDisplay
+    from titanaudit.store import open_snapshot
+    from titanaudit.tables import read_table
+
+    mapping = parse_maps(maps)
+    if not dry_run and out is None:
+        raise ConfigError("--out FOLDER is needed (or --dry-run to see how the file is read)")
+    table = read_table(file, sheet=sheet, encoding=encoding)
+    if dry_run:
+        columns = recognise_columns([str(c) for c in table.frame.columns], mapping)
+        used = {c for cs in columns.values() for c in cs}
+        err.print(f"{file}: {len(table.frame):,} rows, read as {table.source}")
+        for field, names in columns.items():
+            click.echo(f"{field}\t{', '.join(names)}")
+        unused = [c for c in table.frame.columns if c not in used]
+        if unused:
+            err.print(f"Not used: {escape(', '.join(map(str, unused)))}", soft_wrap=True)
+        for position, problem in list(table.problems.items())[:20]:
+            err.print(f"row {position + 1}: {escape(problem)}", soft_wrap=True)
+        return
+    assert out is not None
+    output_folder(out)
+    with contextlib.ExitStack() as stack:
+        snapshot = stack.enter_context(open_snapshot(db)) if db is not None else None
+        display = stack.enter_context(StageDisplay(err, enabled=not quiet))
+        check = check_table(table, snapshot=snapshot, mapping=mapping, existing_at=existing_at,
+                            review_from=review_from, ui_url=ui_url, progress=display.stage,
+                            name=str(file))  # fmt: skip
+        display.stage(f"writing {out}")
+        paths = write_check(check, out)
+    summary = check.summary
+    d = summary["decisions"]
+    err.print(f"{summary['rows']:,} rows ({table.source}): {d['new']:,} new, {d['existing']:,} already in "
+              f"ServiceTitan, {d['review']:,} to review; {summary['repeated_rows']:,} repeat an earlier row; "
+              f"{summary['ready']:,} ready to import in {paths['import-ready.csv']}", soft_wrap=True)  # fmt: skip
+    for position, problem in list(table.problems.items())[:10]:
+        err.print(f"row {position + 1}: {escape(problem)} (kept, decision review)", soft_wrap=True)
+    if len(table.problems) > 10:
+        err.print(f"... and {len(table.problems) - 10:,} more rows that could not be read whole")
+    click.echo(paths["index.html"])
+    if check.needs_review:
+        sys.exit(EXIT_REVIEW)
 
 
 @main.group()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from titanaudit.dedupe.engine import DedupeResult, Stage, run_engine
@@ -123,7 +124,8 @@ def _names(df: pd.DataFrame, columns: dict[str, list[str]]) -> pd.DataFrame:
     if whole is None:
         return parts
     named = name_frame(whole)
-    return named.where(whole.notna().to_numpy()[:, None], parts)
+    keep = np.broadcast_to(whole.notna().to_numpy()[:, None], named.shape)
+    return named.where(keep, parts[named.columns])
 
 
 def _streets(df: pd.DataFrame, columns: dict[str, list[str]]) -> pd.Series:

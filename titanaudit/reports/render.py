@@ -14,7 +14,7 @@ from titanaudit.errors import ConfigError
 from titanaudit.privacy import open_private
 from titanaudit.reports.context import ReportContext
 
-__all__ = ["render_report", "write_report"]
+__all__ = ["render_report", "write_page", "write_report"]
 
 
 @functools.cache
@@ -35,7 +35,11 @@ def render_report(context: ReportContext) -> str:
 
 def write_report(context: ReportContext, path: Path) -> Path:
     """Write the page to ``path``, owner-only, whole or not at all."""
-    html = render_report(context)
+    return write_page(render_report(context), path)
+
+
+def write_page(html: str, path: Path) -> Path:
+    """Write a rendered page to ``path``, owner-only, whole or not at all."""
     partial = path.with_name(f".{path.name}.partial")
     try:
         with open_private(partial) as handle:

@@ -1,0 +1,71 @@
+"""The pre-import check's review page: the counts, and the rows to look at beside their match.
+
+Rows travel as JSON and are drawn a page at a time, as in the audit's page. Listed: every row
+that needs review, every row that matches an existing customer, and every row that repeats
+another; plain new rows are counted (they are all in ``checked.csv`` and ``import-ready.csv``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from titanaudit.preimport import ImportCheck
+from titanaudit.reports.render import environment, write_page
+
+__all__ = ["import_context", "write_import_report"]
+
+FIELDS = ("name", "first_name", "last_name", "company", "street", "unit", "city", "state", "zip", "phone", "email")  # fmt: skip
+
+
+def _shown(frame: pd.DataFrame, columns: dict[str, list[str]]) -> list[str]:
+    """What a person reads of each row: its recognised fields' values, in field order."""
+    used = [c for name in FIELDS for c in columns.get(name, [])]
+    cells = [frame[c].astype("string").fillna("").str.strip().tolist() for c in used]
+    return (
+        [" · ".join(v for v in values if v) for values in zip(*cells, strict=True)]
+        if cells
+        else [""] * len(frame)
+    )
+
+
+def import_context(
+    check: ImportCheck, *, title: str = "titanaudit pre-import check"
+) -> dict[str, Any]:
+    """The template's context: ``title``, ``source``, ``counts`` ((label, number) pairs),
+    ``columns`` ((field, input columns) pairs) and ``data.rows``: ``[row, line, decision, the
+    row's values, customer_id, customer_name, customer_address, customer_url, location_id,
+    location_url, probability, explanation, duplicate_of_row, problem]`` each."""
+    checked, summary = check.checked, check.summary
+    added = dict(
+        zip([c.removeprefix("titanaudit_") for c in check.added], check.added, strict=True)
+    )
+    pick = checked[added["decision"]]
+    listed = checked[(pick != "new") | (checked[added["duplicate_of_row"]] != "")]
+    values = _shown(listed, check.columns)
+    rows = []
+    for (_, row), shown in zip(listed.iterrows(), values, strict=True):
+        get = {k: row[v] for k, v in added.items()}
+        rows.append([int(get["row"]), int(get["line"]), get["decision"], shown,
+                     "" if pd.isna(get["customer_id"]) else int(get["customer_id"]),
+                     get["customer_name"], get["customer_address"], get["customer_url"],
+                     "" if pd.isna(get["location_id"]) else int(get["location_id"]), get["location_url"],
+                     None if pd.isna(get["probability"]) else float(get["probability"]),
+                     get["explanation"], get["duplicate_of_row"], get["problem"]])  # fmt: skip
+    decisions = summary["decisions"]
+    counts = [("rows", summary["rows"]), ("new", decisions["new"]),
+              ("already in ServiceTitan", decisions["existing"]), ("to review", decisions["review"]),
+              ("repeat an earlier row", summary["repeated_rows"]),
+              ("could not be read whole", summary["unreadable_rows"]),
+              ("ready to import (one per person)", summary["ready"])]  # fmt: skip
+    columns = [(name, ", ".join(cols)) for name, cols in check.columns.items()]
+    return {"title": title, "source": str(summary.get("source", "")), "counts": counts,
+            "columns": columns, "data": {"rows": rows}}  # fmt: skip
+
+
+def write_import_report(check: ImportCheck, path: Path) -> Path:
+    """Write the page to ``path``, owner-only, whole or not at all."""
+    html = environment().get_template("check_import.html.j2").render(**import_context(check))
+    return write_page(html, path)
