@@ -50,6 +50,7 @@ bench: install peers
 	$(BIN)/python benchmarks/speed.py
 	$(BIN)/python benchmarks/rules.py
 	$(BIN)/python benchmarks/audit.py
+	$(BIN)/python benchmarks/check_import.py
 
 clean:
 	rm -rf $(VENV) $(PEERS) demo-output .pytest_cache .mypy_cache .ruff_cache

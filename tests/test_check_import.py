@@ -261,3 +261,15 @@ def test_the_page_escapes_and_draws(prepared: Prepared, tmp_path: Path, browser:
         shown = "<img src=x onerror=alert(1)> Smith · </script><b>x</b>"
         assert shown in tab.locator("#row-rows").inner_text()
         assert tab.locator("#row-rows img, #row-rows b").count() == 0
+
+
+def test_a_missing_file_and_a_missing_sheet_are_named(prepared: Prepared, tmp_path: Path) -> None:
+    done = titanaudit("check-import", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2 and "nope.csv does not exist" in done.stderr
+    made = generate_import(TenantSpec(customers=50, seed=2), rows=20, seed=2, broken=0)
+    book = write_import_xlsx(made, tmp_path / "book.xlsx", sheet="Leads")
+    done = titanaudit(
+        "check-import", str(book), "--sheet", "Customers", "--out", str(tmp_path / "out")
+    )
+    assert done.returncode == 2 and "has no sheet 'Customers'; its sheets are Leads" in done.stderr
+    assert run_check(book, sheet="Leads").summary["rows"] == 20

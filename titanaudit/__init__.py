@@ -14,13 +14,17 @@ The public API, for scripts and notebooks::
 
 from titanaudit.audit import AuditResult, audit, run_audit, write_audit
 from titanaudit.config import Config, Credentials, Endpoints, FetchSettings, load_config
+from titanaudit.dedupe.blocking import BlockingRule
 from titanaudit.dedupe.customers import dedupe_customers
 from titanaudit.dedupe.engine import DedupeResult
+from titanaudit.dedupe.entities import CUSTOMER_RULES
+from titanaudit.dedupe.explain import explain
 from titanaudit.dedupe.frame import dedupe_frame
 from titanaudit.dedupe.leads import match_leads
 from titanaudit.dedupe.locations import duplicate_locations, repeated_contacts
+from titanaudit.demo import DemoTenant, demo_tenant
 from titanaudit.errors import TitanAuditError
-from titanaudit.preimport import ImportCheck, check_import, run_check
+from titanaudit.preimport import ImportCheck, check_import, run_check, write_check
 from titanaudit.rules import RULES, Frames, Rule, RuleRun, RuleSettings, check_rules, run_rules
 from titanaudit.servicetitan.client import ServiceTitanClient
 from titanaudit.servicetitan.links import customer_url, location_url
@@ -28,11 +32,14 @@ from titanaudit.servicetitan.sync import SyncResult, fetch_snapshot, sync
 from titanaudit.store import Snapshot, open_snapshot
 
 __all__ = [
+    "CUSTOMER_RULES",
     "RULES",
     "AuditResult",
+    "BlockingRule",
     "Config",
     "Credentials",
     "DedupeResult",
+    "DemoTenant",
     "Endpoints",
     "FetchSettings",
     "Frames",
@@ -50,7 +57,9 @@ __all__ = [
     "customer_url",
     "dedupe_customers",
     "dedupe_frame",
+    "demo_tenant",
     "duplicate_locations",
+    "explain",
     "fetch_snapshot",
     "load_config",
     "location_url",
@@ -62,6 +71,7 @@ __all__ = [
     "run_rules",
     "sync",
     "write_audit",
+    "write_check",
 ]
 
 __version__ = "0.1.0"

@@ -68,6 +68,22 @@ class AuditResult:
     decisions: AppliedDecisions = field(default_factory=AppliedDecisions.none)
     report: Any = None  # the review page's ReportContext (titanaudit.reports)
 
+    def _repr_html_(self) -> str:
+        from titanaudit.display import html_summary
+
+        d, f = self.summary.get("duplicates", {}), self.summary.get("findings", {})
+        change = self.summary.get("change", {})
+        rows = [("duplicate customer clusters", d.get("customer_clusters", 0)),
+                ("customers in them", d.get("customer_records", 0)),
+                ("household pairs (not duplicates)", d.get("household_pairs", 0)),
+                ("repeated location pairs", sum(d.get("location_pairs", {}).values())),
+                ("findings", f.get("total", 0)),
+                *((f"  {k}", v) for k, v in f.get("by_severity", {}).items())]  # fmt: skip
+        if change.get("previous_audit"):
+            rows += [("new since the last audit", change.get("new", 0)),
+                     ("resolved since", sum(change.get("resolved", {}).values()))]  # fmt: skip
+        return html_summary(f"Audit of {self.summary.get('snapshot', 'a snapshot')}", rows)
+
     def __repr__(self) -> str:
         d = self.summary.get("duplicates", {})
         return (f"AuditResult({d.get('customer_clusters', 0):,} duplicate clusters, "

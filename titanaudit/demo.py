@@ -7,8 +7,10 @@ against the planted truth.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -34,7 +36,7 @@ from titanaudit.testing import (
     tenant_rule_settings,
 )
 
-__all__ = ["DemoResult", "run_demo"]
+__all__ = ["DemoResult", "DemoTenant", "demo_tenant", "run_demo"]
 
 
 @dataclass(frozen=True)
@@ -94,3 +96,56 @@ def run_demo(
     return DemoResult(snapshot_path=db, tenant_dir=tenant_dir, sync=result, duplicates=duplicates,
                       accuracy=accuracy, leads=leads, locations=locations, rules=rules,
                       rule_accuracy=scored, report_path=report)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DemoTenant:
+    """A generated tenant pulled through the simulator, for notebooks and trials: ``snapshot``
+    (its file), ``import_file`` (a CSV of customers to check before importing, built against
+    it), and the generator's truth of both (``truth``, ``import_truth``: one entry per row with
+    ``kind``, ``expected`` decision and the right ``customers``)."""
+
+    snapshot: Path
+    import_file: Path
+    truth: dict[str, Any]
+    import_truth: list[dict[str, Any]]
+
+    def duplicate_pairs(self) -> pd.DataFrame:
+        """The planted duplicate customers still open (both records not merged away), as pairs:
+        ``left_id, right_id`` (the lower id first)."""
+        with open_snapshot(self.snapshot) as snapshot:
+            customers = snapshot.customers()
+        open_ids = set(customers.loc[customers["merged_to_id"].isna(), "id"].astype("int64"))
+        pairs = [(min(a, b), max(a, b)) for cluster in planted_clusters(self.truth)
+                 for a, b in itertools.combinations([i for i in cluster if i in open_ids], 2)]  # fmt: skip
+        return pd.DataFrame(sorted(set(pairs)), columns=["left_id", "right_id"])
+
+    def _repr_html_(self) -> str:
+        from titanaudit.display import html_summary
+
+        return html_summary("Demo tenant", [("snapshot", self.snapshot), ("import file", self.import_file),
+                            ("planted duplicate clusters", len(self.truth["duplicate_clusters"])),
+                            ("rows in the import file", len(self.import_truth))])  # fmt: skip
+
+
+def demo_tenant(folder: str | Path, *, customers: int = 1500, seed: int = 7, import_rows: int = 300,
+                faults: str = "none") -> DemoTenant:  # fmt: skip
+    """Generate a tenant, serve it on the simulator (a real HTTP server on loopback), pull it
+    into ``folder/snapshot.sqlite`` as :func:`titanaudit.fetch_snapshot` pulls a real one, and
+    write ``folder/import.csv``: what the notebooks start from when no credentials are set."""
+    from titanaudit.simulator.imports import generate_import, write_import_csv
+
+    out = Path(folder)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create folder {out}: {exc.strerror}") from None
+    made = generate_import(TenantSpec(customers=customers, seed=seed), rows=import_rows, seed=seed)
+    db = out / "snapshot.sqlite"
+    for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    state = SimulatorState(made.tenant, faults=Faults.parse(faults), export_page_size=500)
+    with SimulatorServer(state) as server:
+        fetch_snapshot(simulator_config(server, backoff_base=0.1, backoff_cap=2.0), db)
+    csv_path = write_import_csv(made, out / "import.csv")
+    return DemoTenant(db, csv_path, made.tenant.truth, made.truth)

@@ -80,6 +80,15 @@ class ImportCheck:
     def needs_review(self) -> bool:
         return bool(self.summary["decisions"].get("review", 0))
 
+    def _repr_html_(self) -> str:
+        from titanaudit.display import html_summary
+
+        d = self.summary["decisions"]
+        return html_summary("Pre-import check", [("rows", self.summary["rows"]), ("new", d["new"]),
+                            ("already in ServiceTitan", d["existing"]), ("to review", d["review"]),
+                            ("repeat an earlier row", self.summary["repeated_rows"]),
+                            ("ready to import", len(self.ready))])  # fmt: skip
+
     def __repr__(self) -> str:
         d = self.summary["decisions"]
         return (f"ImportCheck({self.summary['rows']:,} rows: {d.get('new', 0):,} new, "

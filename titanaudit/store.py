@@ -158,6 +158,13 @@ class Snapshot:
         counts = ", ".join(f"{k}={v}" for k, v in self.counts().items())
         return f"Snapshot({str(self.path)!r}, {counts or 'empty'})"
 
+    def _repr_html_(self) -> str:
+        from titanaudit.display import html_summary
+
+        return html_summary(
+            f"Snapshot {self.path.name}", [("file", self.path), *self.counts().items()]
+        )
+
     def __enter__(self) -> Snapshot:
         return self
 

@@ -5,13 +5,13 @@ explain, cluster, choose keepers. :func:`titanaudit.dedupe.dedupe_frame` (any ta
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from titanaudit.dedupe.blocking import candidate_pairs, random_pairs
+from titanaudit.dedupe.blocking import BlockingRule, candidate_pairs, random_pairs
 from titanaudit.dedupe.cluster import choose_keepers, cluster_pairs
 from titanaudit.dedupe.compare import FIELDS, Prepared, compare_customers
 from titanaudit.dedupe.entities import CUSTOMER_RULES
@@ -75,6 +75,13 @@ class DedupeResult:
     )
     columns: dict[str, list[str]] = field(default_factory=dict)
 
+    def _repr_html_(self) -> str:
+        from titanaudit.display import html_summary
+
+        clusters = self.clusters["cluster_id"].nunique() if len(self.clusters) else 0
+        return html_summary("Duplicates", [("clusters", clusters), ("records in them", len(self.clusters)),
+                            ("household pairs", len(self.households)), ("pairs scored", len(self.pairs))])  # fmt: skip
+
     def __repr__(self) -> str:
         clusters = self.clusters["cluster_id"].nunique() if len(self.clusters) else 0
         return (f"DedupeResult({clusters} clusters over {len(self.clusters)} records, "
@@ -112,6 +119,7 @@ def run_engine(
     eligible: Collection[int] | None = None,
     threshold: float = 0.5,
     apart: Collection[tuple[int, int]] = (),
+    rules: Sequence[BlockingRule] = CUSTOMER_RULES,
     progress: Stage | None = None,
 ) -> DedupeResult:
     """Duplicates among the records of ``long`` (see :mod:`titanaudit.dedupe.entities`).
@@ -125,7 +133,7 @@ def run_engine(
     """
     stage = progress or _quiet
     stage(f"blocking {long['record'].nunique():,} records")
-    pairs = candidate_pairs(long, CUSTOMER_RULES)
+    pairs = candidate_pairs(long, rules)
     if pairs.empty:
         return DedupeResult(
             pd.DataFrame(columns=CLUSTER_COLUMNS), pd.DataFrame(columns=PAIR_COLUMNS), None

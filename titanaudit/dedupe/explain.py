@@ -7,12 +7,14 @@ evidence first: "shared phone +6.0, related names +6.5, different addresses -3.5
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from titanaudit.dedupe.compare import FIELDS
 
-__all__ = ["LEVEL_LABELS", "explain_pairs"]
+__all__ = ["LEVEL_LABELS", "explain", "explain_pairs"]
 
 LEVEL_LABELS: dict[str, dict[int, str]] = {
     "name": {5: "same name", 4: "related names", 3: "names a typo apart", 2: "similar names",
@@ -62,3 +64,36 @@ def explain_pairs(scored: pd.DataFrame) -> pd.Series:
         nxt = pd.Series(ranked[:, column], index=scored.index, dtype="object")
         lines = lines.where(nxt == "", np.where(lines == "", nxt, lines + ", " + nxt))
     return lines.where(lines != "", "no evidence either way").rename("evidence")
+
+
+def explain(result: Any, left_id: int, right_id: int) -> pd.DataFrame:
+    """Why two records of a :class:`~titanaudit.dedupe.engine.DedupeResult` (or an audit's
+    ``result.engine``) scored as they did: one row per field (``field, level, meaning,
+    weight``) and a row for the prior, the weights adding up to the pair's match weight; the
+    frame's ``attrs`` hold ``probability`` and ``match_weight``."""
+    from titanaudit.errors import ConfigError
+
+    pairs, model = result.pairs, result.model
+    a, b = sorted((left_id, right_id))
+    mine = pairs[((pairs["left_id"] == a) & (pairs["right_id"] == b))
+                 | ((pairs["left_id"] == b) & (pairs["right_id"] == a))]  # fmt: skip
+    if mine.empty or model is None:
+        raise ConfigError(f"{left_id} and {right_id} were never compared: no blocking rule put "
+                          "them side by side (they share no phone, e-mail, address or name key)")  # fmt: skip
+    pair = mine.iloc[0]
+    weights = model.weights()
+    rows = []
+    for field in FIELDS:
+        level = int(pair[field])
+        weight = 0.0 if level == -1 else weights[field].get(level, 0.0)
+        rows.append({"field": field, "level": level, "meaning": LEVEL_LABELS[field].get(level, ""),
+                     "weight": round(weight, 2)})  # fmt: skip
+    prior = float(np.log2(model.prior / (1 - model.prior)))
+    rows.append({"field": "prior", "level": -1, "meaning": "how often two compared records match",
+                 "weight": round(prior, 2)})  # fmt: skip
+    frame = pd.DataFrame(rows)
+    frame.attrs = {
+        "probability": float(pair["probability"]),
+        "match_weight": float(pair["match_weight"]),
+    }
+    return frame

@@ -19,8 +19,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from titanaudit.dedupe.blocking import BlockingRule
 from titanaudit.dedupe.engine import DedupeResult, Stage, run_engine
-from titanaudit.dedupe.entities import NAME_FEATURES
+from titanaudit.dedupe.entities import CUSTOMER_RULES, NAME_FEATURES
 from titanaudit.dedupe.normalize import (
     address_frame,
     email_frame,
@@ -162,9 +163,11 @@ def values_of(df: pd.DataFrame, columns: dict[str, list[str]]) -> pd.DataFrame:
 
 
 def dedupe_frame(df: pd.DataFrame, *, id_column: str | None = None, mapping: Mapping[str, str | Sequence[str]] | None = None,
-                 threshold: float = 0.5, progress: Stage | None = None) -> DedupeResult:  # fmt: skip
-    """Find the duplicate clusters in ``df`` (see the module docstring). ``progress`` is called
-    with a description as each stage starts."""
+                 threshold: float = 0.5, blocking: Sequence[BlockingRule] = CUSTOMER_RULES,
+                 progress: Stage | None = None) -> DedupeResult:  # fmt: skip
+    """Find the duplicate clusters in ``df`` (see the module docstring). ``blocking``: which
+    pairs are compared at all (:class:`~titanaudit.dedupe.blocking.BlockingRule`s; default the
+    customers' rules). ``progress`` is called with a description as each stage starts."""
     if id_column is not None and id_column not in df.columns:
         raise ConfigError(
             f"no column {id_column!r}; the columns are {', '.join(map(str, df.columns))}"
@@ -194,7 +197,9 @@ def dedupe_frame(df: pd.DataFrame, *, id_column: str | None = None, mapping: Map
     if progress:
         progress(f"normalising {len(df):,} rows")
     long = values_of(df.reset_index(drop=True), columns)
-    result = run_engine(long, ids=ids.to_numpy(), threshold=threshold, progress=progress)
+    result = run_engine(
+        long, ids=ids.to_numpy(), threshold=threshold, rules=blocking, progress=progress
+    )
     result.columns = columns
     return result
 

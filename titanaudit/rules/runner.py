@@ -36,6 +36,14 @@ class RuleRun:
             self.findings.groupby(["rule_id", "severity"]).size().rename("findings").reset_index()
         )
 
+    def _repr_html_(self) -> str:
+        from titanaudit.display import html_summary
+
+        counts = self.findings["severity"].value_counts()
+        return html_summary("Data-quality findings", [("findings", len(self.findings)),
+                            *((s, int(counts.get(s, 0))) for s in SEVERITIES),
+                            ("rules that could not run", len(self.skipped))])  # fmt: skip
+
     def __repr__(self) -> str:
         counts = self.findings["severity"].value_counts()
         said = ", ".join(f"{counts.get(s, 0):,} {s}" for s in SEVERITIES)

@@ -111,6 +111,7 @@ def generate_import(spec: TenantSpec, *, rows: int, seed: int = 1, layout: str =
     rng.shuffle(kinds)
     kinds = ["new" if k == "repeat" and n == 0 else k for n, k in enumerate(kinds)]
     sources: list[tuple[Person, dict[str, Any]]] = []  # each row's person, for repeats
+    homes = [(p, b) for p, b in people if not p.company]
     for kind in kinds:
         entry: dict[str, Any] = {"kind": kind, "customers": [], "repeats": []}
         if kind == "existing":
@@ -125,7 +126,7 @@ def generate_import(spec: TenantSpec, *, rows: int, seed: int = 1, layout: str =
                 "customers": _acceptable(builder, built.customer["id"]),
             }
             sources.append((p, {"customers": entry["customers"]}))
-        elif kind == "household" and (homes := [(p, b) for p, b in people if not p.company]):
+        elif kind == "household" and homes:
             p, built = rng.choice(homes)
             first = rng.choice([f for f in builder.first_names if f != p.first])
             spouse = replace(
