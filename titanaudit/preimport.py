@@ -53,7 +53,7 @@ __all__ = ["CHECK_COLUMNS", "EXIT_REVIEW", "ImportCheck", "check_import", "check
 #: the columns ``checked.csv`` adds after the input's own (ARCHITECTURE.md; add at the end only)
 CHECK_COLUMNS = ["decision", "customer_id", "location_id", "probability", "duplicate_of_row",
                  "explanation", "customer_name", "customer_address", "customer_url", "location_url",
-                 "row", "line", "problem"]  # fmt: skip
+                 "row", "line", "problem", "location_address"]  # fmt: skip
 #: ``titanaudit check-import`` exits with this when rows need review (0: none do)
 EXIT_REVIEW = 10
 MATCHABLE = {"name", "first_name", "last_name", "company", "street", "house_number",
@@ -285,7 +285,7 @@ def check_table(table: Table, *, snapshot: Snapshot | None = None,
     checked = _decide(
         table, rows_long, best, repeats, places, existing_at, review_from, same_person
     )
-    _describe(checked, customers, ui_url)
+    _describe(checked, customers, locations, ui_url)
     return _finish(table, checked, columns, repeats)
 
 
@@ -367,26 +367,40 @@ def _decide(table: Table, rows_long: pd.DataFrame, best: pd.DataFrame, repeats: 
     })  # fmt: skip
 
 
-def _describe(checked: pd.DataFrame, customers: pd.DataFrame | None, ui_url: str | None) -> None:
-    """The matched customers' names, bill-to addresses and links."""
-    ids = checked["customer_id"]
-    if customers is None or ids.isna().all():
-        checked["customer_name"] = checked["customer_address"] = checked["customer_url"] = ""
-        checked["location_url"] = ""
-        return
-    who = customers.set_index("id")
-    parts = [who[c].astype("string").fillna("") for c in ("street", "unit", "city", "state", "zip")]
-    address = parts[0]
-    for part in parts[1:]:
-        address = address.str.cat(part, sep=" ")
-    address = address.str.split().str.join(" ")
-    known = ids.notna()
-    checked["customer_name"] = ids.map(who["name"]).where(known, "").fillna("")
-    checked["customer_address"] = ids.map(address).where(known, "").fillna("")
-    checked["customer_url"] = [customer_url(int(i), ui_url) if pd.notna(i) else "" for i in ids]
-    checked["location_url"] = [
-        location_url(int(i), ui_url) if pd.notna(i) else "" for i in checked["location_id"]
+def _one_line(records: pd.DataFrame) -> pd.Series:
+    """Each record's address on one line, indexed by id."""
+    parts = [
+        records[c].astype("string").fillna("") for c in ("street", "unit", "city", "state", "zip")
     ]
+    line = parts[0]
+    for part in parts[1:]:
+        line = line.str.cat(part, sep=" ")
+    return pd.Series(line.str.split().str.join(" ").to_numpy(), index=records["id"].to_numpy())
+
+
+def _describe(checked: pd.DataFrame, customers: pd.DataFrame | None, locations: pd.DataFrame | None,
+              ui_url: str | None) -> None:  # fmt: skip
+    """The matched customers' names, bill-to addresses and links, and their locations'."""
+    ids, places = checked["customer_id"], checked["location_id"]
+    if customers is None or locations is None or ids.isna().all():
+        for column in (
+            "customer_name",
+            "customer_address",
+            "customer_url",
+            "location_url",
+            "location_address",
+        ):
+            checked[column] = ""
+        return
+    known = ids.notna()
+    checked["customer_name"] = (
+        ids.map(customers.set_index("id")["name"]).where(known, "").fillna("")
+    )
+    checked["customer_address"] = ids.map(_one_line(customers)).where(known, "").fillna("")
+    checked["customer_url"] = [customer_url(int(i), ui_url) if pd.notna(i) else "" for i in ids]
+    checked["location_url"] = [location_url(int(i), ui_url) if pd.notna(i) else "" for i in places]
+    theirs = locations[locations["id"].isin(places.dropna().astype("int64"))]
+    checked["location_address"] = places.map(_one_line(theirs)).where(places.notna(), "").fillna("")
 
 
 def _finish(table: Table, checked: pd.DataFrame, columns: dict[str, list[str]],

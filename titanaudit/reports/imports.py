@@ -37,7 +37,8 @@ def import_context(
     """The template's context: ``title``, ``source``, ``counts`` ((label, number) pairs),
     ``columns`` ((field, input columns) pairs) and ``data.rows``: ``[row, line, decision, the
     row's values, customer_id, customer_name, customer_address, customer_url, location_id,
-    location_url, probability, explanation, duplicate_of_row, problem]`` each."""
+    location_url, probability, explanation, duplicate_of_row, problem, location_address]``
+    each."""
     checked, summary = check.checked, check.summary
     added = dict(
         zip([c.removeprefix("titanaudit_") for c in check.added], check.added, strict=True)
@@ -53,7 +54,8 @@ def import_context(
                      get["customer_name"], get["customer_address"], get["customer_url"],
                      "" if pd.isna(get["location_id"]) else int(get["location_id"]), get["location_url"],
                      None if pd.isna(get["probability"]) else float(get["probability"]),
-                     get["explanation"], get["duplicate_of_row"], get["problem"]])  # fmt: skip
+                     get["explanation"], get["duplicate_of_row"], get["problem"],
+                     get["location_address"]])  # fmt: skip
     decisions = summary["decisions"]
     counts = [("rows", summary["rows"]), ("new", decisions["new"]),
               ("already in ServiceTitan", decisions["existing"]), ("to review", decisions["review"]),
