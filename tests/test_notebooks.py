@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -13,6 +14,8 @@ import pytest
 from nbclient import NotebookClient
 
 import titanaudit
+from titanaudit.simulator import SimulatorServer, Tenant
+from titanaudit.testing import simulator_env
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
@@ -54,3 +57,24 @@ def test_runs_top_to_bottom(path: Path, tmp_path: Path, monkeypatch: pytest.Monk
     ]
     assert not errors
     assert (tmp_path / "notebook-output").is_dir()
+
+
+@pytest.mark.slow
+def test_with_credentials_it_fetches_the_tenant(
+    tenant: Tenant, serve: Callable[..., SimulatorServer], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """The credentials path, against the simulator standing in for ServiceTitan."""
+    server = serve(tenant)
+    for name, value in simulator_env(server).items():
+        monkeypatch.setenv(name, value)
+    settings = tmp_path / "servicetitan.toml"
+    settings.write_text(f'[servicetitan]\napi_url = "{server.url}"\nauth_url = "{server.url}"\n'
+                        "[fetch]\nbackoff_base = 0.02\nbackoff_cap = 0.2\n")  # fmt: skip
+    monkeypatch.setenv("TITANAUDIT_CONFIG", str(settings))
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    book = nbformat.read(NOTEBOOKS[0], as_version=4)
+    NotebookClient(book, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()  # fmt: skip
+    assert (tmp_path / "notebook-output" / "tenant.sqlite").exists()
+    assert not (tmp_path / "notebook-output" / "demo").exists()
