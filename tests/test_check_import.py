@@ -273,3 +273,29 @@ def test_a_missing_file_and_a_missing_sheet_are_named(prepared: Prepared, tmp_pa
     )
     assert done.returncode == 2 and "has no sheet 'Customers'; its sheets are Leads" in done.stderr
     assert run_check(book, sheet="Leads").summary["rows"] == 20
+
+
+def test_title_lines_above_the_header_are_skipped(tmp_path: Path) -> None:
+    import openpyxl
+
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "Customer list, exported 2026-11-01\n\nFull Name,Cell Phone #,ZIP/Postal Code\nAna Lopez,602-814-0147,85004\n"
+    )
+    check = run_check(path)
+    assert check.summary["source"] == "UTF-8, comma-separated, header on line 3"
+    assert check.columns == {
+        "name": ["Full Name"],
+        "phone": ["Cell Phone #"],
+        "zip": ["ZIP/Postal Code"],
+    }
+    assert list(check.checked["line"]) == [4]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Referrals from Acme Home Warranty"])
+    sheet.append(["Name", "Phone"])
+    sheet.append(["Ana Lopez", 6028140147])
+    book.save(tmp_path / "referrals.xlsx")
+    check = run_check(tmp_path / "referrals.xlsx")
+    assert check.summary["source"].endswith("header on row 2")
+    assert list(check.checked["Phone"]) == ["6028140147"]

@@ -174,39 +174,51 @@ def _read_text(path: Path, raw: bytes, encoding: str | None) -> Table:
         raise ConfigError(f"{path} is empty")
     delimiter = _delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
+    records: list[tuple[list[str], int, int]] = []  # cells, first line, last line
     start_line = 1
-    rows: list[list[str | None]] = []
-    lines: list[int] = []
-    problems: dict[int, str] = {}
     try:
         for cells in reader:
             first, start_line = start_line, reader.line_num + 1
-            if not any(c.strip() for c in cells):
-                continue  # blank line
-            if header is None:
-                header = cells
-                continue
-            position = len(rows)
-            said = [bad[n] for n in range(first, reader.line_num + 1) if n in bad]
-            if len(cells) != len(header):
-                extra = cells[len(header) :]
-                said.append(f"{len(cells)} fields where the header has {len(header)}"
-                            + (f"; the extra: {', '.join(map(repr, extra))}" if extra else ""))  # fmt: skip
-            if said:
-                problems[position] = f"line {first}: " + "; ".join(said)
-            cells = (cells + [""] * len(header))[: len(header)]
-            rows.append([c if c.strip() else None for c in cells])
-            lines.append(first)
+            if any(c.strip() for c in cells):  # blank lines are skipped
+                records.append((cells, first, reader.line_num))
     except csv.Error as exc:
         raise ConfigError(f"{path}, line {reader.line_num}: {exc}") from None
-    if header is None:
+    if not records:
         raise ConfigError(f"{path} is empty")
+    at = _header_at([cells for cells, _, _ in records[:50]])
+    header = records[at][0]
+    rows: list[list[str | None]] = []
+    lines: list[int] = []
+    problems: dict[int, str] = {}
+    for cells, first, last in records[at + 1 :]:
+        said = [bad[n] for n in range(first, last + 1) if n in bad]
+        if len(cells) != len(header):
+            extra = cells[len(header) :]
+            said.append(f"{len(cells)} fields where the header has {len(header)}"
+                        + (f"; the extra: {', '.join(map(repr, extra))}" if extra else ""))  # fmt: skip
+        if said:
+            problems[len(rows)] = f"line {first}: " + "; ".join(said)
+        rows.append([c if c.strip() else None for c in (cells + [""] * len(header))[: len(header)]])
+        lines.append(first)
     if not rows:
         raise ConfigError(f"{path} has a header but no rows")
     frame = pd.DataFrame(rows, columns=_unique(header), dtype=object)
     kind = DELIMITER_NAMES.get(delimiter, repr(delimiter))
-    return Table(frame, header, lines, problems, f"{label}, {kind}-separated")
+    above = f", header on line {records[at][1]}" if at else ""
+    return Table(frame, header, lines, problems, f"{label}, {kind}-separated{above}")
+
+
+def _header_at(first_rows: list[list[Any]]) -> int:
+    """Which of a table's first rows is its header: the first with as many fields as most rows
+    and two or more cells filled, past any title lines above it
+    ("Customer list, exported 2026-11-01"); a one-column table's first row."""
+    filled = [sum(1 for c in row if c is not None and str(c).strip()) for row in first_rows]
+    width = [len(row) for row in first_rows]  # fields, empty ones too: a sheet's rows are alike
+    usual = max(set(width), key=width.count)
+    rows = range(len(first_rows))
+    usual_and_filled = [n for n in rows if width[n] == usual and filled[n] >= 2]
+    any_filled = [n for n in rows if filled[n] >= 2]
+    return (usual_and_filled or any_filled or [0])[0]
 
 
 def _cell(value: Any) -> str | None:
@@ -238,25 +250,23 @@ def _read_workbook(path: Path, raw: bytes, sheet: str | None) -> Table:
             raise ConfigError(f"{path} has no sheet {sheet!r}; its sheets are "
                               f"{', '.join(book.sheetnames)}")  # fmt: skip
         chosen = book[sheet] if sheet is not None else book.worksheets[0]
-        header: list[str] | None = None
-        rows: list[list[str | None]] = []
-        lines: list[int] = []
+        records: list[tuple[list[str | None], int]] = []
         for number, values in enumerate(chosen.iter_rows(values_only=True), 1):
             cells = [_cell(v) for v in values]
-            if not any(cells):
-                continue
-            if header is None:
-                header = [c or "" for c in cells]
-                while header and not header[-1]:
-                    header.pop()
-                continue
-            rows.append((cells + [None] * len(header))[: len(header)])
-            lines.append(number)
+            if any(cells):
+                records.append((cells, number))
     finally:
         book.close()
-    if header is None:
+    if not records:
         raise ConfigError(f"{path}: sheet {chosen.title!r} is empty")
+    at = _header_at([cells for cells, _ in records[:50]])
+    header = [c or "" for c in records[at][0]]
+    while header and not header[-1]:
+        header.pop()
+    rows = [(cells + [None] * len(header))[: len(header)] for cells, _ in records[at + 1 :]]
+    lines = [number for _, number in records[at + 1 :]]
     if not rows:
         raise ConfigError(f"{path}: sheet {chosen.title!r} has a header but no rows")
     frame = pd.DataFrame(rows, columns=_unique(header), dtype=object)
-    return Table(frame, header, lines, {}, f"sheet {chosen.title}")
+    above = f", header on row {records[at][1]}" if at else ""
+    return Table(frame, header, lines, {}, f"sheet {chosen.title}{above}")

@@ -25,6 +25,19 @@ def test_common_column_spellings_are_recognised() -> None:
                      "zip": ["Zip Code"], "phone": ["Mobile", "Home Phone"], "email": ["E-mail"]}  # fmt: skip
 
 
+def test_longer_headers_are_recognised_by_their_words() -> None:
+    columns = ["Customer ID", "Full Name", "Street Address 1", "Street Address 2", "Town/City",
+               "State/Province", "ZIP/Postal Code", "Cell Phone #", "Work Phone", "E-mail Address",
+               "Email Opt In", "Customer Type", "Lead Source"]  # fmt: skip
+    assert recognise_columns(columns) == {
+        "name": ["Full Name"], "street": ["Street Address 1"], "unit": ["Street Address 2"],
+        "city": ["Town/City"], "state": ["State/Province"], "zip": ["ZIP/Postal Code"],
+        "phone": ["Cell Phone #", "Work Phone"], "email": ["E-mail Address"],
+    }  # fmt: skip
+    # a field already named exactly keeps its column: "Email Opt In" does not take it over
+    assert recognise_columns(["Email Opt In", "Email"])["email"] == ["Email"]
+
+
 def test_map_overrides_and_checks_columns() -> None:
     assert recognise_columns(["Nom", "Tel"], {"name": "Nom", "phone": ["Tel"]}) == {
         "name": ["Nom"],

@@ -62,6 +62,26 @@ SPELLINGS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
+#: words that name a field inside a longer header, most specific first (each entry: sets of words
+#: of which one must all be in the header)
+KEYWORDS: tuple[tuple[str, tuple[frozenset[str], ...]], ...] = tuple(
+    (field, tuple(frozenset(w.split()) for w in wanted))
+    for field, wanted in (
+        ("email", ("email", "e mail")),
+        ("zip", ("zip", "postal", "postcode", "zipcode")),
+        ("phone", ("phone", "mobile", "cell", "telephone")),
+        ("first_name", ("first name", "given name", "firstname")),
+        ("last_name", ("last name", "surname", "family name", "lastname")),
+        ("company", ("company", "business", "organization", "organisation")),
+        ("unit", ("address 2", "line 2", "apt", "suite", "unit")),
+        ("street", ("address", "street")),
+        ("city", ("city", "town")),
+        ("state", ("state", "province")),
+        ("name", ("name",)),
+    )
+)
+
+
 def _plain(column: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", column.lower()).split())
 
@@ -93,6 +113,18 @@ def recognise_columns(
         for field, spellings in SPELLINGS.items():
             if plain in spellings and (field == "phone" or field not in found):
                 found.setdefault(field, []).append(column)
+                taken.add(column)
+                break
+    # then the spellings no list can hold ("ZIP/Postal Code", "Cell Phone #", "Street Address 1"),
+    # by the words they contain, for the fields still without a column
+    for column in columns:
+        if column in taken:
+            continue
+        words = set(_plain(column).split())
+        for field, keys in KEYWORDS:
+            if any(key <= words for key in keys) and (field == "phone" or field not in found):
+                found.setdefault(field, []).append(column)
+                taken.add(column)
                 break
     return found
 
