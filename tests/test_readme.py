@@ -59,6 +59,8 @@ def test_make_demo_runs(browser: Browser) -> None:
     path = Path(printed[-1]) if Path(printed[-1]).is_absolute() else ROOT / printed[-1]
     assert path.exists()
     assert "customers" in result.stderr
+    assert "Pre-import check of" in result.stderr and "of the existing rows found" in result.stderr
+    assert (path.parent / "import-check" / "checked.csv").exists()
     # the demo's review page opens in Chromium without an error and draws its clusters
     page = [line for line in result.stdout.splitlines() if line.endswith("index.html")]
     assert page, result.stdout

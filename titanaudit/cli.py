@@ -198,6 +198,16 @@ def demo(out: Path, customers: int, seed: int, faults: str) -> None:
         f"the next `titanaudit audit --db {result.snapshot_path} --out DIR` applies them.",
         soft_wrap=True,
     )
+    check, scored_import = result.import_check, result.import_accuracy
+    d = check.summary["decisions"]
+    err.print(
+        f"Pre-import check of {result.snapshot_path.parent / 'import.csv'} ({check.summary['rows']:,} rows "
+        f"against the tenant): {d['new']:,} new, {d['existing']:,} already in ServiceTitan, {d['review']:,} "
+        f"to review; against the file's truth: {scored_import['existing_found']:.1%} of the existing rows "
+        f"found, {scored_import['new_called_existing']:.1%} of the new ones called existing. Its page: "
+        f"{result.import_page}",
+        soft_wrap=True,
+    )
     click.echo(result.snapshot_path)
     click.echo(result.report_path)
 

@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from titanaudit.audit import run_audit, write_audit
 from titanaudit.dedupe.engine import DedupeResult
 from titanaudit.errors import ConfigError
 from titanaudit.export import write_csv
+from titanaudit.preimport import ImportCheck, run_check, write_check
 from titanaudit.rules import RULES, Frames, RuleRun
 from titanaudit.servicetitan.sync import ProgressCallback, SyncResult, fetch_snapshot
 from titanaudit.simulator import (
@@ -25,8 +27,8 @@ from titanaudit.simulator import (
     SimulatorServer,
     SimulatorState,
     TenantSpec,
-    generate_tenant,
 )
+from titanaudit.simulator.imports import generate_import, write_import_csv
 from titanaudit.store import open_snapshot
 from titanaudit.testing import (
     pair_accuracy,
@@ -53,6 +55,9 @@ class DemoResult:
     rules: RuleRun  # the data-quality rules' findings (also in findings.csv)
     rule_accuracy: pd.DataFrame  # per rule: planted, found, false, recall, precision
     report_path: Path  # the audit's review page (index.html, beside its CSV and JSON files)
+    import_check: ImportCheck  # the pre-import check of import.csv against the snapshot
+    import_accuracy: dict[str, float]  # its decisions against the file's truth
+    import_page: Path  # its review page
 
 
 def run_demo(
@@ -63,14 +68,16 @@ def run_demo(
     faults: str = "all",
     on_progress: ProgressCallback | None = None,
 ) -> DemoResult:
-    """Generate, serve, fetch, find duplicates, run the rules. ``out`` gets ``snapshot.sqlite``,
-    ``findings.csv`` and ``tenant/`` (with truth)."""
+    """Generate, serve, fetch, audit, and check a file of customers before importing it. ``out``
+    gets ``snapshot.sqlite``, ``findings.csv``, ``tenant/`` (with truth), ``audit/``,
+    ``import.csv`` and ``import-check/``."""
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"cannot create folder {out}: {exc.strerror}") from None
     spec = TenantSpec(customers=customers, seed=seed)
-    tenant = generate_tenant(spec)
+    made = generate_import(spec, rows=max(50, customers // 10), seed=seed)  # the tenant, and a file
+    tenant = made.tenant
     state = SimulatorState(tenant, faults=Faults.parse(faults), export_page_size=500)
     tenant_dir = out / "tenant"
     db = out / "snapshot.sqlite"
@@ -93,9 +100,32 @@ def run_demo(
     found = duplicates.clusters.groupby("cluster_id")["id"].apply(list).tolist()
     planted = [[i for i in c if i in active] for c in planted_clusters(tenant.truth)]
     accuracy = pair_accuracy(found, planted)
+    import_file = write_import_csv(made, out / "import.csv")
+    check = run_check(import_file, db)
+    page = write_check(check, out / "import-check")["index.html"]
     return DemoResult(snapshot_path=db, tenant_dir=tenant_dir, sync=result, duplicates=duplicates,
                       accuracy=accuracy, leads=leads, locations=locations, rules=rules,
-                      rule_accuracy=scored, report_path=report)  # fmt: skip
+                      rule_accuracy=scored, report_path=report, import_check=check,
+                      import_accuracy=import_accuracy(check.checked, made.truth), import_page=page)  # fmt: skip
+
+
+def import_accuracy(checked: pd.DataFrame, truth: list[dict[str, Any]]) -> dict[str, float]:
+    """Shares of a checked file's rows decided as its truth says: ``existing_found`` (with a
+    right customer), ``existing_made_new`` (each a duplicate on import), ``new_kept_new``,
+    ``new_called_existing`` (each a customer never imported)."""
+    expected = np.array([t["expected"] for t in truth], dtype=object)
+    decided = checked["decision"].to_numpy()
+    right = np.array([pd.notna(c) and int(c) in t["customers"]
+                      for c, t in zip(checked["customer_id"], truth, strict=True)], dtype=bool)  # fmt: skip
+
+    def share(hits: np.ndarray, where: np.ndarray) -> float:
+        return float(hits[where].mean()) if where.any() else 1.0
+
+    existing, new = expected == "existing", expected == "new"
+    return {"existing_found": share((decided == "existing") & right, existing),
+            "existing_made_new": share(decided == "new", existing),
+            "new_kept_new": share(decided == "new", new),
+            "new_called_existing": share(decided == "existing", new)}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -133,8 +163,6 @@ def demo_tenant(folder: str | Path, *, customers: int = 1500, seed: int = 7, imp
     """Generate a tenant, serve it on the simulator (a real HTTP server on loopback), pull it
     into ``folder/snapshot.sqlite`` as :func:`titanaudit.fetch_snapshot` pulls a real one, and
     write ``folder/import.csv``: what the notebooks start from when no credentials are set."""
-    from titanaudit.simulator.imports import generate_import, write_import_csv
-
     out = Path(folder)
     try:
         out.mkdir(parents=True, exist_ok=True)
