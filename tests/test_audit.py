@@ -132,6 +132,38 @@ def test_the_next_audit_tells_new_from_persisting_and_resolved(tmp_path: Path) -
     assert set(new["rule_id"]) <= {"LIF-MRG-001", "LIF-LOC-001"}
     assert change["new"] == len(new) and (second.findings["status"] == "persisting").sum() > 100
     assert set(second.duplicates["status"]) == {"persisting"}
+    # and what was resolved is listed, not only counted
+    said = set(second.resolved["detail"])
+    assert any(d.startswith(f"NAM-CUS-004 on customer #{fixed['record_id']}") for d in said)
+    assert f"duplicate customers #{min(cluster)}, #{max(cluster)}" in said or len(cluster) > 2
+    assert len(second.resolved) == sum(change["resolved"].values())
+
+
+def test_a_snapshot_audited_before_details_were_kept_still_audits(tmp_path: Path) -> None:
+    import sqlite3
+
+    tenant = generate_tenant(TenantSpec(customers=120, seed=8))
+    path = tmp_path / "tenant.sqlite"
+    snapshot_from_tenant(tenant, path).close()
+    with sqlite3.connect(path) as db:  # the tables as an older titanaudit made them
+        db.execute(
+            "CREATE TABLE audit_runs (id INTEGER PRIMARY KEY AUTOINCREMENT, run_at TEXT NOT NULL, "
+            "as_of TEXT NOT NULL, summary TEXT NOT NULL)"
+        )
+        db.execute(
+            "CREATE TABLE audit_items (run_id INTEGER NOT NULL, fingerprint TEXT NOT NULL, "
+            "kind TEXT NOT NULL, PRIMARY KEY (run_id, fingerprint)) WITHOUT ROWID"
+        )
+        db.execute(
+            "INSERT INTO audit_runs VALUES (1, '2026-10-01T00:00:00+00:00', '2026-10-01', '{}')"
+        )
+        db.execute("INSERT INTO audit_items VALUES (1, 'gone0000000000000000', 'finding')")
+    from titanaudit.store import open_snapshot
+
+    with open_snapshot(path) as snapshot:
+        result = run_audit(snapshot, as_of=SPEC.as_of)
+    assert list(result.resolved["detail"]) == ["(recorded without details)"]
+    assert result.summary["change"]["previous_audit"] == "2026-10-01T00:00:00+00:00"
 
 
 def test_one_call_from_python(audited: tuple[AuditResult, Path, dict], tmp_path: Path) -> None:  # type: ignore[type-arg]

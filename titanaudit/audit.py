@@ -66,6 +66,9 @@ class AuditResult:
     rules: RuleRun  # the rules alone (without repeated contacts, no status)
     summary: dict[str, Any] = field(default_factory=dict)
     decisions: AppliedDecisions = field(default_factory=AppliedDecisions.none)
+    #: what the last audit found that this one no longer does (fixed, merged or decided):
+    #: ``kind`` (finding or cluster) and ``detail``
+    resolved: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["kind", "detail"]))
     report: Any = None  # the review page's ReportContext (titanaudit.reports)
 
     def _repr_html_(self) -> str:
@@ -146,15 +149,19 @@ def fingerprints(result: AuditResult) -> pd.DataFrame:
     f = result.findings
     found = [_digest(f"{r}|{e}|{i}|{v}") for r, e, i, v in
              zip(f["rule_id"], f["entity"], f["record_id"], f["value"], strict=True)]  # fmt: skip
+    said = [f"{r} on {e.rstrip('s')} #{i}" + (f": {str(v)[:80]}" if pd.notna(v) and str(v) else "")
+            for r, e, i, v in zip(f["rule_id"], f["entity"], f["record_id"], f["value"], strict=True)]  # fmt: skip
     members = result.duplicates.groupby("cluster_id")["record_id"].agg(
         lambda ids: ",".join(map(str, sorted(ids)))
     )
     clusters = pd.Series(
         [_digest(f"cluster|{m}") for m in members], index=members.index, dtype=object
     )
-    return pd.concat([pd.DataFrame({"fingerprint": found, "kind": "finding"}),
+    return pd.concat([pd.DataFrame({"fingerprint": found, "kind": "finding", "detail": said}),
                       pd.DataFrame({"fingerprint": clusters.to_numpy(), "kind": "cluster",
-                                    "cluster_id": clusters.index})], ignore_index=True)  # fmt: skip
+                                    "cluster_id": clusters.index,
+                                    "detail": "duplicate customers " + members.str.replace(",", ", #").radd("#").to_numpy()})],
+                     ignore_index=True)  # fmt: skip
 
 
 def _history(result: AuditResult, snapshot: Snapshot) -> dict[str, Any]:
@@ -168,8 +175,6 @@ def _history(result: AuditResult, snapshot: Snapshot) -> dict[str, Any]:
     quiet = (result.findings["status"] == "suppressed").to_numpy()
     result.findings["status"] = np.where(quiet, "suppressed",
                                          np.where(known[is_finding], "persisting", "new"))  # fmt: skip
-    known_open = known.copy()
-    known_open[np.flatnonzero(is_finding)[quiet]] = True  # a suppressed finding is not new
     persisting_clusters = set(prints.loc[~is_finding & known, "cluster_id"])
     result.duplicates["status"] = np.where(result.duplicates["cluster_id"].isin(persisting_clusters),
                                            "persisting", "new")  # fmt: skip
@@ -181,6 +186,8 @@ def _history(result: AuditResult, snapshot: Snapshot) -> dict[str, Any]:
     if previous:
         gone = previous[1][~previous[1]["fingerprint"].isin(set(prints["fingerprint"]))]
         change["resolved"] = {str(k): int(v) for k, v in gone["kind"].value_counts().items()}
+        result.resolved = pd.DataFrame({"kind": gone["kind"].to_numpy(),
+                                        "detail": gone["detail"].fillna("(recorded without details)").to_numpy()})  # fmt: skip
         customers = snapshot.customers()
         since = pd.Timestamp(previous[0])
         merged = customers["merged_to_id"].notna() & (customers["modified_on"] > since)

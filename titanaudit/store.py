@@ -74,6 +74,7 @@ CREATE TABLE IF NOT EXISTS audit_items (
     run_id INTEGER NOT NULL,
     fingerprint TEXT NOT NULL,
     kind TEXT NOT NULL,
+    detail TEXT,
     PRIMARY KEY (run_id, fingerprint)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS decisions (
@@ -337,6 +338,9 @@ class Snapshot:
         for statement in AUDIT_SCHEMA.split(";"):
             if statement.strip():
                 db.execute(statement)
+        columns = {row[1] for row in db.execute("PRAGMA table_info(audit_items)")}
+        if "detail" not in columns:  # a snapshot audited before details were kept
+            db.execute("ALTER TABLE audit_items ADD COLUMN detail TEXT")
 
     def _has(self, table: str) -> bool:
         row = self._db.execute(
@@ -346,19 +350,22 @@ class Snapshot:
 
     def record_audit(self, run_at: str, as_of: str, summary: dict[str, Any],
                      items: pd.DataFrame) -> int:  # fmt: skip
-        """Remember an audit: its summary and the fingerprints (``fingerprint, kind``) of what it
-        found, for the next audit to tell new from persisting and resolved. Returns its id."""
+        """Remember an audit: its summary and the fingerprints (``fingerprint, kind`` and
+        ``detail``, a line saying what it was) of what it found, for the next audit to tell new
+        from persisting and resolved. Returns its id."""
         with self._transaction() as db:
             self._audit_tables(db)
             run = db.execute("INSERT INTO audit_runs (run_at, as_of, summary) VALUES (?, ?, ?)",
                              (run_at, as_of, json.dumps(summary, default=str)))  # fmt: skip
             run_id = int(run.lastrowid or 0)
-            db.executemany("INSERT OR IGNORE INTO audit_items VALUES (?, ?, ?)",
-                           ((run_id, f, k) for f, k in zip(items["fingerprint"], items["kind"], strict=True)))  # fmt: skip
+            details = items["detail"] if "detail" in items else pd.Series(None, index=items.index)
+            db.executemany("INSERT OR IGNORE INTO audit_items (run_id, fingerprint, kind, detail) VALUES (?, ?, ?, ?)",
+                           ((run_id, f, k, d) for f, k, d in zip(items["fingerprint"], items["kind"], details, strict=True)))  # fmt: skip
         return run_id
 
     def last_audit(self) -> tuple[str, pd.DataFrame] | None:
-        """The latest recorded audit: (when it ran, its ``fingerprint, kind`` rows), or None."""
+        """The latest recorded audit: (when it ran, its ``fingerprint, kind, detail`` rows), or
+        None."""
         with self._lock:
             if not self._has("audit_runs"):
                 return None
@@ -367,7 +374,9 @@ class Snapshot:
             ).fetchone()
             if row is None:
                 return None
-            items = pd.read_sql_query("SELECT fingerprint, kind FROM audit_items WHERE run_id = ?",
+            columns = {c[1] for c in self._db.execute("PRAGMA table_info(audit_items)")}
+            detail = "detail" if "detail" in columns else "NULL AS detail"
+            items = pd.read_sql_query(f"SELECT fingerprint, kind, {detail} FROM audit_items WHERE run_id = ?",
                                       self._db, params=(row[0],))  # fmt: skip
         return str(row[1]), items
 

@@ -206,6 +206,7 @@ def test_the_exported_decisions_are_what_import_takes(
         assert states == ["applied"] * (marks + 1)
         assert "findings suppressed by reviewers' decisions" in tab.locator("#summary").inner_text()
         assert tab.locator("svg.trend polyline").count() == 2
+        assert count(tab, "#resolved-count") == len(again.resolved) > 0
         tab.select_option("#finding-status", "suppressed")
         assert count(tab, "#finding-count") == again.summary["decisions"]["suppressed"]["findings"]
         tab.evaluate("window.scrollTo(0, 0)")

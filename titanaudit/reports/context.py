@@ -49,7 +49,8 @@ class ReportContext:
     left_id, right_id]`` each); ``links`` (``{entity: URL prefix}``: a record's link is the
     prefix and its id); ``prints`` (``{entity: {id: fingerprint}}`` of the records shown, which
     the page's decisions carry); ``decisions`` (the stored ones: ``[kind, entity, left_id,
-    right_id, who, decided_at, note, state]``); ``snapshot``. ``trend``: one dict per recorded audit of
+    right_id, who, decided_at, note, state]``); ``resolved`` (what the last audit found and this
+    one did not: ``[kind, detail]``); ``snapshot``. ``trend``: one dict per recorded audit of
     this snapshot, oldest first (``label``, ``clusters``, ``findings``, and ``x``,
     ``y_clusters``, ``y_findings``: the points of the inline chart)."""
 
@@ -241,8 +242,14 @@ def _data(result: AuditResult, snapshot: Snapshot, ui_url: str | None, findings:
     links = {"customers": customer_url(0, ui_url)[:-1], "locations": location_url(0, ui_url)[:-1]}
     return {"snapshot": snapshot.path.name, "links": links, "steps": list(MERGE_STEPS),
             "clusters": clusters, "findings": findings, "messages": messages, "pairs": pairs,
-            "prints": prints, "decisions": _decisions(result)}  # fmt: skip
+            "prints": prints, "decisions": _decisions(result),
+            "resolved": [[str(k), str(d)] for k, d in
+                         zip(result.resolved["kind"], result.resolved["detail"], strict=True)][:RESOLVED_SHOWN]}  # fmt: skip
 
+
+RESOLVED_SHOWN = (
+    50_000  # the page lists at most these of what the last audit found and this did not
+)
 
 KIND_LABELS = {
     "not_duplicate": "not a duplicate",
