@@ -299,3 +299,29 @@ def test_title_lines_above_the_header_are_skipped(tmp_path: Path) -> None:
     check = run_check(tmp_path / "referrals.xlsx")
     assert check.summary["source"].endswith("header on row 2")
     assert list(check.checked["Phone"]) == ["6028140147"]
+
+
+def test_a_whole_address_in_one_column_is_read(prepared: Prepared) -> None:
+    rows = pd.DataFrame(prepared.made.rows)
+    parts = rows[["Address", "City", "State", "Zip"]].fillna("")
+    whole = parts["Address"] + ", " + parts["City"] + ", " + parts["State"] + " " + parts["Zip"]
+    frame = pd.DataFrame(
+        {"Name": rows["Customer Name"], "Address": whole.where(parts["Address"] != "")}
+    )
+    checked = titanaudit_check(frame, prepared.db)
+    truth = pd.DataFrame(prepared.made.truth)
+    # no phone, no e-mail: the name and the address must find them
+    existing = (
+        (truth["expected"] == "existing") & rows["Address"].notna() & rows["Customer Name"].notna()
+    )
+    found = [d == "existing" and int(c) in t for d, c, t in
+             zip(checked["decision"], checked["customer_id"], truth["customers"], strict=True)]  # fmt: skip
+    assert pd.Series(found)[existing.to_numpy()].mean() >= 0.95
+    new = (truth["expected"] == "new").to_numpy()
+    assert (checked["decision"].to_numpy()[new] == "existing").mean() <= 0.01
+
+
+def titanaudit_check(frame: pd.DataFrame, db: Path) -> pd.DataFrame:
+    import titanaudit
+
+    return titanaudit.check_import(frame, db)

@@ -268,3 +268,20 @@ def test_the_bulk_street_path_gives_what_the_parser_gives(base_tenant: Tenant) -
     fast = _streets(streets)
     slow = _per_distinct(streets, _parse_street, STREET_COLUMNS)
     pd.testing.assert_frame_equal(fast.astype(str), slow.astype(str))
+
+
+def test_a_whole_address_typed_as_the_street_gives_its_place() -> None:
+    streets = pd.Series(["5763 Lewis Ct, Zephyrhills, FL 33540", "12 N Main Street Apt 4, Tampa FL 33601-1234",
+                         "9 Oak Ave Mesa AZ 85201", "5763 Lewis Ct", "77 Elm St, Denver, CO 80202"])  # fmt: skip
+    zips = pd.Series([None, None, None, None, "80203"])
+    frame = address_frame(streets, zip_code=zips)
+    assert list(frame["zip5"].fillna("-")) == [
+        "33540",
+        "33601",
+        "85201",
+        "-",
+        "80203",
+    ]  # a ZIP column wins
+    assert list(frame["city"].fillna("-")) == ["zephyrhills", "tampa", "-", "-", "-"]
+    assert list(frame["state"].fillna("-")) == ["fl", "fl", "az", "-", "-"]
+    assert frame["street_key"].iloc[0] == "33540|5763|lewis ct"

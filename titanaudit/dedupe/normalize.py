@@ -582,6 +582,7 @@ def address_frame(street: pd.Series, unit: pd.Series | None = None, city: pd.Ser
     frame["city"] = _mapped(city, _city, street.index)
     frame["state"] = _mapped(state, _lower, street.index)
     frame["zip5"] = _mapped(zip_code, _zip5, street.index)
+    _place_from_street(frame, street)
     frame["is_po_box"] = parsed["is_po_box"].astype(bool)
     text = (
         frame.drop(columns="is_po_box")
@@ -601,6 +602,31 @@ def address_frame(street: pd.Series, unit: pd.Series | None = None, city: pd.Ser
     frame["street_key"] = key.where(known, None).astype("object")
     frame["address_key"] = (key + "|" + text["unit"].fillna("")).where(known, None).astype("object")
     return frame
+
+
+#: "..., Tampa, FL 33601-1234" at the end of a street typed as a whole address
+_PLACE = (
+    r"(?:,\s*(?P<city>[^,]+?))?,?\s+(?P<state>[A-Za-z]{2})\.?,?\s+(?P<zip>\d{5})(?:-\d{4})?\s*$"
+)
+
+
+def _place_from_street(frame: pd.DataFrame, street: pd.Series) -> None:
+    """Where the ZIP is missing and the street holds a whole address ("12 Elm St, Tampa, FL
+    33601", one column in many lists), take the ZIP, the state and (after a comma) the city from
+    it."""
+    missing = frame["zip5"].isna().to_numpy() & street.notna().to_numpy()
+    if not missing.any():
+        return
+    found = street[missing].astype(str).str.extract(_PLACE)
+    hit = found["zip"].notna()
+    if not hit.any():
+        return
+    rows = found.index[hit]
+    frame.loc[rows, "zip5"] = found.loc[rows, "zip"]
+    for column, values in (("state", found.loc[rows, "state"].str.lower()),
+                           ("city", found.loc[rows, "city"].map(_city, na_action="ignore"))):  # fmt: skip
+        empty = frame.loc[rows, column].isna()
+        frame.loc[rows[empty.to_numpy()], column] = values[empty.to_numpy()].to_numpy()
 
 
 def _mapped(
