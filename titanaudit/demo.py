@@ -28,7 +28,7 @@ from titanaudit.simulator import (
     SimulatorState,
     TenantSpec,
 )
-from titanaudit.simulator.imports import generate_import, write_import_csv
+from titanaudit.simulator.imports import ImportFile, generate_import, write_import_csv
 from titanaudit.store import open_snapshot
 from titanaudit.testing import (
     pair_accuracy,
@@ -60,6 +60,25 @@ class DemoResult:
     import_page: Path  # its review page
 
 
+def _served_and_fetched(out: Path, spec: TenantSpec, rows: int, faults: str,
+                        on_progress: ProgressCallback | None = None) -> tuple[ImportFile, Path, SyncResult]:  # fmt: skip
+    """Generate the tenant of ``spec`` with an import file of ``rows`` rows against it, serve the
+    tenant on the simulator, and pull it into ``out/snapshot.sqlite`` (made afresh)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create folder {out}: {exc.strerror}") from None
+    made = generate_import(spec, rows=rows, seed=spec.seed)
+    db = out / "snapshot.sqlite"
+    for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    state = SimulatorState(made.tenant, faults=Faults.parse(faults), export_page_size=500)
+    with SimulatorServer(state) as server:
+        config = simulator_config(server, backoff_base=0.1, backoff_cap=2.0)
+        result = fetch_snapshot(config, db, on_progress=on_progress)
+    return made, db, result
+
+
 def run_demo(
     out: Path,
     *,
@@ -71,21 +90,10 @@ def run_demo(
     """Generate, serve, fetch, audit, and check a file of customers before importing it. ``out``
     gets ``snapshot.sqlite``, ``findings.csv``, ``tenant/`` (with truth), ``audit/``,
     ``import.csv`` and ``import-check/``."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"cannot create folder {out}: {exc.strerror}") from None
     spec = TenantSpec(customers=customers, seed=seed)
-    made = generate_import(spec, rows=max(50, customers // 10), seed=seed)  # the tenant, and a file
+    made, db, result = _served_and_fetched(out, spec, max(50, customers // 10), faults, on_progress)
     tenant = made.tenant
-    state = SimulatorState(tenant, faults=Faults.parse(faults), export_page_size=500)
     tenant_dir = out / "tenant"
-    db = out / "snapshot.sqlite"
-    for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
-        stale.unlink(missing_ok=True)
-    with SimulatorServer(state) as server:
-        config = simulator_config(server, backoff_base=0.1, backoff_cap=2.0)
-        result = fetch_snapshot(config, db, on_progress=on_progress)
     tenant.save(tenant_dir)
     settings = tenant_rule_settings(tenant.truth)
     with open_snapshot(db) as snapshot:
@@ -164,16 +172,8 @@ def demo_tenant(folder: str | Path, *, customers: int = 1500, seed: int = 7, imp
     into ``folder/snapshot.sqlite`` as :func:`titanaudit.fetch_snapshot` pulls a real one, and
     write ``folder/import.csv``: what the notebooks start from when no credentials are set."""
     out = Path(folder)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"cannot create folder {out}: {exc.strerror}") from None
-    made = generate_import(TenantSpec(customers=customers, seed=seed), rows=import_rows, seed=seed)
-    db = out / "snapshot.sqlite"
-    for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
-        stale.unlink(missing_ok=True)
-    state = SimulatorState(made.tenant, faults=Faults.parse(faults), export_page_size=500)
-    with SimulatorServer(state) as server:
-        fetch_snapshot(simulator_config(server, backoff_base=0.1, backoff_cap=2.0), db)
+    made, db, _ = _served_and_fetched(
+        out, TenantSpec(customers=customers, seed=seed), import_rows, faults
+    )
     csv_path = write_import_csv(made, out / "import.csv")
     return DemoTenant(db, csv_path, made.tenant.truth, made.truth)
