@@ -38,7 +38,7 @@ from titanaudit.dedupe.engine import household_pairs
 from titanaudit.dedupe.entities import CUSTOMER_RULES, customer_values
 from titanaudit.dedupe.explain import explain_pairs
 from titanaudit.dedupe.frame import recognise_columns, values_of
-from titanaudit.dedupe.model import LEVELS, MatchModel, _starting_m, estimate, score
+from titanaudit.dedupe.model import estimate, score, unfitted_model
 from titanaudit.dedupe.normalize import address_frame
 from titanaudit.errors import ConfigError
 from titanaudit.export import write_csv
@@ -129,17 +129,6 @@ def _never(_a: int, _b: int) -> float:
     return 0.0
 
 
-def _unfitted() -> MatchModel:
-    """The model for a handful of pairs, where EM has nothing to learn from (two identical rows
-    of a two-row file came out at probability 0): the engine's starting ``m`` and a ``u`` in
-    which chance agreement is rare, each level half as likely as the one below it."""
-    u = {}
-    for name, levels in LEVELS.items():
-        raw = np.array([0.9] + [0.1 * 0.5**k for k in range(len(levels) - 1)])
-        u[name] = dict(zip(levels, (raw / raw.sum()).tolist(), strict=True))
-    return MatchModel(prior=0.05, m=_starting_m(), u=u)
-
-
 def _scored(long: pd.DataFrame, progress: Callable[[str], None]) -> tuple[pd.DataFrame, SamePerson]:
     """Every candidate pair with a row in it (``left`` a row: record numbers of rows are
     negative), scored; and the model's judgement of any two customers."""
@@ -156,7 +145,9 @@ def _scored(long: pd.DataFrame, progress: Callable[[str], None]) -> tuple[pd.Dat
     chance = compare_customers(random_pairs(long["record"].to_numpy()), prepared)
     progress("fitting the model and scoring")
     model = (
-        estimate(compared, random_pairs=chance) if len(compared) >= MIN_EM_PAIRS else _unfitted()
+        estimate(compared, random_pairs=chance)
+        if len(compared) >= MIN_EM_PAIRS
+        else unfitted_model()
     )
     scored = score(compared, model)
     scored["household"] = household_pairs(scored).to_numpy()

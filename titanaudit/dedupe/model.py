@@ -33,7 +33,7 @@ import pandas as pd
 
 from titanaudit.dedupe.compare import FIELDS, MISSING
 
-__all__ = ["MatchModel", "estimate", "score"]
+__all__ = ["MatchModel", "estimate", "score", "unfitted_model"]
 
 LEVELS = {
     "name": (0, 1, 2, 3, 4, 5),
@@ -223,3 +223,14 @@ def estimate(compared: pd.DataFrame, *, known_matches: np.ndarray | None = None,
             break
         previous = model.prior
     return model
+
+
+def unfitted_model() -> MatchModel:
+    """The model for a handful of pairs, where EM has nothing to learn from (two identical rows
+    of a two-row file came out at probability 0): the starting ``m`` and a ``u`` in which chance
+    agreement is rare, each level half as likely as the one below it."""
+    u = {}
+    for name, levels in LEVELS.items():
+        raw = np.array([0.9] + [0.1 * 0.5**k for k in range(len(levels) - 1)])
+        u[name] = dict(zip(levels, (raw / raw.sum()).tolist(), strict=True))
+    return MatchModel(prior=0.05, m=_starting_m(), u=u)
