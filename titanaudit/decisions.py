@@ -225,8 +225,8 @@ class AppliedDecisions:
         a = np.minimum(left.to_numpy(dtype="int64"), right.to_numpy(dtype="int64"))
         b = np.maximum(left.to_numpy(dtype="int64"), right.to_numpy(dtype="int64"))
         apart = self.apart.get(entity, set())
-        decided = np.array([(x, y) in apart for x, y in zip(a.tolist(), b.tolist(), strict=True)],
-                           dtype=bool)  # fmt: skip
+        decided = (np.array([(x, y) in apart for x, y in zip(a.tolist(), b.tolist(), strict=True)], dtype=bool)
+                   if apart else np.zeros(len(a), dtype=bool))  # fmt: skip
         guarded = list(self.protected.get(entity, set()))
         shielded = np.isin(a, guarded) | np.isin(b, guarded)
         return np.where(decided, "not_duplicate", np.where(shielded, "protected", ""))

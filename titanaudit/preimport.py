@@ -96,10 +96,6 @@ class ImportCheck:
                 f"{len(self.ready):,} ready to import)")  # fmt: skip
 
 
-def _text(value: Any) -> str:
-    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
-
-
 def _zip_fixed(frame: pd.DataFrame, columns: dict[str, list[str]]) -> pd.DataFrame:
     """ZIP codes a spreadsheet stored as numbers ("2134") get their leading zeros back."""
     if "zip" not in columns:
@@ -266,8 +262,7 @@ def check_table(table: Table, *, snapshot: Snapshot | None = None,
     best = _best_customers(scored, review_from, existing_at, active) if len(scored) else pd.DataFrame(
         columns=["right", "probability", "evidence", "household_of"])  # fmt: skip
     repeats = _repeats(scored) if len(scored) else pd.Series(dtype="int64")
-    matched = best["right"].dropna().astype("int64")
-    matched = matched[best.loc[matched.index, "probability"] >= review_from]
+    matched = best["right"].dropna().astype("int64")  # only customers at review_from or above
     places = (
         _location_ids(rows_long, matched, locations)
         if locations is not None
@@ -277,7 +272,7 @@ def check_table(table: Table, *, snapshot: Snapshot | None = None,
         table, rows_long, best, repeats, places, existing_at, review_from, same_person
     )
     _describe(checked, customers, locations, ui_url)
-    return _finish(table, checked, columns, repeats)
+    return _finish(table, checked, columns)
 
 
 def _decide(table: Table, rows_long: pd.DataFrame, best: pd.DataFrame, repeats: pd.Series,
@@ -394,8 +389,7 @@ def _describe(checked: pd.DataFrame, customers: pd.DataFrame | None, locations: 
     checked["location_address"] = places.map(_one_line(theirs)).where(places.notna(), "").fillna("")
 
 
-def _finish(table: Table, checked: pd.DataFrame, columns: dict[str, list[str]],
-            repeats: pd.Series) -> ImportCheck:  # fmt: skip
+def _finish(table: Table, checked: pd.DataFrame, columns: dict[str, list[str]]) -> ImportCheck:
     frame = table.frame.reset_index(drop=True)
     added = [f"titanaudit_{c}" if c in frame.columns else c for c in CHECK_COLUMNS]
     out = pd.concat([frame, checked[CHECK_COLUMNS].set_axis(added, axis=1)], axis=1)

@@ -115,7 +115,7 @@ def read_table(path: Path, *, sheet: str | None = None, encoding: str | None = N
     return _read_text(path, raw, encoding)
 
 
-def _decode(path: Path, raw: bytes, encoding: str | None) -> tuple[str, str, dict[int, str]]:
+def _decode(raw: bytes, encoding: str | None) -> tuple[str, str, dict[int, str]]:
     """The text, the encoding's name, and the lines (1-based) holding bytes that are not text
     in it (decoded with U+FFFD in their place)."""
     if encoding:
@@ -169,7 +169,7 @@ def _label(encoding: str) -> str:
 
 
 def _read_text(path: Path, raw: bytes, encoding: str | None) -> Table:
-    text, label, bad = _decode(path, raw, encoding)
+    text, label, bad = _decode(raw, encoding)
     if not text.strip():
         raise ConfigError(f"{path} is empty")
     delimiter = _delimiter(text)
