@@ -421,6 +421,12 @@ def decisions_export(db: Path, out: Path | None) -> None:
         err.print(f"Wrote {len(document['decisions']):,} decisions to {out}")
 
 
+def _without_values(problem: str) -> str:
+    """A row's problem as the terminal shows it: what is wrong, not the customer's data (the
+    extra cells stay in checked.csv, which only its owner can read)."""
+    return problem.split("; the extra:")[0]
+
+
 @main.command("check-import")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--db", type=click.Path(path_type=Path),
@@ -469,7 +475,7 @@ def check_import(file: Path, db: Path | None, out: Path | None, maps: tuple[str,
         if unused:
             err.print(f"Not used: {escape(', '.join(map(str, unused)))}", soft_wrap=True)
         for position, problem in list(table.problems.items())[:20]:
-            err.print(f"row {position + 1}: {escape(problem)}", soft_wrap=True)
+            err.print(f"row {position + 1}: {escape(_without_values(problem))}", soft_wrap=True)
         return
     assert out is not None
     output_folder(out)
@@ -487,7 +493,8 @@ def check_import(file: Path, db: Path | None, out: Path | None, maps: tuple[str,
               f"ServiceTitan, {d['review']:,} to review; {summary['repeated_rows']:,} repeat an earlier row; "
               f"{summary['ready']:,} ready to import in {paths['import-ready.csv']}", soft_wrap=True)  # fmt: skip
     for position, problem in list(table.problems.items())[:10]:
-        err.print(f"row {position + 1}: {escape(problem)} (kept, decision review)", soft_wrap=True)
+        err.print(f"row {position + 1}: {escape(_without_values(problem))} (kept, decision review; "
+                  "its cells are in checked.csv)", soft_wrap=True)  # fmt: skip
     if len(table.problems) > 10:
         err.print(f"... and {len(table.problems) - 10:,} more rows that could not be read whole")
     click.echo(paths["index.html"])
