@@ -100,9 +100,10 @@ class FetchSettings:
         default=40.0,
     )
     burst: int = _help("Requests the rate limiter lets through at once after a pause.", default=10)
-    max_retries: int = _help(
-        "Attempts after the first for a request that meets 429, 5xx or a network fault.",
-        default=10,
+    retry_budget: float = _help(
+        "Seconds one request keeps retrying 429s, 5xx answers and network faults before the "
+        "fetch gives up (the longest wait ServiceTitan asks for comes on top).",
+        default=300.0,
     )
     backoff_base: float = _help("First backoff in seconds; doubles each retry.", default=1.0)
     backoff_cap: float = _help("Longest single wait between retries, in seconds.", default=60.0)

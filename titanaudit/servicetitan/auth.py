@@ -25,8 +25,12 @@ __all__ = ["ClientCredentialsAuth", "Token", "TokenFetcher"]
 logger = logging.getLogger(__name__)
 
 #: A 401 means the token died early; fetch a new one and retry, at most this many times per
-#: request (a wrong app key keeps answering 401 and ends in an error after that).
+#: request (a wrong app key keeps answering 401 and ends in an error after that). A 401 for a
+#: token ServiceTitan already accepted is that token expiring, not a refusal, and is not counted
+#: (a request held back by a rate limit may outlive several short-lived tokens), up to
+#: EXPIRIES_ON_401 times.
 REFETCHES_ON_401 = 2
+EXPIRIES_ON_401 = 20
 
 
 @dataclass(frozen=True)
@@ -104,16 +108,20 @@ class TokenFetcher:
         except ValueError:
             error = ""
         if error in ("invalid_client", "unauthorized_client", ""):
+            where = (
+                f"the {self.environment} environment"
+                if self.environment in ("production", "integration")
+                else f"the token service at {httpx.URL(self.url).copy_with(path='/', query=None)}"
+            )
             return (
                 f"ServiceTitan refused the client id or secret ({error or response.status_code}); "
-                f"check ST_CLIENT_ID and ST_CLIENT_SECRET, and that they were issued for the "
-                f"{self.environment} environment"
+                f"check ST_CLIENT_ID and ST_CLIENT_SECRET, and that they were issued for {where}"
             )
         return f"the token service refused the request ({error}); check the credentials"
 
 
 class ClientCredentialsAuth(httpx.Auth):
-    """Bearer token plus ``ST-App-Key`` on every request; renewed early, refetched once on 401."""
+    """Bearer token plus ``ST-App-Key`` on every request; renewed early, refetched on a 401."""
 
     def __init__(
         self,
@@ -128,6 +136,7 @@ class ClientCredentialsAuth(httpx.Auth):
         self._margin = margin
         self._clock = clock
         self._token: Token | None = None
+        self._accepted: list[str] = []  # tokens ServiceTitan answered other than 401
         self._lock = threading.Lock()
         self.fetched = 0
 
@@ -154,10 +163,22 @@ class ClientCredentialsAuth(httpx.Auth):
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         self.sign(request)
         response = yield request
-        for _ in range(REFETCHES_ON_401):
-            if response.status_code != 401:
-                return
+        refused = expired = 0
+        while response.status_code == 401:
             used = request.headers["Authorization"].removeprefix("Bearer ")
+            if used in self._accepted:
+                expired += 1
+            else:
+                refused += 1
+            if refused > REFETCHES_ON_401 or expired > EXPIRIES_ON_401:
+                return
             logger.info("401 from %s; fetching a new token and trying again", request.url.path)
             request.headers["Authorization"] = f"Bearer {self.token(stale=used)}"
             response = yield request
+        self._accept(request.headers["Authorization"].removeprefix("Bearer "))
+
+    def _accept(self, token: str) -> None:
+        """Remember that ServiceTitan took ``token`` (the last few only)."""
+        with self._lock:
+            if token not in self._accepted:
+                self._accepted = [*self._accepted[-3:], token]

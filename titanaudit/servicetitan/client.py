@@ -61,9 +61,10 @@ class ServiceTitanClient:
         self.tenant = config.credentials.tenant_id
         self.stats = WireStats()
         limiter = RateLimiter(settings.rate_limit, settings.burst, clock=clock, sleep=sleep)
-        policy = RetryPolicy(
-            max_retries=settings.max_retries, base=settings.backoff_base, cap=settings.backoff_cap
-        )
+        # Requests give up on elapsed time, not on a count of tries: a count is used up by the
+        # 429s that concurrent workers meet.
+        policy = RetryPolicy(budget=settings.retry_budget, base=settings.backoff_base,
+                             cap=settings.backoff_cap)  # fmt: skip
 
         def wire(before_send: Callable[[httpx.Request], None] | None = None) -> RetryTransport:
             inner = transport or httpx.HTTPTransport(retries=0)

@@ -12,7 +12,9 @@ It serves one tenant through the surface of API.md and ``crm-v2.json`` that tita
 - the checks a real tenant makes: the ``ST-App-Key`` header, a live bearer token, the tenant id,
   and the app's scopes (403 when one is missing).
 
-Faults (:class:`~titanaudit.simulator.faults.Faults`) are injected per request. Use
+Faults (:class:`~titanaudit.simulator.faults.Faults`) are injected per request; the 429s are
+application-wide, like ServiceTitan's limit (one "not before" moment for all requests, and early
+requests punished when ``429-punish`` is on). Use
 :class:`SimulatorServer` as a context manager to run it on a free port in a background thread.
 """
 
@@ -23,6 +25,7 @@ import base64
 import bisect
 import json
 import logging
+import math
 import random
 import secrets
 import socket
@@ -131,8 +134,12 @@ class SimulatorState:
     clock: Callable[[], float] = time.time
     tokens: dict[str, float] = field(default_factory=dict)
     requests: int = 0
+    #: Requests answered 429 because they came before a 429's stated delay was over.
+    punished: int = 0
 
     def __post_init__(self) -> None:
+        #: The app's "not before" moment (``clock`` time) set by the last 429.
+        self.limited_until = -math.inf
         if self.faults.oddities:
             add_oddities(self.tenant, rate=self.faults.oddities, seed=self.faults.seed)
         self.dice = random.Random(self.faults.seed)
@@ -227,18 +234,43 @@ async def _faults(state: SimulatorState) -> Response | None:
     delay = faults.latency + (faults.slow_seconds if state.roll(faults.slow) else 0.0)
     if delay:
         await asyncio.sleep(delay)
+    early = _punished(state)
+    if early is not None:
+        return early
     if state.roll(faults.rate_limited):
-        seconds = faults.retry_after
-        response = _problem(
-            429, f"Too Many Requests. Rate limit exceeded. Try again in {seconds} seconds."
-        )
-        if state.roll(faults.retry_after_header):
-            response.headers["Retry-After"] = str(seconds)
-        return response
+        with state.lock:
+            state.limited_until = max(state.limited_until, state.clock() + faults.retry_after)
+        return _too_many(state, faults.retry_after)
     if state.roll(faults.server_errors):
         status = state.dice.choice((500, 502, 503))
         return _problem(status, "Internal server error (simulated).")
     return None
+
+
+def _punished(state: SimulatorState) -> Response | None:
+    """A 429 for a request that came before the app's stated delay was over (if the dice say so);
+    it pushes the app's "not before" moment ``early_penalty`` seconds further."""
+    with state.lock:
+        early = state.clock() < state.limited_until
+    if not early or not state.roll(state.faults.punish_early):
+        return None
+    with state.lock:
+        now = state.clock()
+        state.limited_until = max(state.limited_until, now) + state.faults.early_penalty
+        state.punished += 1
+        seconds = state.limited_until - now
+    return _too_many(state, seconds)
+
+
+def _too_many(state: SimulatorState, seconds: float) -> Response:
+    """429 asking for ``seconds`` (rounded up to a hundredth), in the title and maybe the header."""
+    text = f"{math.ceil(round(seconds * 100, 6)) / 100:.2f}".rstrip("0").rstrip(".")
+    response = _problem(
+        429, f"Too Many Requests. Rate limit exceeded. Try again in {text} seconds."
+    )
+    if state.roll(state.faults.retry_after_header):
+        response.headers["Retry-After"] = text
+    return response
 
 
 async def token_endpoint(request: Request, state: SimulatorState) -> Response:
