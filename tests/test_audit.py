@@ -8,6 +8,7 @@ import json
 import stat
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,10 @@ def test_files_are_whole_private_and_safe(
     assert not any(v.startswith(("=", "+", "@")) for v in values)
     assert '\'=CMD("CALC") <SCRIPT>' in values  # the formula neutralised, the text kept
     assert json.loads(paths["audit.json"].read_text())["findings"]["total"] == len(rows)
+    # ids are integers, as `rules check` writes them (not 10353557.0)
+    for column in ("record_id", "customer_id"):
+        assert all(r[column].isdigit() for r in rows if r[column]), column
+    assert {r["rule_id"] for r in rows} >= {"DUP-CON-001"}
 
 
 def test_the_command(audited: tuple[AuditResult, Path, dict], tmp_path: Path) -> None:  # type: ignore[type-arg]
@@ -98,14 +103,21 @@ def test_the_command(audited: tuple[AuditResult, Path, dict], tmp_path: Path) ->
     }
 
 
-def test_the_next_audit_tells_new_from_persisting_and_resolved(tmp_path: Path) -> None:
+@pytest.mark.parametrize("years_later", [0, 30])
+def test_the_next_audit_tells_new_from_persisting_and_resolved(
+    tmp_path: Path, years_later: int
+) -> None:
+    # the audits' clock runs from the generated data's time, now or decades later: what the
+    # audit counts may not depend on when the test runs
     tenant = generate_tenant(TenantSpec(customers=300, seed=5))
     path = tmp_path / "tenant.sqlite"
     snapshot_from_tenant(tenant, path).close()
     from titanaudit.store import open_snapshot
 
+    first_run = SPEC.as_of + timedelta(days=365 * years_later)
     with open_snapshot(path) as snapshot:
-        first = run_audit(snapshot, as_of=SPEC.as_of)
+        first = run_audit(snapshot, as_of=SPEC.as_of, clock=lambda: first_run)
+    assert first.summary["generated_at"] == first_run.isoformat(timespec="seconds")
     assert set(first.findings["status"]) == {"new"}
     assert first.summary["change"]["previous_audit"] is None
     # the office fixes one finding's record and merges one duplicate cluster in ServiceTitan
@@ -116,13 +128,16 @@ def test_the_next_audit_tells_new_from_persisting_and_resolved(tmp_path: Path) -
             customer["name"] = customer["name"].title()
         if customer["id"] == int(cluster[1]):
             customer.update(
-                active=False, mergedToId=int(cluster[0]), modifiedOn="2026-12-01T00:00:00Z"
+                active=False,
+                mergedToId=int(cluster[0]),
+                modifiedOn=(SPEC.as_of + timedelta(days=10)).isoformat().replace("+00:00", "Z"),
             )
     with open_snapshot(path) as snapshot:
         snapshot.write_page(
             "customers", tenant.feeds["customers"], continue_from=None, complete=True
         )
-        second = run_audit(snapshot, as_of=SPEC.as_of)
+        second = run_audit(snapshot, as_of=SPEC.as_of,
+                           clock=lambda: first_run + timedelta(days=31))  # fmt: skip
     change = second.summary["change"]
     assert change["previous_audit"] == first.summary["generated_at"]
     assert change["resolved"]["finding"] >= 1 and change["resolved"]["cluster"] >= 1

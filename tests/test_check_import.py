@@ -325,3 +325,50 @@ def titanaudit_check(frame: pd.DataFrame, db: Path) -> pd.DataFrame:
     import titanaudit
 
     return titanaudit.check_import(frame, db)
+
+
+def test_excel_unicode_text_is_checked(tmp_path: Path) -> None:
+    """Excel's File > Save As > Unicode Text: UTF-16 LE with a byte-order mark, tabs, CRLF."""
+    path = tmp_path / "export.txt"
+    text = "Name\tPhone\tCity\r\nJosé Ruiz\t602-555-0147\tPhoenix\r\nZoë Park\t480-555-0111\tMesa\r\n"  # fmt: skip
+    path.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    done = titanaudit("check-import", str(path), "--out", str(tmp_path / "out"), "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert "2 rows (UTF-16 LE, tab-separated)" in done.stderr
+    with (tmp_path / "out" / "checked.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert [r[:3] for r in rows] == [line.split("\t") for line in text.splitlines()]
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b"\x7fELF\x02\x01\x01\x00\x00\x00\x05\x00" * 8, "is not a text table (byte 0x7f at offset 0)"),
+        (b"Name,Phone\r\nAna\x00Lopez,602\x05\x1b[2J\r\n", "is not a text table (byte 0x00 at offset 15)"),
+        (b"%PDF-1.4\n%\xc7\xec\x8f\xa2\n", "is a PDF document, not a text table"),
+    ],
+    ids=["program", "NUL", "PDF"],
+)  # fmt: skip
+def test_a_binary_file_is_refused_in_one_printable_line(tmp_path: Path, content: bytes, said: str) -> None:  # fmt: skip
+    path = tmp_path / "list.csv"
+    path.write_bytes(content)
+    done = titanaudit("check-import", str(path), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == f"error: {path} {said}; save it as CSV (UTF-8) or .xlsx\n"
+    assert done.stderr.isascii() and done.stderr[:-1].isprintable()
+
+
+def test_a_header_naming_a_column_twice(tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text("Name,Name,Phone\nAna Lopez,Ana,602-555-0147\n", encoding="utf-8")
+    done = titanaudit("check-import", str(path), "--out", str(tmp_path / "out"), "--quiet")
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+
+
+def test_a_cell_holding_a_carriage_return(tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_bytes(b'Name,Phone,Notes\nAna Lopez,602-555-0147,"call\rafter 5"\n')
+    done = titanaudit("check-import", str(path), "--out", str(tmp_path / "out"), "--quiet")
+    assert done.returncode == 0, done.stderr
+    with (tmp_path / "out" / "checked.csv").open(newline="", encoding="utf-8") as handle:
+        assert [r["Notes"] for r in csv.DictReader(handle)] == ["call\rafter 5"]

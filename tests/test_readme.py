@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -49,22 +52,46 @@ def test_readme_commands_were_found() -> None:
     assert len(readme_commands()) >= 5
 
 
-def test_make_demo_runs(browser: Browser) -> None:
+def test_make_demo_runs(browser: Browser, tmp_path: Path) -> None:
+    # in a copy of the checkout's Makefile beside its installed .venv, so a user's own
+    # demo-output/ (with decisions imported into it) is never overwritten by the tests
+    shutil.copy2(ROOT / "Makefile", tmp_path / "Makefile")
+    (tmp_path / ".venv").symlink_to(ROOT / ".venv")
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
-    result = subprocess.run(["make", "--no-print-directory", "demo"], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=600, check=False)  # fmt: skip
+    result = subprocess.run(["make", "--no-print-directory", "-o", ".venv/.installed", "demo"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
+                            check=False)  # fmt: skip
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     printed = [line for line in result.stdout.splitlines() if line.endswith("snapshot.sqlite")]
     assert printed, result.stdout
-    path = Path(printed[-1]) if Path(printed[-1]).is_absolute() else ROOT / printed[-1]
-    assert path.exists()
+    path = tmp_path / printed[-1]
+    assert path.exists() and path.is_relative_to(tmp_path / "demo-output")
     assert "customers" in result.stderr
     assert "Pre-import check of" in result.stderr and "of the existing rows found" in result.stderr
     assert (path.parent / "import-check" / "checked.csv").exists()
+    # one count of findings everywhere: the terminal, both findings files, audit.json, the page
+    said = re.search(r"Data-quality findings: ([\d,]+)", result.stderr)
+    assert said, result.stderr
+    count = int(said.group(1).replace(",", ""))
+    audit = path.parent / "audit"
+    for findings in (path.parent / "findings.csv", audit / "findings.csv"):
+        with findings.open(newline="", encoding="utf-8") as handle:
+            assert sum(1 for _ in csv.DictReader(handle)) == count, findings
+    assert json.loads((audit / "audit.json").read_text())["findings"]["total"] == count
     # the demo's review page opens in Chromium without an error and draws its clusters
     page = [line for line in result.stdout.splitlines() if line.endswith("index.html")]
     assert page, result.stdout
-    report = Path(page[-1]) if Path(page[-1]).is_absolute() else ROOT / page[-1]
+    report = tmp_path / page[-1]
     with open_page(browser, report) as opened:
         assert opened.tab.locator("div.cluster").count() > 0
         assert opened.tab.locator("#finding-rows tr").count() > 0
+        shown = opened.tab.locator("#finding-count").inner_text()
+        assert int(shown.split()[0].replace(",", "")) == count, shown
+
+
+def test_the_exit_code_table_lists_every_code_the_command_line_uses() -> None:
+    from titanaudit.cli import EXIT_CODES_HELP
+
+    table = set(re.findall(r"^\| (\d+) \|", README, flags=re.MULTILINE))
+    said = set(re.findall(r"(\d+) [A-Za-z]", EXIT_CODES_HELP.replace("\n", " ")))
+    assert table == said == {"0", "1", "2", "3", "4", "5", "6", "7", "8", "10", "130"}

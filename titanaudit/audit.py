@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,15 +25,14 @@ from titanaudit.dedupe.compare import FIELDS
 from titanaudit.dedupe.customers import dedupe_customers
 from titanaudit.dedupe.engine import EVIDENCE_FROM, DedupeResult
 from titanaudit.dedupe.leads import match_leads
-from titanaudit.dedupe.locations import duplicate_locations, repeated_contacts
-from titanaudit.errors import ConfigError
+from titanaudit.dedupe.locations import duplicate_locations
 from titanaudit.export import write_csv
-from titanaudit.privacy import open_private
+from titanaudit.privacy import check_folder, make_folder, write_whole
 from titanaudit.rules import FINDING_COLUMNS, Frames, RuleRun, RuleSettings, check_rules
-from titanaudit.store import Snapshot
+from titanaudit.store import PastAudit, Snapshot
 
 __all__ = ["AUDIT_FINDING_COLUMNS", "DUPLICATE_COLUMNS", "PAIR_COLUMNS", "AuditResult", "audit",
-           "output_folder", "run_audit", "write_audit"]  # fmt: skip
+           "run_audit", "write_audit"]  # fmt: skip
 
 #: findings.csv: the rules' columns and ``status`` (new or persisting since the last audit).
 AUDIT_FINDING_COLUMNS = [*FINDING_COLUMNS, "status"]
@@ -51,7 +49,7 @@ PAIR_COLUMNS = ["entity", "left_id", "right_id", "probability", "match_weight", 
 class AuditResult:
     """What an audit found. ``duplicates``: one row per record in a duplicate cluster;
     ``pairs``: the pairs worth a look (likely duplicates, household candidates DUP-CUS-003,
-    repeated locations DUP-LOC-00x); ``findings``: the rules' findings and repeated contacts;
+    repeated locations DUP-LOC-00x); ``findings``: the rules' findings;
     ``skipped``: rules that could not run; ``summary``: the counts of ``audit.json``;
     ``decisions``: the reviewers' decisions and whether each applied."""
 
@@ -63,7 +61,7 @@ class AuditResult:
     engine: DedupeResult  # the customers' matching (model, every scored pair)
     lead_matches: pd.DataFrame  # match_leads: open leads and bookings of existing customers
     locations: pd.DataFrame  # duplicate_locations: repeated location pairs
-    rules: RuleRun  # the rules alone (without repeated contacts, no status)
+    rules: RuleRun  # the rules alone (no status)
     summary: dict[str, Any] = field(default_factory=dict)
     decisions: AppliedDecisions = field(default_factory=AppliedDecisions.none)
     #: what the last audit found that this one no longer does (fixed, merged or decided):
@@ -122,22 +120,6 @@ def _pairs(customers: DedupeResult, threshold: float, locations: pd.DataFrame,
     return pairs.astype({f: "Int64" for f in FIELDS})  # levels stay whole numbers beside gaps
 
 
-def _repeated(contacts: pd.DataFrame, snapshot: Snapshot) -> pd.DataFrame:
-    """Repeated contacts (DUP-CON-001) as findings."""
-    if contacts.empty:
-        return pd.DataFrame(columns=FINDING_COLUMNS)
-    whose = snapshot.locations().set_index("id")["customer_id"]
-    customer = np.where(contacts["owner_type"] == "customer", contacts["owner_id"],
-                        contacts["owner_id"].map(whose))  # fmt: skip
-    return pd.DataFrame({
-        "rule_id": contacts["rule_id"], "severity": "low", "entity": "contacts",
-        "record_id": contacts["contact_id"],
-        "message": "The same phone or e-mail as contact " + contacts["first_contact_id"].astype(str)
-        + " of this " + contacts["owner_type"].astype(str) + ": remove the repeat.",
-        "value": contacts["value"], "fix": None, "customer_id": customer,
-    })  # fmt: skip
-
-
 def _digest(text: str) -> str:
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:20]
 
@@ -169,7 +151,7 @@ def _history(result: AuditResult, snapshot: Snapshot) -> dict[str, Any]:
     count what was resolved and the merges done in ServiceTitan since, and record this run."""
     prints = fingerprints(result)
     previous = snapshot.last_audit()
-    seen = set(previous[1]["fingerprint"]) if previous else set()
+    seen = set(previous.items["fingerprint"]) if previous else set()
     known = prints["fingerprint"].isin(seen).to_numpy()
     is_finding = (prints["kind"] == "finding").to_numpy()
     quiet = (result.findings["status"] == "suppressed").to_numpy()
@@ -180,39 +162,59 @@ def _history(result: AuditResult, snapshot: Snapshot) -> dict[str, Any]:
                                            "persisting", "new")  # fmt: skip
     open_items = np.ones(len(prints), dtype=bool)
     open_items[np.flatnonzero(is_finding)[quiet]] = False
-    change: dict[str, Any] = {"previous_audit": previous[0] if previous else None,
+    change: dict[str, Any] = {"previous_audit": previous.run_at if previous else None,
                               "new": int((open_items & ~known).sum()),
                               "persisting": int((open_items & known).sum())}  # fmt: skip
     if previous:
-        gone = previous[1][~previous[1]["fingerprint"].isin(set(prints["fingerprint"]))]
+        gone = previous.items[~previous.items["fingerprint"].isin(set(prints["fingerprint"]))]
         change["resolved"] = {str(k): int(v) for k, v in gone["kind"].value_counts().items()}
         result.resolved = pd.DataFrame({"kind": gone["kind"].to_numpy(),
                                         "detail": gone["detail"].fillna("(recorded without details)").to_numpy()})  # fmt: skip
-        customers = snapshot.customers()
-        since = pd.Timestamp(previous[0])
-        merged = customers["merged_to_id"].notna() & (customers["modified_on"] > since)
-        change["merged_since"] = int(merged.sum())
+        change["merged_since"] = _merged_since(snapshot, previous)
     return change | {"fingerprints": prints}
+
+
+def _merged_since(snapshot: Snapshot, previous: PastAudit) -> int:
+    """Customers merged in ServiceTitan since the last audit: merged records changed after the
+    newest change that audit's data held (not after the moment it ran: a merge made before the
+    last audit ran but pulled only since is new to this one, and no clock is involved)."""
+    since = pd.Timestamp(previous.summary.get("data_through") or previous.run_at)
+    customers = snapshot.customers()
+    merged = customers["merged_to_id"].notna() & (customers["modified_on"] > since)
+    return int(merged.sum())
 
 
 def run_audit(snapshot: Snapshot, *, settings: RuleSettings | None = None,
               as_of: pd.Timestamp | datetime | str | None = None, threshold: float = 0.5,
-              ui_url: str | None = None,
-              progress: Callable[[str], None] | None = None) -> AuditResult:  # fmt: skip
+              ui_url: str | None = None, progress: Callable[[str], None] | None = None,
+              clock: Callable[[], datetime] | None = None) -> AuditResult:  # fmt: skip
     """Audit ``snapshot`` (see the module docstring). ``as_of`` is the reference time of the
-    time-dependent rules (default: now); ``threshold`` the probability from which a pair is a
-    duplicate; ``ui_url`` the ServiceTitan web app the page links to (default: production);
-    ``progress`` hears of each stage."""
-
+    time-dependent rules (default: the moment the audit runs); ``threshold`` the probability
+    from which a pair is a duplicate; ``ui_url`` the ServiceTitan web app the page links to
+    (default: production); ``progress`` hears of each stage; ``clock`` tells the moment the
+    audit runs (default: the system's, in UTC), read once."""
+    now = (clock or _utc_now)()
+    when = reference_time(as_of, now)
     snapshot.keep_frames()
     try:
-        return _audit(snapshot, settings, as_of, threshold, ui_url, progress)
+        return _audit(snapshot, settings, now, when, threshold, ui_url, progress)
     finally:
         snapshot.forget_frames()
 
 
-def _audit(snapshot: Snapshot, settings: RuleSettings | None, as_of: Any, threshold: float,
-           ui_url: str | None, progress: Callable[[str], None] | None) -> AuditResult:  # fmt: skip
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def reference_time(as_of: pd.Timestamp | datetime | str | None, now: datetime) -> pd.Timestamp:
+    """``as_of`` as a UTC timestamp (a time without a zone is UTC); ``now`` when it is None."""
+    when = pd.Timestamp(as_of if as_of is not None else now)
+    return when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
+
+
+def _audit(snapshot: Snapshot, settings: RuleSettings | None, now: datetime, as_of: pd.Timestamp,
+           threshold: float, ui_url: str | None,
+           progress: Callable[[str], None] | None) -> AuditResult:  # fmt: skip
     from titanaudit.reports.context import report_context
 
     stage = progress or (lambda _: None)
@@ -223,22 +225,19 @@ def _audit(snapshot: Snapshot, settings: RuleSettings | None, as_of: Any, thresh
                                  progress=progress)  # fmt: skip
     stage("matching open leads and bookings to customers")
     leads = match_leads(snapshot, model=customers.model)
-    stage("finding repeated locations and contacts")
+    stage("finding repeated locations")
     locations = duplicate_locations(snapshot)
-    repeated = repeated_contacts(snapshot)
     stage("running the data-quality rules")
     run = check_rules(Frames.from_snapshot(snapshot), settings, as_of=as_of, lead_matches=leads,
                       snapshot=snapshot)  # fmt: skip
-    pieces = [f for f in (run.findings, _repeated(repeated, snapshot)) if len(f)]
-    findings = (pd.concat(pieces, ignore_index=True) if pieces
-                else pd.DataFrame(columns=FINDING_COLUMNS)).assign(status="new")  # fmt: skip
+    findings = run.findings.assign(status="new")
     findings.loc[suppressed_findings(findings, decided), "status"] = "suppressed"
     result = AuditResult(_duplicates(customers), _pairs(customers, threshold, locations, decided),
                          findings, run.skipped, engine=customers, lead_matches=leads,
                          locations=locations, rules=run, decisions=decided)  # fmt: skip
     history = _history(result, snapshot)
     prints = history.pop("fingerprints")
-    result.summary = _summary(result, snapshot, as_of, customers, locations, threshold) | {
+    result.summary = _summary(result, snapshot, now, as_of, customers, locations, threshold) | {
         "change": history
     }
     snapshot.record_audit(result.summary["generated_at"], result.summary["as_of"], result.summary,
@@ -248,16 +247,18 @@ def _audit(snapshot: Snapshot, settings: RuleSettings | None, as_of: Any, thresh
     return result
 
 
-def _summary(result: AuditResult, snapshot: Snapshot, as_of: Any, customers: DedupeResult,
-             locations: pd.DataFrame, threshold: float) -> dict[str, Any]:  # fmt: skip
+def _summary(result: AuditResult, snapshot: Snapshot, now: datetime, as_of: pd.Timestamp,
+             customers: DedupeResult, locations: pd.DataFrame,
+             threshold: float) -> dict[str, Any]:  # fmt: skip
     from titanaudit import __version__
 
-    when = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.now(tz="UTC")
     found = result.findings[result.findings["status"] != "suppressed"]  # counted apart
+    through = snapshot.newest_change("customers")
     return {
         "titanaudit": __version__,
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "as_of": (when.tz_localize("UTC") if when.tzinfo is None else when).isoformat(),
+        "generated_at": now.astimezone(UTC).isoformat(timespec="seconds"),
+        "as_of": as_of.isoformat(),
+        "data_through": through.isoformat() if through else None,
         "snapshot": snapshot.path.name,
         "records": snapshot.counts(),
         "duplicates": {
@@ -291,36 +292,21 @@ def _suppressed(result: AuditResult, threshold: float) -> dict[str, int]:
             "findings": int((result.findings["status"] == "suppressed").sum())}  # fmt: skip
 
 
-def output_folder(out: Path) -> Path:
-    """Create ``out`` if missing and check that files can be written in it: a ``ConfigError``
-    before an audit's minutes of work, not after."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise ConfigError(f"{out} is a file: give --out a folder to write the audit into") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot create folder {out}: {exc.strerror}") from None
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise ConfigError(f"cannot write into folder {out}: permission denied")
-    return out
-
-
 def write_audit(result: AuditResult, out: Path) -> dict[str, Path]:
     """Write ``index.html`` (the review page), ``duplicates.csv``, ``pairs.csv``,
     ``findings.csv`` and ``audit.json`` into ``out`` (created if missing), each owner-only and
     whole (written under a temporary name)."""
     from titanaudit.reports.render import write_report
 
-    output_folder(out)
+    make_folder(out)
     names = ("duplicates.csv", "pairs.csv", "findings.csv", "audit.json", "index.html")
     paths = {name: out / name for name in names}
     write_csv(result.duplicates, paths["duplicates.csv"])
     write_csv(result.pairs, paths["pairs.csv"])
     write_csv(result.findings, paths["findings.csv"])
-    partial = out / ".audit.json.partial"
-    with open_private(partial) as handle:
-        json.dump(result.summary, handle, indent=2, default=str)
-    os.replace(partial, paths["audit.json"])
+    write_whole(
+        paths["audit.json"], lambda handle: json.dump(result.summary, handle, indent=2, default=str)
+    )
     if result.report is not None:
         write_report(result.report, paths["index.html"])
     else:
@@ -331,20 +317,21 @@ def write_audit(result: AuditResult, out: Path) -> dict[str, Path]:
 def audit(snapshot: Snapshot | str | Path, out: str | Path | None = None, *,
           settings: RuleSettings | None = None, as_of: pd.Timestamp | datetime | str | None = None,
           threshold: float = 0.5, ui_url: str | None = None,
-          progress: Callable[[str], None] | None = None) -> AuditResult:  # fmt: skip
+          progress: Callable[[str], None] | None = None,
+          clock: Callable[[], datetime] | None = None) -> AuditResult:  # fmt: skip
     """:func:`run_audit` on a snapshot (or its file), and with ``out`` :func:`write_audit` too:
     ``titanaudit.audit("tenant.sqlite", "audit/")`` is ``titanaudit audit`` from Python."""
     from titanaudit.store import open_snapshot
 
     if out is not None:
-        output_folder(Path(out))
+        check_folder(Path(out))
     if isinstance(snapshot, Snapshot):
         result = run_audit(snapshot, settings=settings, as_of=as_of, threshold=threshold,
-                           ui_url=ui_url, progress=progress)  # fmt: skip
+                           ui_url=ui_url, progress=progress, clock=clock)  # fmt: skip
     else:
-        with open_snapshot(snapshot) as opened:
+        with open_snapshot(snapshot, fetched=True) as opened:
             result = run_audit(opened, settings=settings, as_of=as_of, threshold=threshold,
-                               ui_url=ui_url, progress=progress)  # fmt: skip
+                               ui_url=ui_url, progress=progress, clock=clock)  # fmt: skip
     if out is not None:
         write_audit(result, Path(out))
     return result

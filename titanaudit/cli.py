@@ -20,6 +20,7 @@ from rich.markup import escape
 
 from titanaudit.config import ENVIRONMENTS, load_config
 from titanaudit.errors import ConfigError, TitanAuditError
+from titanaudit.privacy import check_file, check_folder
 from titanaudit.simulator.faults import Faults
 
 __all__ = ["main"]
@@ -128,7 +129,8 @@ def export(db: Path, out: Path, fmt: str) -> None:
     from titanaudit.export import export_snapshot
     from titanaudit.store import open_snapshot
 
-    with open_snapshot(db) as snapshot:
+    check_folder(out)
+    with open_snapshot(db, fetched=True) as snapshot:
         written = export_snapshot(snapshot, out, fmt=fmt)
     for path, count in written.items():
         click.echo(f"{path}\t{count}")
@@ -255,6 +257,9 @@ def dedupe(file: Path, id_column: str, maps: tuple[str, ...], out: Path, pairs_o
     from titanaudit.progress import StageDisplay
     from titanaudit.tables import read_csv
 
+    for path, option in ((out, "--out"), (pairs_out, "--pairs"), (households_out, "--households")):
+        if path is not None:
+            check_file(path, option=option)
     with StageDisplay(err, enabled=not quiet) as display:
         display.stage(f"reading {file}")
         table = read_csv(file)
@@ -347,14 +352,17 @@ def audit(db: Path, out: Path, as_of: str | None, config_file: Path | None, thre
     """Audit a snapshot: duplicates, household candidates, repeated locations and contacts,
     leads of existing customers, and every data-quality rule. Writes OUT/index.html (the review
     page: open it in a browser, it needs no network) and the CSV and JSON files beside it."""
-    from titanaudit.audit import output_folder, run_audit, write_audit
+    from titanaudit.audit import run_audit, write_audit
     from titanaudit.progress import StageDisplay
     from titanaudit.store import open_snapshot
 
     settings = _rule_settings(config_file)
     when = _as_of(as_of)
-    output_folder(out)
-    with open_snapshot(db) as snapshot, StageDisplay(err, enabled=not quiet) as display:
+    check_folder(out)
+    with (
+        open_snapshot(db, fetched=True) as snapshot,
+        StageDisplay(err, enabled=not quiet) as display,
+    ):
         result = run_audit(snapshot, settings=settings, as_of=when, threshold=threshold,
                            ui_url=ui_url, progress=display.stage)  # fmt: skip
         display.stage(f"writing {out}")
@@ -413,6 +421,8 @@ def decisions_export(db: Path, out: Path | None) -> None:
     from titanaudit.decisions import export_decisions
     from titanaudit.store import open_snapshot
 
+    if out is not None:
+        check_file(out)
     with open_snapshot(db) as snapshot:
         document = export_decisions(snapshot, out)
     if out is None:
@@ -437,7 +447,7 @@ def _without_values(problem: str) -> str:
               help="Use COLUMN for FIELD (name, first_name, last_name, company, street, unit, city, state, "
                    "zip, phone, email, ...); repeat for several.")  # fmt: skip
 @click.option("--sheet", help="The workbook's sheet to read (default: the first).")
-@click.option("--encoding", help="The text file's encoding when the guess is wrong (utf-8, cp1252, latin-1).")  # fmt: skip
+@click.option("--encoding", help="The text file's encoding when the guess is wrong. Recognised without it: utf-8 and utf-8-sig (UTF-8 with a byte-order mark); utf-16, utf-16-le, utf-16-be, utf-32, utf-32-le, utf-32-be (by their byte-order mark; UTF-16 also without, e.g. Excel's Unicode Text); cp1252 (Windows-1252) and latin-1, guessed. Any other Python codec name works too (e.g. cp437, mac-roman, shift_jis).")  # fmt: skip
 @click.option("--existing-at", type=click.FloatRange(0, 1), default=0.9, show_default=True,
               help="Match probability from which a row is an existing customer.")  # fmt: skip
 @click.option("--review-from", type=click.FloatRange(0, 1), default=0.5, show_default=True,
@@ -454,7 +464,6 @@ def check_import(file: Path, db: Path | None, out: Path | None, maps: tuple[str,
     existing (with the ServiceTitan customer it matches) or review, and rows that repeat each
     other are tied together. Exits with 10 when rows need review, so a script can gate the
     import on it."""
-    from titanaudit.audit import output_folder
     from titanaudit.dedupe.frame import parse_maps, recognise_columns
     from titanaudit.preimport import EXIT_REVIEW, check_table, write_check
     from titanaudit.progress import StageDisplay
@@ -464,6 +473,8 @@ def check_import(file: Path, db: Path | None, out: Path | None, maps: tuple[str,
     mapping = parse_maps(maps)
     if not dry_run and out is None:
         raise ConfigError("--out FOLDER is needed (or --dry-run to see how the file is read)")
+    if out is not None:
+        check_folder(out)
     table = read_table(file, sheet=sheet, encoding=encoding)
     if dry_run:
         columns = recognise_columns([str(c) for c in table.frame.columns], mapping)
@@ -478,9 +489,8 @@ def check_import(file: Path, db: Path | None, out: Path | None, maps: tuple[str,
             err.print(f"row {position + 1}: {escape(_without_values(problem))}", soft_wrap=True)
         return
     assert out is not None
-    output_folder(out)
     with contextlib.ExitStack() as stack:
-        snapshot = stack.enter_context(open_snapshot(db)) if db is not None else None
+        snapshot = stack.enter_context(open_snapshot(db, fetched=True)) if db is not None else None
         display = stack.enter_context(StageDisplay(err, enabled=not quiet))
         check = check_table(table, snapshot=snapshot, mapping=mapping, existing_at=existing_at,
                             review_from=review_from, ui_url=ui_url, progress=display.stage,
@@ -537,7 +547,11 @@ def rules_check(
 
     settings = _rule_settings(config_file)
     when = _as_of(as_of)
-    with open_snapshot(db) as snapshot, StageDisplay(err, enabled=not quiet) as display:
+    check_file(out)
+    with (
+        open_snapshot(db, fetched=True) as snapshot,
+        StageDisplay(err, enabled=not quiet) as display,
+    ):
         display.stage("reading the snapshot")
         frames = Frames.from_snapshot(snapshot)
         display.stage("running the rules")
@@ -580,7 +594,10 @@ def simulator() -> None:
     help="Tenant id to serve a --tenant-dir under (default: its truth.json's, else 1234567).",
 )
 @click.option(
-    "--faults", default="none", show_default=True, help="all, none, or KEY=VALUE,... (see below)."
+    "--faults",
+    default="none",
+    show_default=True,
+    help="all, storm (a rate-limit storm), none, or KEY=VALUE,... (see below).",
 )
 @click.option("--port", type=int, default=0, help="Port on 127.0.0.1 (default: any free port).")
 @click.option(

@@ -29,7 +29,6 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from titanaudit.errors import ConfigError
-from titanaudit.privacy import open_private
+from titanaudit.privacy import write_whole
 from titanaudit.store import DECISION_COLUMNS, Snapshot
 
 __all__ = ["FORMAT", "KINDS", "AppliedDecisions", "apply_decisions", "export_decisions",
@@ -193,13 +192,7 @@ def export_decisions(snapshot: Snapshot, path: Path | None = None) -> dict[str, 
     document = {"format": FORMAT, "version": 1, "snapshot": snapshot.path.name,
                 "exported_at": datetime.now(UTC).isoformat(timespec="seconds"), "decisions": items}  # fmt: skip
     if path is not None:
-        partial = path.with_name(f".{path.name}.partial")
-        try:
-            with open_private(partial) as handle:
-                json.dump(document, handle, indent=2)
-        except OSError as exc:
-            raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
-        os.replace(partial, path)
+        write_whole(path, lambda handle: json.dump(document, handle, indent=2))
     return document
 
 

@@ -14,6 +14,7 @@ never leaves a half-written file under the final name.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterator
@@ -23,7 +24,14 @@ from typing import Any
 import pandas as pd
 
 from titanaudit.errors import ConfigError
-from titanaudit.privacy import open_private, safe_column, touch_private
+from titanaudit.privacy import (
+    cannot_write,
+    make_folder,
+    open_private,
+    safe_column,
+    touch_private,
+    write_whole,
+)
 from titanaudit.servicetitan.feeds import FEED_NAMES
 from titanaudit.store import Snapshot
 
@@ -37,16 +45,18 @@ def export_snapshot(snapshot: Snapshot, out: Path, *, fmt: str = "jsonl") -> dic
     """Write every feed to ``out/FEED.{fmt}``; return each path with its record count."""
     if fmt not in FORMATS:
         raise ConfigError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"cannot create folder {out}: {exc.strerror}") from None
+    make_folder(out)
     written: dict[Path, int] = {}
     for feed in FEED_NAMES:
         path = out / f"{feed}.{fmt}"
         partial = path.with_name(f".{path.name}.partial")
-        count = _WRITERS[fmt](snapshot, feed, partial)
-        os.replace(partial, path)
+        try:
+            count = _WRITERS[fmt](snapshot, feed, partial)
+            os.replace(partial, path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
+            raise cannot_write(path, exc) from None
         written[path] = count
     if fmt == "jsonl":
         write_owners(out, snapshot.owners("booking_contacts"))
@@ -98,17 +108,14 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write ``frame`` as CSV for spreadsheets: formula-like cells neutralised, owner-only, and
     through a temporary name so an interrupted write never leaves half a file under ``path``."""
     safe = frame.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe_column(safe[column])
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        with open_private(partial, newline="") as out:
-            safe.to_csv(out, index=False)
-        os.replace(partial, path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
+    for position in range(safe.shape[1]):  # by position: a header may name a column twice
+        column = safe.iloc[:, position]
+        if column.dtype == object or pd.api.types.is_string_dtype(column):
+            safe.isetitem(position, safe_column(column).to_numpy())
+    # lines end in CRLF (RFC 4180, as Excel writes them), which also puts every cell holding a
+    # lone CR in quotes: with LF endings the csv module leaves it bare, and a reader then splits
+    # the row in two
+    write_whole(path, lambda out: safe.to_csv(out, index=False, lineterminator="\r\n"), newline="")
 
 
 def _parquet(snapshot: Snapshot, feed: str, path: Path) -> int:

@@ -21,7 +21,6 @@ itself, without labels. Then, per row:
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,11 +37,11 @@ from titanaudit.dedupe.engine import household_pairs
 from titanaudit.dedupe.entities import CUSTOMER_RULES, customer_values
 from titanaudit.dedupe.explain import explain_pairs
 from titanaudit.dedupe.frame import recognise_columns, values_of
-from titanaudit.dedupe.model import estimate, score, unfitted_model
+from titanaudit.dedupe.model import fit, score
 from titanaudit.dedupe.normalize import address_frame
 from titanaudit.errors import ConfigError
 from titanaudit.export import write_csv
-from titanaudit.privacy import open_private
+from titanaudit.privacy import make_folder, write_whole
 from titanaudit.servicetitan.links import customer_url, location_url
 from titanaudit.store import Snapshot
 from titanaudit.tables import Table, read_table
@@ -59,7 +58,6 @@ EXIT_REVIEW = 10
 MATCHABLE = {"name", "first_name", "last_name", "company", "street", "house_number",
              "street_name", "phone", "email"}  # fmt: skip
 REPEAT_AT = 0.5  # rows of the file at this probability or more are one person
-MIN_EM_PAIRS = 200  # fewer candidate pairs: no fitting (see _scored)
 
 
 @dataclass
@@ -140,11 +138,7 @@ def _scored(long: pd.DataFrame, progress: Callable[[str], None]) -> tuple[pd.Dat
     compared = compare_customers(pairs, prepared)
     chance = compare_customers(random_pairs(long["record"].to_numpy()), prepared)
     progress("fitting the model and scoring")
-    model = (
-        estimate(compared, random_pairs=chance)
-        if len(compared) >= MIN_EM_PAIRS
-        else unfitted_model()
-    )
+    model = fit(compared, random_pairs=chance)
     scored = score(compared, model)
     scored["household"] = household_pairs(scored).to_numpy()
 
@@ -416,20 +410,18 @@ def _finish(table: Table, checked: pd.DataFrame, columns: dict[str, list[str]]) 
 def write_check(check: ImportCheck, out: Path) -> dict[str, Path]:
     """Write ``checked.csv``, ``import-ready.csv`` (under the input's own header), ``check.json``
     and ``index.html`` into ``out``, each owner-only and whole."""
-    from titanaudit.audit import output_folder
     from titanaudit.reports.imports import write_import_report
 
-    output_folder(out)
+    make_folder(out)
     paths = {
         name: out / name for name in ("checked.csv", "import-ready.csv", "check.json", "index.html")
     }
     header = check.header or list(check.ready.columns)
     write_csv(check.checked.set_axis([*header, *check.added], axis=1), paths["checked.csv"])
     write_csv(check.ready.set_axis(header, axis=1), paths["import-ready.csv"])
-    partial = out / ".check.json.partial"
-    with open_private(partial) as handle:
-        json.dump(check.summary, handle, indent=2, default=str)
-    os.replace(partial, paths["check.json"])
+    write_whole(
+        paths["check.json"], lambda handle: json.dump(check.summary, handle, indent=2, default=str)
+    )
     write_import_report(check, paths["index.html"])
     return paths
 
@@ -473,5 +465,5 @@ def run_check(source: pd.DataFrame | str | Path, snapshot: Snapshot | str | Path
                                "ui_url": ui_url, "progress": progress, "name": label}  # fmt: skip
     if snapshot is None or isinstance(snapshot, Snapshot):
         return check_table(table, snapshot=snapshot, **options)
-    with open_snapshot(snapshot) as opened:
+    with open_snapshot(snapshot, fetched=True) as opened:
         return check_table(table, snapshot=opened, **options)

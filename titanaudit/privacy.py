@@ -1,18 +1,28 @@
-"""Files that hold customer data are created readable and writable by their owner only.
+"""Files that hold customer data are created readable and writable by their owner only, written
+whole or not at all, in places checked before the work starts.
 
-Every writer of snapshots, exports, reports and generated tenants goes through these two
-functions, so the rule lives in one place.
+Every writer of snapshots, exports, reports and generated tenants goes through these functions,
+so the rules live in one place: :func:`open_private` / :func:`touch_private` (mode 0600),
+:func:`write_whole` (through a temporary name; a failure is one line, never a traceback), and
+:func:`check_folder` / :func:`check_file`, which say what is wrong with an output location
+before minutes of work, creating nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
 import pandas as pd
 
-__all__ = ["open_private", "safe_cell", "safe_column", "touch_private"]
+from titanaudit.errors import ConfigError
+
+__all__ = ["PRIVATE_MODE", "cannot_write", "check_file", "check_folder", "make_folder", "open_private", "safe_cell",
+           "safe_column", "touch_private", "write_whole"]  # fmt: skip
 
 PRIVATE_MODE = 0o600
 
@@ -31,6 +41,90 @@ def touch_private(path: Path) -> None:
         os.fchmod(fd, PRIVATE_MODE)
     finally:
         os.close(fd)
+
+
+def write_whole(
+    path: Path, write: Callable[[IO[str]], object], *, newline: str | None = None
+) -> Path:
+    """Call ``write`` on a private file under a temporary name beside ``path``, then put it in
+    place, so ``path`` holds the whole of it or what it held before. A failure (a full disk, a
+    folder that went away) is a :class:`ConfigError` naming ``path``. Missing folders above it
+    are created."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open_private(partial, newline=newline) as handle:
+            write(handle)
+        os.replace(partial, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        raise cannot_write(path, exc) from None
+    return path
+
+
+def cannot_write(path: Path, exc: OSError) -> ConfigError:
+    """The one-line error for a failed write of ``path``."""
+    return ConfigError(f"cannot write {path}: {_reason(exc)}")
+
+
+def _reason(exc: OSError) -> str:
+    if exc.errno == errno.EROFS:
+        return "the file system is read-only"
+    if exc.errno == errno.ENOTDIR:
+        return "a part of the path is a file, not a folder"
+    return exc.strerror or str(exc)
+
+
+def _writable(folder: Path) -> str | None:
+    """Why files cannot be created in the existing folder ``folder`` (None: they can)."""
+    if os.access(folder, os.W_OK | os.X_OK):
+        return None
+    with contextlib.suppress(OSError):
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return "the file system is read-only"
+    return "permission denied"
+
+
+def check_folder(out: Path, *, option: str = "--out") -> Path:
+    """Check that ``out`` is a folder files can be written into, or can be created: a one-line
+    :class:`ConfigError` otherwise. Creates nothing, so a command that fails later leaves no
+    empty folder behind."""
+    if out.exists():
+        if not out.is_dir():
+            raise ConfigError(f"{out} is a file: give {option} a folder to write into")
+        why = _writable(out)
+        if why:
+            raise ConfigError(f"cannot write into folder {out}: {why}")
+        return out
+    parent = out.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ConfigError(f"cannot create folder {out}: {parent} is a file, not a folder")
+    why = _writable(parent)
+    if why:
+        raise ConfigError(f"cannot create folder {out} in {parent}: {why}")
+    return out
+
+
+def make_folder(out: Path, *, option: str = "--out") -> Path:
+    """:func:`check_folder`, then create it (with its parents) if missing."""
+    check_folder(out, option=option)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create folder {out}: {_reason(exc)}") from None
+    return out
+
+
+def check_file(path: Path, *, option: str = "--out") -> Path:
+    """Check that a file can be written at ``path`` (its folder may still have to be created):
+    a one-line :class:`ConfigError` otherwise. Creates nothing."""
+    if path.is_dir():
+        raise ConfigError(f"{path} is a folder: give {option} a file name")
+    check_folder(path.parent, option=option)
+    return path
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

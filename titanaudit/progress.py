@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+import pandas as pd
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -84,7 +85,10 @@ class FetchDisplay:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:  # fmt: skip
         if self.wire is not None:
-            self.progress.update(self.wire, total=1, completed=1)
+            if exc is None:
+                self.progress.update(self.wire, total=1, completed=1)
+            else:  # no tick before an error: the error line says what happened
+                self.progress.remove_task(self.wire)
         self.progress.stop()
 
     def update(self, feed: FeedProgress, stats: WireStats) -> None:
@@ -105,8 +109,7 @@ class FetchDisplay:
 
 def print_sync_summary(console: Console, result: SyncResult, db: Path) -> None:
     """The closing table of a fetch: per feed, what this run pulled and what the file holds."""
-    kind = "incremental update" if result.incremental else "full pull"
-    table = Table(title=f"{kind} of {db} in {result.seconds:.1f} s", title_justify="left")
+    table = Table(title=f"{result.kind} of {db} in {result.seconds:.1f} s", title_justify="left")
     table.add_column("feed")
     table.add_column("pulled now", justify="right")
     table.add_column("in snapshot", justify="right")
@@ -133,8 +136,9 @@ def print_snapshot_summary(console: Console, db: Path) -> None:
     table = Table(title=f"snapshot {db}", title_justify="left", show_header=False)
     table.add_row("customers", f"{len(customers):,} ({active:,} active, {merged:,} merged away)")
     table.add_row("locations", f"{len(locations):,}")
-    by_type = contacts.groupby("type").size().to_dict() if len(contacts) else {}
-    table.add_row("contacts", f"{len(contacts):,} " + str({k: int(v) for k, v in by_type.items()}))
+    by_type = contacts["type"].value_counts() if len(contacts) else pd.Series(dtype="int64")
+    kinds = ", ".join(f"{int(n):,} {kind}" for kind, n in by_type.items())
+    table.add_row("contacts", f"{len(contacts):,}" + (f" ({kinds})" if kinds else ""))
     open_leads = int((leads["status"] == "Open").sum()) if len(leads) else 0
     table.add_row("leads", f"{len(leads):,} ({open_leads:,} open)")
     console.print(table)

@@ -22,21 +22,27 @@ The store hands out pandas DataFrames with documented columns: :meth:`Snapshot.c
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
 from titanaudit.errors import ConfigError, StoreError
-from titanaudit.privacy import touch_private
+from titanaudit.privacy import PRIVATE_MODE, touch_private
 
-__all__ = ["DECISION_COLUMNS", "SCHEMA_VERSION", "Snapshot", "modified_us", "open_snapshot"]
+__all__ = ["DECISION_COLUMNS", "SCHEMA_VERSION", "PastAudit", "Snapshot", "modified_us",
+           "open_snapshot"]  # fmt: skip
+
+logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 Record = dict[str, Any]
@@ -103,6 +109,15 @@ WHERE excluded.modified_us >= records.modified_us
 """
 
 
+class PastAudit(NamedTuple):
+    """An audit recorded in the snapshot: when it ran, its summary (the counts of its
+    ``audit.json``) and the ``fingerprint, kind, detail`` rows of what it found."""
+
+    run_at: str
+    summary: dict[str, Any]
+    items: pd.DataFrame
+
+
 def modified_us(stamp: Any) -> int:
     """``modifiedOn`` as microseconds since 1970 (0 when missing or unreadable).
 
@@ -124,9 +139,41 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def open_snapshot(path: str | Path, *, create: bool = False) -> Snapshot:
-    """Open a snapshot file; with ``create`` a missing file is made (owner-only)."""
-    return Snapshot(Path(path), create=create)
+def open_snapshot(path: str | Path, *, create: bool = False, fetched: bool = False) -> Snapshot:
+    """Open a snapshot file; with ``create`` a missing (or empty) file is made a snapshot
+    (owner-only). With ``fetched`` a snapshot that no pull ever finished is refused, for the
+    commands that read its records (an empty snapshot audits as clean)."""
+    snapshot = Snapshot(Path(path), create=create)
+    if fetched:
+        try:
+            snapshot.require_fetched()
+        except ConfigError:
+            snapshot.close()
+            raise
+    return snapshot
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _is_ours(path: Path) -> bool:
+    """Whether ``path`` (an existing, non-empty file) is a titanaudit snapshot, found without
+    writing a byte: the SQLite header first, then the tables through a read-only connection
+    (``immutable`` when no write-ahead log lies beside it, so not even a lock file appears).
+    A file of another program must be left exactly as it was, so no pragma runs before this."""
+    with path.open("rb") as handle:
+        if handle.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
+            return False
+    flags = "mode=ro" if Path(f"{path}-wal").exists() else "mode=ro&immutable=1"
+    uri = f"{path.resolve().as_uri()}?{flags}"
+    db = sqlite3.connect(uri, uri=True)
+    try:
+        found = db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'")
+        if found.fetchone() is None:
+            return False
+        return db.execute("SELECT 1 FROM meta WHERE key='schema'").fetchone() is not None
+    finally:
+        db.close()
 
 
 class Snapshot:
@@ -134,16 +181,7 @@ class Snapshot:
 
     def __init__(self, path: Path, *, create: bool = False) -> None:
         self.path = Path(path)
-        if not self.path.exists():
-            if not create:
-                raise ConfigError(
-                    f"snapshot {self.path} does not exist; create it with titanaudit fetch"
-                )
-            if not self.path.parent.is_dir():
-                raise ConfigError(
-                    f"cannot create snapshot {self.path}: folder {self.path.parent} does not exist"
-                )
-            touch_private(self.path)
+        fresh = self._claim(create)
         self._lock = threading.RLock()
         self._kept: dict[str, pd.DataFrame] | None = None
         try:
@@ -151,9 +189,50 @@ class Snapshot:
                                        timeout=30)  # fmt: skip
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-            self._check_or_create()
+            if fresh:
+                self._db.executescript(SCHEMA)
+            self._check_version()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path} is not a titanaudit snapshot ({exc})") from None
+            raise StoreError(
+                f"{self.path} is damaged or not a titanaudit snapshot ({exc})"
+            ) from None
+
+    def _claim(self, create: bool) -> bool:
+        """Check that the file may be opened for writing: ours, or missing or empty with
+        ``create`` (then made owner-only). Returns whether it is new. Nothing is written to a
+        file that is not ours, and a snapshot readable by others is made owner-only."""
+        path = self.path
+        if path.is_dir():
+            raise ConfigError(f"{path} is a folder; give --db a snapshot file")
+        if not path.exists() or path.stat().st_size == 0:
+            if not create:
+                said = "is empty" if path.exists() else "does not exist"
+                raise ConfigError(f"snapshot {path} {said}; pull your tenant into it first "
+                                  f"with titanaudit fetch --db {path}")  # fmt: skip
+            if not path.parent.is_dir():
+                raise ConfigError(
+                    f"cannot create snapshot {path}: folder {path.parent} does not exist"
+                )
+            try:
+                touch_private(path)
+            except OSError as exc:
+                raise ConfigError(f"cannot create snapshot {path}: {exc.strerror}") from None
+            return True
+        try:
+            ours = _is_ours(path)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path} is damaged or not a titanaudit snapshot ({exc})") from None
+        except OSError as exc:
+            raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+        if not ours:
+            raise StoreError(
+                f"{path} is not a titanaudit snapshot (left as it was); use another --db"
+            )
+        if path.stat().st_mode & 0o077:
+            logger.info("%s was readable by others; made it owner-only", path)
+            with contextlib.suppress(OSError):  # not our file to chmod: SQLite will say so
+                os.chmod(path, PRIVATE_MODE)
+        return False
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{k}={v}" for k, v in self.counts().items())
@@ -176,16 +255,7 @@ class Snapshot:
         with self._lock:
             self._db.close()
 
-    def _check_or_create(self) -> None:
-        tables = {
-            r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")
-        }
-        if tables and "meta" not in tables:
-            raise StoreError(
-                f"{self.path} is an SQLite file but not a titanaudit snapshot; use another --db"
-            )
-        if not tables:
-            self._db.executescript(SCHEMA)
+    def _check_version(self) -> None:
         with self._transaction() as db:
             version = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if version is None:
@@ -222,6 +292,36 @@ class Snapshot:
         with self._transaction() as db:
             db.execute("INSERT OR REPLACE INTO meta VALUES ('tenant_id', ?)", (str(tenant_id),))
             db.execute("INSERT OR REPLACE INTO meta VALUES ('environment', ?)", (environment,))
+
+    def mark_fetched(self, when: str | None = None) -> None:
+        """Record that a pull finished (every feed read to its end), at ``when`` (default now)."""
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('fetched_at', ?)", (when or _now(),))
+
+    def fetched_at(self) -> str | None:
+        """When a pull into this snapshot last finished; None if none ever did. (A snapshot
+        from before this was recorded counts as pulled when every feed it knows is complete.)"""
+        stamp = self.meta("fetched_at")
+        if stamp is not None:
+            return stamp
+        with self._lock:
+            row = self._db.execute(
+                "SELECT count(*), min(complete), max(updated_at) FROM sync_state"
+            ).fetchone()
+        return str(row[2]) if row[0] and row[1] else None
+
+    def require_fetched(self) -> None:
+        """Raise :class:`ConfigError` unless a pull into this snapshot ever finished."""
+        if self.fetched_at() is not None:
+            return
+        with self._lock:
+            started = self._db.execute("SELECT count(*) FROM sync_state").fetchone()[0]
+        if started:
+            raise ConfigError(f"the first pull into {self.path} did not finish, so it cannot be "
+                              f"audited yet; run titanaudit fetch --db {self.path} again: it "
+                              "resumes where it stopped")  # fmt: skip
+        raise ConfigError(f"{self.path} holds no records: no pull into it has finished; run "
+                          f"titanaudit fetch --db {self.path} first")  # fmt: skip
 
     def continuation(self, feed: str) -> str | None:
         """The token the next pull of ``feed`` starts from (None: from the beginning)."""
@@ -323,6 +423,14 @@ class Snapshot:
             yield from (body for _, body in rows)
             last = rows[-1][0]
 
+    def newest_change(self, feed: str) -> datetime | None:
+        """The latest ``modifiedOn`` among ``feed``'s records (None for none): how far the
+        snapshot's data reaches, whenever it was pulled."""
+        with self._lock:
+            row = self._db.execute("SELECT max(modified_us) FROM records WHERE feed=?", (feed,))
+            newest = row.fetchone()[0]
+        return None if not newest else datetime.fromtimestamp(newest / 1_000_000, UTC)
+
     def owners(self, feed: str) -> dict[int, int]:
         """``{record id: owner id}`` for a feed (e.g. booking contact → booking)."""
         with self._lock:
@@ -363,14 +471,13 @@ class Snapshot:
                            ((run_id, f, k, d) for f, k, d in zip(items["fingerprint"], items["kind"], details, strict=True)))  # fmt: skip
         return run_id
 
-    def last_audit(self) -> tuple[str, pd.DataFrame] | None:
-        """The latest recorded audit: (when it ran, its ``fingerprint, kind, detail`` rows), or
-        None."""
+    def last_audit(self) -> PastAudit | None:
+        """The latest recorded audit (see :class:`PastAudit`), or None."""
         with self._lock:
             if not self._has("audit_runs"):
                 return None
             row = self._db.execute(
-                "SELECT id, run_at FROM audit_runs ORDER BY id DESC LIMIT 1"
+                "SELECT id, run_at, summary FROM audit_runs ORDER BY id DESC LIMIT 1"
             ).fetchone()
             if row is None:
                 return None
@@ -378,7 +485,7 @@ class Snapshot:
             detail = "detail" if "detail" in columns else "NULL AS detail"
             items = pd.read_sql_query(f"SELECT fingerprint, kind, {detail} FROM audit_items WHERE run_id = ?",
                                       self._db, params=(row[0],))  # fmt: skip
-        return str(row[1]), items
+        return PastAudit(str(row[1]), json.loads(row[2]), items)
 
     def audit_history(self) -> pd.DataFrame:
         """Every recorded audit, oldest first: ``id, run_at, as_of, summary`` (a dict: the

@@ -60,6 +60,7 @@ def snapshot_from_tenant(tenant: Tenant, path: Path) -> Snapshot:
                             owner_field=feed.owner_field)  # fmt: skip
     for booking, contacts in tenant.contacts_of_booking().items():
         snapshot.replace_children("booking_contacts", booking, contacts)
+    snapshot.mark_fetched()
     return snapshot
 
 

@@ -120,3 +120,28 @@ def test_a_missing_file(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "does not exist" in result.output
+
+
+@pytest.mark.parametrize(
+    ("rows", "clustered"),
+    [
+        # every row a duplicate: the model has nothing to learn from, yet they are one person
+        ([("1", "Bob Smith", "3035550111", "bob@x.com"), ("2", "Robert Smith", "3035550111", "bob@x.com")], 2),
+        ([("1", "Bob Smith", "3035550111", "bob@x.com")] * 1 + [(str(i), "Bob Smith", "3035550111", "bob@x.com") for i in (2, 3)], 3),
+        # no pair at all: nothing to cluster, and no crash either
+        ([("1", "Ann Lee", "6025550199", "ann@x.com"), ("2", "Raj Patel", "4805550123", "raj@y.com")], 0),
+    ],
+)  # fmt: skip
+def test_a_file_of_nothing_but_duplicates_or_none(
+    tmp_path: Path, rows: list[tuple[str, ...]], clustered: int
+) -> None:
+    source = write(tmp_path / "s.csv", [("id", "name", "phone", "email"), *rows])
+    out = tmp_path / "c.csv"
+    result = CliRunner().invoke(
+        main, ["dedupe", str(source), "--id-column", "id", "--out", str(out), "--quiet"]
+    )
+    assert result.exit_code == 0, result.output
+    written = read(out)
+    assert len(written) == len(rows)
+    assert sum(r["cluster_id"] != "" for r in written) == clustered
+    assert {r["cluster_size"] for r in written if r["cluster_id"]} <= {str(clustered)}

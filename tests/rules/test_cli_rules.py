@@ -32,6 +32,7 @@ def test_list_prints_every_rule() -> None:
     assert done.returncode == 0
     lines = done.stdout.strip().splitlines()
     assert [line.split("\t")[0] for line in lines] == [r.id for r in RULES]
+    assert "DUP-CON-001" in done.stdout  # the repeated contacts are a rule like the others
 
 
 def test_check_writes_private_findings(snapshot_file: Path, tmp_path: Path) -> None:

@@ -88,8 +88,10 @@ def choose_keepers(clusters: pd.DataFrame, records: pd.DataFrame) -> pd.DataFram
     (more is better), ``created_on`` (older is better). The first rule that tells the records
     apart is the reason.
     """
-    info = records.reindex(clusters["record"].to_numpy())
     frame = clusters.reset_index(drop=True).copy()
+    if frame.empty:
+        return frame.assign(role=pd.Series(dtype=object), reason=pd.Series(dtype=object))
+    info = records.reindex(clusters["record"].to_numpy())
     rules: list[tuple[str, Callable[[pd.Series], np.ndarray], str]] = [
         ("preferred", _truthy, "a reviewer chose to keep it"),
         ("active", _truthy, "the other records are inactive or merged"),

@@ -16,7 +16,7 @@ from titanaudit.dedupe.cluster import choose_keepers, cluster_pairs
 from titanaudit.dedupe.compare import FIELDS, Prepared, compare_customers
 from titanaudit.dedupe.entities import CUSTOMER_RULES
 from titanaudit.dedupe.explain import explain_pairs
-from titanaudit.dedupe.model import MatchModel, estimate, score
+from titanaudit.dedupe.model import MatchModel, fit, score
 
 __all__ = [
     "CLUSTER_COLUMNS",
@@ -144,7 +144,7 @@ def run_engine(
     known = _merged(compared, merged_into or {})
     chance = compare_customers(random_pairs(long["record"].to_numpy()), prepared)
     stage("fitting the model")
-    model = estimate(compared, known_matches=known, random_pairs=chance)
+    model = fit(compared, known_matches=known, random_pairs=chance)
     stage("scoring and explaining")
     scored = score(compared, model)
     # a sentence for every pair a reviewer may read: likely ones and households; the millions
@@ -165,7 +165,10 @@ def run_engine(
         completeness=completeness
     )
     kept = choose_keepers(clusters, info)
-    to_id = (lambda values: ids[values]) if ids is not None else (lambda values: values)
+
+    def to_id(values: np.ndarray) -> np.ndarray:
+        return ids[values.astype(np.int64)] if ids is not None else values
+
     out = pd.DataFrame({
         "id": to_id(kept["record"].to_numpy()), "cluster_id": to_id(kept["cluster_id"].to_numpy()),
         "cluster_size": kept.groupby("cluster_id")["record"].transform("size").to_numpy(),

@@ -173,11 +173,11 @@ def duplicate_locations(snapshot: Snapshot) -> pd.DataFrame:
     ]
 
 
-def repeated_contacts(snapshot: Snapshot) -> pd.DataFrame:
+def repeated_contacts(snapshot: Snapshot | pd.DataFrame) -> pd.DataFrame:
     """Contacts whose phone or e-mail repeats one the same customer or location already has
-    (DUP-CON-001): columns ``rule_id, owner_type, owner_id, contact_id, first_contact_id,
-    value``."""
-    contacts = snapshot.contacts()
+    (DUP-CON-001), in a snapshot or a contacts frame (:meth:`Snapshot.contacts` columns):
+    columns ``rule_id, owner_type, owner_id, contact_id, first_contact_id, value``."""
+    contacts = snapshot.contacts() if isinstance(snapshot, Snapshot) else snapshot
     mine = contacts[contacts["owner_type"].isin(["customer", "location"])].reset_index(drop=True)
     if mine.empty:
         return pd.DataFrame(columns=REPEATED_CONTACT_COLUMNS)

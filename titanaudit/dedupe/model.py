@@ -33,7 +33,7 @@ import pandas as pd
 
 from titanaudit.dedupe.compare import FIELDS, MISSING
 
-__all__ = ["MatchModel", "estimate", "score", "unfitted_model"]
+__all__ = ["MIN_EM_PAIRS", "MatchModel", "estimate", "fit", "score", "unfitted_model"]
 
 LEVELS = {
     "name": (0, 1, 2, 3, 4, 5),
@@ -48,6 +48,8 @@ HOUSEHOLD_LEVEL = 1  # the name level "same surname, different given name"; 0 is
 HOUSEHOLD_CAP = -1.0  # the most a household pair may weigh: probability 1/3
 U_PSEUDO_PAIRS = 1000.0
 GUARDED = ("address", "phone", "email")
+#: fewer candidate pairs than this: nothing for EM to learn from, :func:`unfitted_model` instead
+MIN_EM_PAIRS = 200
 
 
 @dataclass
@@ -234,3 +236,12 @@ def unfitted_model() -> MatchModel:
         raw = np.array([0.9] + [0.1 * 0.5**k for k in range(len(levels) - 1)])
         u[name] = dict(zip(levels, (raw / raw.sum()).tolist(), strict=True))
     return MatchModel(prior=0.05, m=_starting_m(), u=u)
+
+
+def fit(compared: pd.DataFrame, *, known_matches: np.ndarray | None = None,
+        random_pairs: pd.DataFrame | None = None) -> MatchModel:  # fmt: skip
+    """:func:`estimate` on ``compared``, or :func:`unfitted_model` when there are fewer than
+    :data:`MIN_EM_PAIRS` candidate pairs (a file of a few rows, every one a duplicate)."""
+    if len(compared) < MIN_EM_PAIRS:
+        return unfitted_model()
+    return estimate(compared, known_matches=known_matches, random_pairs=random_pairs)

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import os
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from titanaudit.errors import ConfigError
-from titanaudit.privacy import open_private
+from titanaudit.privacy import write_whole
 from titanaudit.reports.context import ReportContext
 
 __all__ = ["render_report", "write_page", "write_report"]
@@ -40,12 +38,4 @@ def write_report(context: ReportContext, path: Path) -> Path:
 
 def write_page(html: str, path: Path) -> Path:
     """Write a rendered page to ``path``, owner-only, whole or not at all."""
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        with open_private(partial) as handle:
-            handle.write(html)
-        os.replace(partial, path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise ConfigError(f"cannot write {path}: {exc.strerror}") from None
-    return path
+    return write_whole(path, lambda handle: handle.write(html))

@@ -105,6 +105,16 @@ def _own_domain(ctx: Context) -> pd.DataFrame:
                     "leave it empty.", hit["value"])  # fmt: skip
 
 
+def _repeated(ctx: Context) -> pd.DataFrame:
+    """DUP-CON-001: a phone or e-mail one customer or location already has, typed again."""
+    from titanaudit.dedupe.locations import repeated_contacts
+
+    rows = repeated_contacts(ctx.need("contacts", "id", "owner_type", "owner_id", "type", "value"))
+    message = ("The same phone or e-mail as contact " + rows["first_contact_id"].astype(str)
+               + " of this " + rows["owner_type"].astype(str) + ": remove the repeat.")  # fmt: skip
+    return findings(rows["contact_id"], message, rows["value"])
+
+
 CONTACT_RULES: tuple[Rule, ...] = (
     Rule("PHN-CON-001", "contacts", "high", "Phone of the wrong length",
          _fault("length", "Not a 10-digit number: ask the customer for the full number.")),
@@ -131,4 +141,5 @@ CONTACT_RULES: tuple[Rule, ...] = (
     Rule("EML-CON-003", "contacts", "medium", "E-mail domain mistyped", _typo),
     Rule("EML-CON-004", "contacts", "low", "Role address on a residential customer", _role),
     Rule("EML-CON-005", "contacts", "info", "E-mail stored untidily", _untidy),
+    Rule("DUP-CON-001", "contacts", "low", "The same phone or e-mail twice on one record", _repeated),
 )  # fmt: skip

@@ -53,7 +53,9 @@ class SyncResult:
     """What a run pulled, and what it met on the wire."""
 
     feeds: dict[str, FeedProgress]
-    incremental: bool
+    #: ``full pull`` (from the beginning), ``resumed first pull`` (an interrupted first pull
+    #: finished) or ``incremental update`` (only what changed since the last finished pull)
+    kind: str
     seconds: float = 0.0
     requests: int = 0
     retries: int = 0
@@ -62,6 +64,11 @@ class SyncResult:
     network_errors: int = 0
     tokens_fetched: int = 0
     totals: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def incremental(self) -> bool:
+        """Whether only what changed since the last finished pull was asked for."""
+        return self.kind == "incremental update"
 
     @property
     def records(self) -> int:
@@ -108,7 +115,7 @@ def sync(
     snapshot.bind_tenant(client.tenant, client.config.endpoints.name)
     if full:
         snapshot.reset_sync()
-    incremental = any(snapshot.continuation(f.name) for f in EXPORT_FEEDS)
+    kind = _kind(snapshot)
     run = _Run(client, snapshot, on_progress)
     workers = max(1, client.config.fetch.concurrency)
     feeds_pool = ThreadPoolExecutor(len(EXPORT_FEEDS), thread_name_prefix="titanaudit-feed")
@@ -121,13 +128,20 @@ def sync(
     finally:
         calls_pool.shutdown(wait=True, cancel_futures=True)
         feeds_pool.shutdown(wait=True, cancel_futures=True)
+    snapshot.mark_fetched()
     stats = client.stats
     return SyncResult(
-        feeds=run.progress, incremental=incremental, seconds=time.monotonic() - started,
+        feeds=run.progress, kind=kind, seconds=time.monotonic() - started,
         requests=stats.requests, retries=stats.retries, rate_limited=stats.rate_limited,
         server_errors=stats.server_errors, network_errors=stats.network_errors,
         tokens_fetched=client.auth.fetched, totals=snapshot.counts(),
     )  # fmt: skip
+
+
+def _kind(snapshot: Snapshot) -> str:
+    if not any(snapshot.continuation(f.name) for f in EXPORT_FEEDS):
+        return "full pull"
+    return "incremental update" if snapshot.fetched_at() else "resumed first pull"
 
 
 def _pull_all(run: _Run, feeds_pool: ThreadPoolExecutor, calls_pool: ThreadPoolExecutor) -> None:
@@ -214,8 +228,9 @@ def fetch_snapshot(
 ) -> SyncResult:
     """Pull or update the snapshot file ``db`` with ``config``'s credentials.
 
-    The credentials are checked (a token is fetched) before the file is created, so a wrong
-    secret leaves no empty snapshot behind.
+    The credentials are checked (a token is fetched) before the file is created, and a file this
+    pull created is removed again when the pull fails before it stored a record (a wrong app
+    key or tenant id), so no empty snapshot is left behind to be audited as clean.
     """
     path = Path(db)
     if not path.parent.is_dir():
@@ -230,5 +245,27 @@ def fetch_snapshot(
     config = dataclasses.replace(config, fetch=settings)
     with ServiceTitanClient(config, transport=transport) as client:
         client.auth.token()
-        with open_snapshot(path, create=True) as snapshot:
+        existed = path.exists()
+        new = not existed or path.stat().st_size == 0
+        snapshot = open_snapshot(path, create=True)
+        try:
             return sync(client, snapshot, full=full, on_progress=on_progress)
+        except BaseException:
+            # a pull refused at its first request (a wrong app key or tenant) leaves no empty
+            # snapshot behind; one that stored pages keeps them, to resume from
+            if new and not snapshot.counts():
+                snapshot.close()
+                _remove_snapshot(path, keep_empty=existed)
+            raise
+        finally:
+            snapshot.close()
+
+
+def _remove_snapshot(path: Path, *, keep_empty: bool) -> None:
+    """Undo the creation of a snapshot: remove it, or leave it empty as the user made it."""
+    for name in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+        name.unlink(missing_ok=True)
+    if keep_empty:
+        path.write_bytes(b"")
+    else:
+        path.unlink(missing_ok=True)
