@@ -198,3 +198,11 @@ def test_a_bad_snapshot_leaves_no_output_folder(tmp_path: Path) -> None:
     result = run(["audit", "--db", str(tmp_path / "missing.sqlite"), "--out", str(out)], {})
     assert_one_line_error(result, 2, "does not exist")
     assert not out.exists()
+
+
+def test_a_binary_file_given_to_dedupe_is_one_line_with_the_display_on(tmp_path: Path) -> None:
+    source = tmp_path / "customers.csv"
+    source.write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 8)
+    result = run(["dedupe", str(source), "--id-column", "id", "--out", str(tmp_path / "o.csv")], {})
+    assert_one_line_error(result, 2, "not a text table")
+    assert not (tmp_path / "o.csv").exists()

@@ -86,6 +86,13 @@ def _writable(folder: Path) -> str | None:
     return "permission denied"
 
 
+def _nearest(path: Path) -> Path:
+    """``path`` or its nearest ancestor that exists."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
 def check_folder(out: Path, *, option: str = "--out") -> Path:
     """Check that ``out`` is a folder files can be written into, or can be created: a one-line
     :class:`ConfigError` otherwise. Creates nothing, so a command that fails later leaves no
@@ -97,9 +104,7 @@ def check_folder(out: Path, *, option: str = "--out") -> Path:
         if why:
             raise ConfigError(f"cannot write into folder {out}: {why}")
         return out
-    parent = out.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
+    parent = _nearest(out.parent)
     if not parent.is_dir():
         raise ConfigError(f"cannot create folder {out}: {parent} is a file, not a folder")
     why = _writable(parent)
@@ -123,7 +128,12 @@ def check_file(path: Path, *, option: str = "--out") -> Path:
     a one-line :class:`ConfigError` otherwise. Creates nothing."""
     if path.is_dir():
         raise ConfigError(f"{path} is a folder: give {option} a file name")
-    check_folder(path.parent, option=option)
+    folder = _nearest(path.parent)
+    if not folder.is_dir():
+        raise ConfigError(f"cannot write {path}: {folder} is a file, not a folder")
+    why = _writable(folder)
+    if why:
+        raise ConfigError(f"cannot write {path}: {why}")
     return path
 
 

@@ -42,7 +42,10 @@ class StageDisplay:
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:  # fmt: skip
-        self._finish()
+        if exc is None:
+            self._finish()
+        elif self.current is not None:  # no tick for a stage that failed: the error says why
+            self.progress.remove_task(self.current)
         self.progress.stop()
 
     def _finish(self) -> None:
