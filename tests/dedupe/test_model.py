@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from titanaudit.dedupe.blocking import candidate_pairs
 from titanaudit.dedupe.compare import compare_customers
@@ -37,6 +38,35 @@ def test_a_shared_office_phone_counts_for_less() -> None:
     weights = score(compared, model)["w_phone"].tolist()
     assert weights[0] == 3.0
     assert weights[1] == 3.0 - np.log2(20)
+
+
+def test_what_a_hub_shares_counts_for_less_and_never_joins_it_to_anyone() -> None:
+    model = MatchModel(prior=0.5, m=_flat(0.5), u=_flat(0.5))
+    for field, level in (("phone", 2), ("email", 2), ("address", 6)):
+        model.m[field][level], model.u[field][level] = 0.8, 0.01
+    # a person against a duplicate of theirs, and against a placeholder holding 40 sold homes
+    # with each past owner's contacts on them
+    compared = pd.DataFrame({"name": [5, -1], "phone": [2, 2], "email": [2, 2], "address": [6, 6],
+                             "phone_freq": [2, 2], "email_freq": [2, 2], "hub_degree": [1, 40]})  # fmt: skip
+    scored = score(compared, model)
+    assert scored["w_phone"].tolist() == pytest.approx([np.log2(80), np.log2(80) - np.log2(20)])
+    assert scored["probability"].iloc[0] > 0.99
+    assert scored["probability"].iloc[1] <= 1 / 3, "three coincidences from one borrowed record"
+
+
+def test_a_rare_name_says_more_than_a_common_one() -> None:
+    model = MatchModel(prior=0.5, m=_flat(0.5), u=_flat(0.5))
+    model.m["name"][5], model.u["name"][5] = 0.8, 0.1
+    model.m["email"][1], model.u["email"][1] = 0.5, 0.05
+    # the same name, and e-mails that only spell it at two providers: rare, then common
+    compared = pd.DataFrame({"name": [5, 5], "phone": [-1, -1], "email": [1, 1], "address": [-1, -1],
+                             "phone_freq": [0, 0], "email_freq": [0, 0], "name_rarity": [3.0, -4.0],
+                             "email_named": [True, True]})  # fmt: skip
+    scored = score(compared, model)
+    assert scored["w_name"].tolist() == pytest.approx([3.0 + 3.0, 3.0 - 4.0])
+    assert scored["w_email"].tolist() == pytest.approx([3.0, 0.0]), (
+        "worth the name's rarity at most"
+    )
 
 
 def test_a_name_alone_is_not_a_duplicate() -> None:

@@ -1,82 +1,155 @@
 """Clustering: from scored pairs to groups of records that are one customer, with a keeper.
 
-Pairs at or above the threshold are joined strongest first. Two groups merge only if no scored
-pair between them says they differ (probability below ``veto``): if Bob Smith matches Robert
-Smith, and Robert matches Mary Smith through a shared landline, but Bob against Mary scores as a
-household, Mary does not join. So a cluster never grows through a weak or household link, and no
-cluster grows beyond ``max_size``.
+Connected components over the pairs above a threshold chain: through a hub (a placeholder
+customer sharing a phone with each home's past owners) or a run of look-alikes, two people with
+nothing in common land in one cluster. So clusters here are *coherent*: pairs at or above the
+threshold are joined strongest first, and two groups merge only if no pair between them has
+clear evidence against it (``against``: a probability below ``veto``, or two different given
+names), *every* pair between them judged, not only those that blocking happened to compare.
+``judge`` scores the pairs blocking never produced, for the records the strong pairs link
+(all of them within a linked group of up to :data:`JUDGED_AT_ONCE` records, the rest as merges
+ask). This is the complete-linkage idea (Splink PR #3031) with vetoes instead of a second
+threshold, so a cluster holds only records each of which could be the others, and no cluster
+grows beyond ``max_size``. A group that was split is named in ``split_from`` (the smallest
+record of everything its strong pairs linked), so a reviewer sees what it was taken from.
 
 Each cluster gets one record to keep and the reason (:func:`choose_keepers`).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Collection, Sequence
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["choose_keepers", "cluster_pairs"]
+__all__ = ["JUDGED_AT_ONCE", "Judge", "choose_keepers", "cluster_pairs"]
+
+#: scores pairs of records (two aligned arrays) and says for each whether there is clear
+#: evidence against it being one customer
+Judge = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+#: linked groups up to this size have every pair judged in one batch before clustering
+JUDGED_AT_ONCE = 200
 
 
 def cluster_pairs(scored: pd.DataFrame, *, threshold: float = 0.5, veto: float = 0.05,
-                  max_size: int = 25, apart: Collection[tuple[int, int]] = ()) -> pd.DataFrame:  # fmt: skip
-    """Clusters of two or more records. ``scored`` has ``left, right, probability``. Returns
-    ``record, cluster_id, probability`` (the strongest link that brought the record in), one row
-    per clustered record; ``cluster_id`` is the smallest record id of the cluster. ``apart``:
-    pairs (lower record first) a reviewer said are not duplicates; each vetoes any cluster that
-    would hold both."""
+                  max_size: int = 25, apart: Collection[tuple[int, int]] = (),
+                  judge: Judge | None = None) -> pd.DataFrame:  # fmt: skip
+    """Clusters of two or more records. ``scored`` has ``left, right, probability`` (lower record
+    first) and may have ``against`` (clear evidence against the pair; default: probability
+    below ``veto``). Returns ``record, cluster_id, probability, split_from``: one row per
+    clustered record, ``cluster_id`` the smallest record of its cluster, ``probability`` the
+    strongest link that brought it in, ``split_from`` the smallest record of the group its
+    strong pairs linked when the cluster is only part of it (else missing). ``apart``: pairs a
+    reviewer said are not duplicates; each vetoes any cluster that would hold both. Without
+    ``judge`` a pair blocking did not compare counts as no evidence either way."""
     strong = scored[scored["probability"] >= threshold].sort_values("probability", ascending=False)
     if apart:
         keys = pd.MultiIndex.from_arrays([strong["left"], strong["right"]])
         strong = strong[~keys.isin(list(apart))]
-    # a veto can only come from a pair whose two records both have a strong link
-    linked = pd.unique(np.concatenate([strong["left"].to_numpy(), strong["right"].to_numpy()]))
-    between = scored[scored["left"].isin(linked) & scored["right"].isin(linked)]
-    verdict = {
-        (a, b): p
-        for a, b, p in zip(
-            between["left"].tolist(),
-            between["right"].tolist(),
-            between["probability"].tolist(),
-            strict=True,
-        )
-    }
-    verdict.update(dict.fromkeys(apart, 0.0))
+    lefts, rights = strong["left"].tolist(), strong["right"].tolist()
+    component = _components(lefts, rights)
+    verdict = _verdicts(scored, component, veto)
+    verdict.update(dict.fromkeys(apart, True))
+    if judge is not None:
+        _judge_components(component, verdict, judge)
     members: dict[int, list[int]] = {}
     group_of: dict[int, int] = {}
     link: dict[int, float] = {}
-    for a, b, p in zip(
-        strong["left"].tolist(),
-        strong["right"].tolist(),
-        strong["probability"].tolist(),
-        strict=True,
-    ):
+    for a, b, p in zip(lefts, rights, strong["probability"].tolist(), strict=True):
         ga, gb = group_of.setdefault(a, a), group_of.setdefault(b, b)
         if ga == gb:
             continue
         left, right = members.setdefault(ga, [a]), members.setdefault(gb, [b])
-        if len(left) + len(right) > max_size or _vetoed(left, right, verdict, veto):
+        if len(left) + len(right) > max_size or _vetoed(left, right, verdict, judge):
             continue
         keep, gone = (ga, gb) if len(left) >= len(right) else (gb, ga)
         members[keep].extend(members.pop(gone))
         for record in members[keep]:
             group_of[record] = keep
         link[a], link[b] = max(link.get(a, 0.0), p), max(link.get(b, 0.0), p)
-    rows = [(r, min(group), link[r]) for group in members.values() if len(group) > 1 for r in group]
-    frame = pd.DataFrame(rows, columns=["record", "cluster_id", "probability"])
+    return _frame(members, link, component)
+
+
+def _components(lefts: list[int], rights: list[int]) -> dict[int, int]:
+    """Each linked record's component: the smallest record its strong pairs reach."""
+    parent: dict[int, int] = {}
+
+    def root(x: int) -> int:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in zip(lefts, rights, strict=True):
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return {x: root(x) for x in parent}
+
+
+def _verdicts(
+    scored: pd.DataFrame, component: dict[int, int], veto: float
+) -> dict[tuple[int, int], bool]:
+    """Whether each scored pair between linked records has clear evidence against it."""
+    linked = list(component)
+    between = scored[scored["left"].isin(linked) & scored["right"].isin(linked)]
+    against = (between["against"].to_numpy(dtype=bool) if "against" in between
+               else (between["probability"] < veto).to_numpy())  # fmt: skip
+    return dict(zip(zip(between["left"].tolist(), between["right"].tolist(), strict=True),
+                    against.tolist(), strict=True))  # fmt: skip
+
+
+def _judge_components(component: dict[int, int], verdict: dict[tuple[int, int], bool],
+                      judge: Judge) -> None:  # fmt: skip
+    """Judge, in one batch, every pair not yet judged within each linked group of three to
+    :data:`JUDGED_AT_ONCE` records (two records are one strong pair: nothing else to judge)."""
+    groups: dict[int, list[int]] = {}
+    for record, root in component.items():
+        groups.setdefault(root, []).append(record)
+    wanted = [(a, b) for group in groups.values() if 2 < len(group) <= JUDGED_AT_ONCE
+              for a, b in itertools.combinations(sorted(group), 2) if (a, b) not in verdict]  # fmt: skip
+    _ask(wanted, verdict, judge)
+
+
+def _ask(
+    wanted: Sequence[tuple[int, int]], verdict: dict[tuple[int, int], bool], judge: Judge
+) -> None:
+    if not wanted:
+        return
+    pairs = np.asarray(wanted, dtype="int64")
+    verdict.update(
+        zip(wanted, np.asarray(judge(pairs[:, 0], pairs[:, 1]), dtype=bool).tolist(), strict=True)
+    )
+
+
+def _vetoed(left: Sequence[int], right: Sequence[int], verdict: dict[tuple[int, int], bool],
+            judge: Judge | None) -> bool:  # fmt: skip
+    pairs = [(a, b) if a < b else (b, a) for a in left for b in right]
+    if judge is not None:  # a group larger than JUDGED_AT_ONCE: judged as its merges ask
+        _ask([pair for pair in pairs if pair not in verdict], verdict, judge)
+    return any(verdict.get(pair, False) for pair in pairs)
+
+
+def _frame(
+    members: dict[int, list[int]], link: dict[int, float], component: dict[int, int]
+) -> pd.DataFrame:
+    sizes: dict[int, int] = {}
+    for root in component.values():
+        sizes[root] = sizes.get(root, 0) + 1
+    rows: list[tuple[int, int, float, int | None]] = []
+    for group in members.values():
+        if len(group) < 2:
+            continue
+        root = component[group[0]]
+        split = root if sizes[root] > len(group) else None
+        rows.extend((r, min(group), link[r], split) for r in group)
+    frame = pd.DataFrame(rows, columns=["record", "cluster_id", "probability", "split_from"])
+    frame["split_from"] = frame["split_from"].astype("Int64")
     return frame.sort_values(["cluster_id", "record"], ignore_index=True)
-
-
-def _vetoed(
-    left: Sequence[int], right: Sequence[int], verdict: dict[tuple[int, int], float], veto: float
-) -> bool:
-    for a in left:
-        for b in right:
-            p = verdict.get((a, b) if a < b else (b, a))
-            if p is not None and p < veto:
-                return True
-    return False
 
 
 def choose_keepers(clusters: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:

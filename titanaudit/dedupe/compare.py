@@ -27,7 +27,8 @@ Customer fields (:func:`compare_customers`):
 
 Shared values also carry their frequency (``phone_freq``: how many customers hold the shared
 phone), for term-frequency adjustment: an office phone on 40 customers says less than a private
-mobile.
+mobile. ``hub_degree`` is the larger of the two records' counts of other records they share a
+private value with (:func:`hub_degrees`): a hub's shared phone says little about any one person.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import distance, fuzz, process
 
-from titanaudit.dedupe.normalize import given_name_group
+from titanaudit.dedupe.normalize import BUSINESS_WORDS, given_name_group
 
 __all__ = ["FIELDS", "Prepared", "compare_customers"]
 
@@ -172,6 +173,46 @@ class _ValueSets:
         return both, shared, np.where(shared, lowest, 0)
 
 
+#: A value held by at most this many records is private (a person's own mobile, e-mail, home);
+#: a record that shares private values with many different records is a hub (a "New Homeowner"
+#: placeholder holding the contacts of each home's past owners, a property manager's sites):
+#: what it shares says little about any one of them. More widely held values are term
+#: frequency's business (``phone_freq``).
+PRIVATE_HOLDERS = 3
+
+
+def _rarity(codes: np.ndarray) -> np.ndarray:
+    """Term frequency, per record: ``log2(typical / f)`` bits for a value held by ``f`` records,
+    where typical is the frequency-weighted mean frequency (what "two records agree" means by
+    chance). A name held by one record in ten thousand says more than one held by fifty;
+    missing values say nothing (0)."""
+    known = codes >= 0
+    out = np.zeros(len(codes), dtype="float64")
+    if not known.any():
+        return out
+    counts = np.bincount(codes[known])
+    held = counts[codes[known]].astype("float64")
+    typical = float((counts.astype("float64") ** 2).sum() / counts.sum())
+    out[known] = np.log2(typical / held)
+    return out
+
+
+def hub_degrees(sets: dict[str, _ValueSets], records: int) -> np.ndarray:
+    """For each record (dense), how many other records it shares a private value with."""
+    ends: list[np.ndarray] = []
+    for values in sets.values():
+        record, code = values.keys // values.size, values.keys % values.size
+        private = (values.freq[code] >= 2) & (values.freq[code] <= PRIVATE_HOLDERS)
+        held = pd.DataFrame({"record": record[private], "code": code[private]})
+        both = held.merge(held, on="code")
+        both = both[both["record_x"] != both["record_y"]]
+        ends.append(both["record_x"].to_numpy() * records + both["record_y"].to_numpy())
+    if not ends:
+        return np.zeros(records, dtype="int64")
+    partners = np.unique(np.concatenate(ends))
+    return np.bincount(partners // max(records, 1), minlength=records).astype("int64")
+
+
 #: The most places of one record compared one by one (a property manager's 500 sites are
 #: still matched exactly, through the address keys, but not each against each).
 PLACES_PER_RECORD = 25
@@ -211,6 +252,9 @@ class Prepared:
             for column in ("phone", "email", "address_key", "street_key")
             if column in long.columns
         }
+        self.hub = hub_degrees(self.sets, count)
+        self.name_rarity = _rarity(self.name.codes)
+        self.last_rarity = _rarity(self.last)
         places = long.loc[:, [c for c in PLACE_COLUMNS if c in long.columns]]
         keep = (
             places.notna().any(axis=1).to_numpy()
@@ -374,6 +418,18 @@ def _name_levels(prepared: Prepared, left: np.ndarray, right: np.ndarray) -> np.
         default=0,
     )
     contained = p.name.similarity(name_l, name_r, fuzz.token_set_ratio, known & business)
+    # a person's record and a business's that bears the person's surname ("Kellie Houston",
+    # "Houston Properties LLC"): one may be the other, typed as a business
+    mixed = known & (p.business[left] != p.business[right])
+    if mixed.any():
+        who = np.where(p.business[left], right, left)[mixed]
+        firm_name = p.name.uniques[np.where(p.business[left], name_l, name_r)[mixed]]
+        surname = [_word(p.parts.uniques, code) for code in p.last[who]]
+        contained[mixed] = np.where(
+            [_bears(s, str(n)) for s, n in zip(surname, firm_name, strict=True)],
+            100.0,
+            contained[mixed],
+        )
     firm = np.select([same, token >= 95, token >= 85, contained >= 100], [5, 4, 3, 2], default=0)
     return np.where(~known, MISSING, np.where(business, firm, person)).astype("int8")
 
@@ -417,29 +473,81 @@ def _address_levels(prepared: Prepared, left: np.ndarray, right: np.ndarray) -> 
     return np.where(~both, MISSING, levels).astype("int8")
 
 
-def _close_emails(prepared: Prepared, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Pairs with two e-mails that are nearly one: the same user name, or at most two slips
-    apart in an address of ten characters or more."""
+def _close_emails(
+    prepared: Prepared, left: np.ndarray, right: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs with two e-mails that are nearly one: at most two slips apart in an address of ten
+    characters or more (but the same digits: jsmith12 and jsmith13 are two people's), or the
+    same user name at another provider. Returns (close, only the name): pairs whose near e-mails
+    are all spellings of the person's own name (andrewsanchez@gmail.com,
+    andrew.sanchez@icloud.com) say little the names do not: every Andrew Sanchez may have one."""
     p = prepared
     close = np.zeros(len(left), dtype=bool)
     owner, at_l, at_r = p.emails.cross(left, right)
     if not len(owner):
-        return close
+        return close, close.copy()
     user_l, user_r = p.email_user.take(at_l), p.email_user.take(at_r)
     same_user = (user_l == user_r) & (user_l >= 0)
     email_l, email_r = p.email.take(at_l), p.email.take(at_r)
     shorter = np.minimum(p.email.length(email_l), p.email.length(email_r))
     slips = p.email.similarity(email_l, email_r, distance.OSA.distance)
-    near = same_user | ((slips <= 2) & (shorter >= 10))
+    typed = (slips <= 2) & (shorter >= 10) & ~same_user
+    if typed.any():
+        words = p.email.uniques
+        typed[typed] = [_digits(words[a]) == _digits(words[b])
+                        for a, b in zip(email_l[typed], email_r[typed], strict=True)]  # fmt: skip
+    near = same_user | typed
     close[owner[near]] = True
-    return close
+    derived = np.zeros(len(owner), dtype=bool)
+    if near.any():
+        words, at = p.parts.uniques, np.flatnonzero(near)
+        holders = left[owner[at]]
+        users = [str(e).partition("@")[0] for e in p.email.uniques[email_l[at]]]
+        derived[at] = [_made_of_name(user, _word(words, first), _word(words, last))
+                       for user, first, last in zip(users, p.first[holders], p.last[holders], strict=True)]  # fmt: skip
+    named = _any(len(left), owner[derived]) & ~_any(len(left), owner[near & ~derived])
+    return close, named
+
+
+def _digits(address: object) -> str:
+    return "".join(ch for ch in str(address).partition("@")[0] if ch.isdigit())
+
+
+def _bears(surname: str | None, firm: str) -> bool:
+    """A business named by its words (Properties, LLC, Realty...) after this surname."""
+    words = firm.split()
+    return bool(surname) and surname in words and not BUSINESS_WORDS.isdisjoint(words)
+
+
+def _word(words: np.ndarray, code: int) -> str | None:
+    return str(words[code]) if code >= 0 else None
+
+
+def _any(size: int, rows: np.ndarray) -> np.ndarray:
+    out = np.zeros(size, dtype=bool)
+    out[rows] = True
+    return out
+
+
+def _made_of_name(user: str, first: str | None, last: str | None) -> bool:
+    """A user name that spells the person's name: the surname with the given name or its
+    initial (andrewsanchez, asanchez, sanchez.andrew77)."""
+    if not last or len(last) < 3:
+        return False
+    letters = "".join(ch for ch in user if ch.isalpha())
+    last = "".join(ch for ch in last.lower() if ch.isalpha())
+    if last not in letters:
+        return False
+    rest = letters.replace(last, "", 1)
+    given = "".join(ch for ch in (first or "").lower() if ch.isalpha())
+    return rest == "" or (bool(given) and (rest == given or rest == given[0]))
 
 
 def compare_customers(pairs: pd.DataFrame, long: pd.DataFrame | Prepared) -> pd.DataFrame:
     """Levels for customer pairs. ``pairs`` has ``left, right`` (from blocking); ``long`` is
     :func:`~titanaudit.dedupe.entities.customer_values`, or :class:`Prepared` from it when
     several sets of pairs are compared against one table. Returns ``pairs`` with the columns
-    ``name, phone, email, address`` (levels) and ``phone_freq, email_freq`` added."""
+    ``name, phone, email, address`` (levels) and ``phone_freq, email_freq, hub_degree`` added."""
     prepared = long if isinstance(long, Prepared) else Prepared(long)
     out = pairs.reset_index(drop=True).copy()
     left = prepared.dense(out["left"].to_numpy())
@@ -453,8 +561,17 @@ def compare_customers(pairs: pd.DataFrame, long: pd.DataFrame | Prepared) -> pd.
             freq = np.zeros(len(out), dtype="int64")
         out[field] = _levels(both, shared)
         out[f"{field}_freq"] = freq
-    out["email"] = np.where(
-        (out["email"] == 0) & _close_emails(prepared, left, right), 1, out["email"]
-    ).astype("int8")
+    close, only_the_name = _close_emails(prepared, left, right)
+    near = (out["email"] == 0).to_numpy() & close
+    out["email"] = np.where(near, 1, out["email"]).astype("int8")
     out["address"] = _address_levels(prepared, left, right)
+    out["hub_degree"] = np.maximum(prepared.hub[left], prepared.hub[right])
+    # rarity of what two records agree on: the whole name, else the surname (the commoner side)
+    same_name = (out["name"] == 5).to_numpy()
+    out["name_rarity"] = np.where(
+        same_name,
+        np.minimum(prepared.name_rarity[left], prepared.name_rarity[right]),
+        np.minimum(prepared.last_rarity[left], prepared.last_rarity[right]),
+    )
+    out["email_named"] = only_the_name & near
     return out

@@ -28,8 +28,17 @@ __all__ = [
     "run_engine",
 ]
 
-CLUSTER_COLUMNS = ["id", "cluster_id", "cluster_size", "role", "probability", "reason"]
-PAIR_COLUMNS = ["left_id", "right_id", "probability", "match_weight", "evidence", *FIELDS]
+CLUSTER_COLUMNS = [
+    "id",
+    "cluster_id",
+    "cluster_size",
+    "role",
+    "probability",
+    "reason",
+    "split_from",
+]
+PAIR_COLUMNS = ["left_id", "right_id", "probability", "match_weight", "evidence", *FIELDS,
+                *(f"w_{f}" for f in FIELDS)]  # fmt: skip
 HOUSEHOLD_COLUMNS = ["left_id", "right_id", "evidence", *FIELDS]
 
 #: Pairs below this probability carry no evidence sentence (their levels and weights remain).
@@ -63,6 +72,7 @@ class DedupeResult:
     """``clusters``: one row per record in a cluster of two or more (``id, cluster_id,
     cluster_size, role, probability, reason``); ``pairs``: every scored candidate pair
     (``left_id, right_id, probability, match_weight, evidence`` and the field levels);
+    (and each field's weight, ``w_<field>``, term frequency, hubs and rarity included);
     ``households``: pairs that are two people of one household, for review, never clustered
     (``left_id, right_id, evidence`` and the field levels; see :func:`household_pairs`);
     ``model``: the fitted weights; ``columns``: the recognised columns (tables only)."""
@@ -86,6 +96,19 @@ class DedupeResult:
         clusters = self.clusters["cluster_id"].nunique() if len(self.clusters) else 0
         return (f"DedupeResult({clusters} clusters over {len(self.clusters)} records, "
                 f"{len(self.households)} household pairs, {len(self.pairs)} pairs scored)")  # fmt: skip
+
+
+#: Below this probability (odds of a thousand to one against) a pair is clear evidence that its
+#: records are two customers, and no cluster may hold both. (0.05, the veto before every pair in
+#: a cluster was judged, split the heavily corrupted true clusters of splink_fake_1000 and FEBRL2;
+#: measured with 0.05, 0.001 and 0.00001, and with different given names as a veto too, which
+#: cost recall on every corrupted set: benchmarks/RESULTS.md.)
+VETO = 0.001
+
+
+def clear_against(scored: pd.DataFrame) -> np.ndarray:
+    """Pairs with clear evidence that they are two customers (probability below :data:`VETO`)."""
+    return np.asarray(scored["probability"].to_numpy() < VETO)
 
 
 def _household_evidence(homes: pd.DataFrame) -> list[str]:
@@ -159,7 +182,14 @@ def run_engine(
         else scored[scored["left"].isin(eligible) & scored["right"].isin(eligible)]
     )
     stage("clustering")
-    clusters = cluster_pairs(open_pairs, threshold=threshold, apart=apart)
+
+    def judge(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        pairs = pd.DataFrame({"left": left, "right": right})
+        return clear_against(score(compare_customers(pairs, prepared), model))
+
+    scored["against"] = clear_against(scored)
+    clusters = cluster_pairs(open_pairs.assign(against=scored.loc[open_pairs.index, "against"]),
+                             threshold=threshold, apart=apart, judge=judge)  # fmt: skip
     completeness = long.notna().groupby(long["record"]).sum().sum(axis=1)
     info = (records if records is not None else pd.DataFrame(index=completeness.index)).assign(
         completeness=completeness
@@ -169,17 +199,25 @@ def run_engine(
     def to_id(values: np.ndarray) -> np.ndarray:
         return ids[values.astype(np.int64)] if ids is not None else values
 
+    def to_id_or_none(values: pd.Series) -> np.ndarray:
+        out = np.full(len(values), None, dtype=object)
+        known = values.notna().to_numpy(dtype=bool)
+        out[known] = to_id(values[known].to_numpy(dtype="int64"))
+        return out
+
     out = pd.DataFrame({
         "id": to_id(kept["record"].to_numpy()), "cluster_id": to_id(kept["cluster_id"].to_numpy()),
         "cluster_size": kept.groupby("cluster_id")["record"].transform("size").to_numpy(),
         "role": kept["role"].to_numpy(), "probability": kept["probability"].round(4).to_numpy(),
         "reason": kept["reason"].to_numpy(),
+        "split_from": to_id_or_none(kept["split_from"]),
     })  # fmt: skip
     pair_out = pd.DataFrame({
         "left_id": to_id(scored["left"].to_numpy()), "right_id": to_id(scored["right"].to_numpy()),
         "probability": scored["probability"].round(4).to_numpy(),
         "match_weight": scored["match_weight"].round(2).to_numpy(), "evidence": scored["evidence"].to_numpy(),
         **{f: scored[f].to_numpy() for f in FIELDS},
+        **{f"w_{f}": scored[f"w_{f}"].to_numpy(dtype="float32") for f in FIELDS},
     })  # fmt: skip
     homes = open_pairs[home.loc[open_pairs.index]]
     household_out = pd.DataFrame({

@@ -82,15 +82,21 @@ def explain(result: Any, left_id: int, right_id: int) -> pd.DataFrame:
                           "them side by side (they share no phone, e-mail, address or name key)")  # fmt: skip
     pair = mine.iloc[0]
     weights = model.weights()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for field in FIELDS:
         level = int(pair[field])
-        weight = 0.0 if level == -1 else weights[field].get(level, 0.0)
+        weight = float(pair[f"w_{field}"]) if f"w_{field}" in pair else (
+            0.0 if level == -1 else weights[field].get(level, 0.0))  # fmt: skip
         rows.append({"field": field, "level": level, "meaning": LEVEL_LABELS[field].get(level, ""),
                      "weight": round(weight, 2)})  # fmt: skip
     prior = float(np.log2(model.prior / (1 - model.prior)))
     rows.append({"field": "prior", "level": -1, "meaning": "how often two compared records match",
                  "weight": round(prior, 2)})  # fmt: skip
+    held = float(pair["match_weight"]) - sum(float(r["weight"]) for r in rows)
+    if held < -0.05:  # a guard held the pair below even odds: a household, or only a hub between
+        rows.append({"field": "guard", "level": -1,
+                     "meaning": "held below even odds: two people of one household, or joined only through a hub",
+                     "weight": round(held, 2)})  # fmt: skip
     frame = pd.DataFrame(rows)
     frame.attrs = {
         "probability": float(pair["probability"]),

@@ -21,7 +21,9 @@ e-mails but share none and no house either, or when their places share not even 
 the name weighs at most nothing.
 
 Term frequency: a shared phone or e-mail held by ``k`` customers loses ``log2(k / 2)`` bits, so an
-office line on 40 customers counts for far less than a private mobile.
+office line on 40 customers counts for far less than a private mobile. Hubs likewise: what a
+record shares with ``d`` different records (a "New Homeowner" placeholder carrying the contacts
+of every home's past owners) loses ``log2(d / 2)`` bits on each shared phone, e-mail and address.
 """
 
 from __future__ import annotations
@@ -48,6 +50,12 @@ HOUSEHOLD_LEVEL = 1  # the name level "same surname, different given name"; 0 is
 HOUSEHOLD_CAP = -1.0  # the most a household pair may weigh: probability 1/3
 U_PSEUDO_PAIRS = 1000.0
 GUARDED = ("address", "phone", "email")
+#: levels at which two records share a value; a hub's (see compare.hub_degrees) loses
+#: ``log2(degree / 2)`` bits there, as a value held by many loses to term frequency
+SHARED_LEVELS = {"phone": (2,), "email": (1, 2), "address": (5, 6)}
+RARITY_CAP = 8.0  # the most bits a name's rarity adds or takes
+HUB_DEGREE = 4  # a record sharing private values with more others than this is a hub
+NAME_AGREES = 3  # name levels from here up: the same name, or one a typo of the other
 #: fewer candidate pairs than this: nothing for EM to learn from, :func:`unfitted_model` instead
 MIN_EM_PAIRS = 200
 
@@ -98,7 +106,22 @@ def _field_weights(compared: pd.DataFrame, model: MatchModel) -> pd.DataFrame:
         if frequency is not None:
             k = compared[frequency].to_numpy(dtype="float64")
             w = np.where((levels == 2) & (k > 2), w - np.log2(np.maximum(k, 2) / 2), w)
+        if name in SHARED_LEVELS and "hub_degree" in compared:
+            hub = compared["hub_degree"].to_numpy(dtype="float64")
+            shared = np.isin(levels, SHARED_LEVELS[name]) & (hub > 2)
+            w = np.where(shared, w - np.log2(np.maximum(hub, 2) / 2), w)
         out[f"w_{name}"] = w
+    if "name_rarity" in compared:
+        # term frequency of the name: the same rare name says more than the same common one
+        rarity = np.clip(compared["name_rarity"].to_numpy(dtype="float64"), -RARITY_CAP, RARITY_CAP)
+        agree = compared["name"].to_numpy() >= 4
+        out["w_name"] = np.where(agree, out["w_name"] + rarity, out["w_name"])
+        # an e-mail that only spells the name at another provider is worth what the name's
+        # rarity is: every Andrew Sanchez may have one, a Zbigniew Okonkwo-Hale hardly two
+        named = compared["email_named"].to_numpy(dtype=bool)
+        out["w_email"] = np.where(
+            named, np.minimum(out["w_email"], np.maximum(rarity, 0.0)), out["w_email"]
+        )
     # The household guard: two given names that clearly differ under one surname are two people,
     # whatever house, landline or family e-mail they share, so those cannot lift such a pair;
     # nor can they lift two names that differ outright (spouses of two surnames, flatmates).
@@ -128,7 +151,18 @@ def _match_weight(compared: pd.DataFrame, model: MatchModel) -> tuple[pd.DataFra
     candidate is to match in this table: the name decides that these are two people."""
     weights = _field_weights(compared, model)
     total = weights.sum(axis=1).to_numpy() + np.log2(model.prior / (1 - model.prior))
-    return weights, np.where(_household(compared), np.minimum(total, HOUSEHOLD_CAP), total)
+    capped = _household(compared) | _through_hub(compared)
+    return weights, np.where(capped, np.minimum(total, HOUSEHOLD_CAP), total)
+
+
+def _through_hub(compared: pd.DataFrame) -> np.ndarray:
+    """The hub guard: a pair held together only by what a hub shares, with no name in common (a
+    placeholder's, or another's), stays below even odds. The hub's phone, e-mail and address
+    came together from one borrowed record, so they are one coincidence, not three."""
+    if "hub_degree" not in compared:
+        return np.zeros(len(compared), dtype=bool)
+    hub = compared["hub_degree"].to_numpy() > HUB_DEGREE
+    return np.asarray(hub & (compared["name"].to_numpy() < NAME_AGREES))
 
 
 def score(compared: pd.DataFrame, model: MatchModel) -> pd.DataFrame:
@@ -152,6 +186,10 @@ def _distribution(
         weight = responsibility
         if name in FREQUENCY_FIELDS:
             weight = np.where(compared[FREQUENCY_FIELDS[name]].to_numpy() > 2, 0.0, responsibility)
+        if name in SHARED_LEVELS and "hub_degree" in compared:  # hubs teach nothing either
+            weight = np.where(compared["hub_degree"].to_numpy() > 2, 0.0, weight)
+        if name == "email" and "email_named" in compared:  # nor e-mails that only spell the name
+            weight = np.where(compared["email_named"].to_numpy(dtype=bool), 0.0, weight)
         total = weight[column != MISSING].sum() + FLOOR * len(levels)
         table[name] = {lv: float((weight[column == lv].sum() + FLOOR) / total) for lv in levels}
     return table

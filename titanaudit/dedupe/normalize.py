@@ -202,6 +202,9 @@ MERGE_MARKER = re.compile(
     r"^\W*(?:duplicate|dupe?|do not use|dnu|remove|delete)\b\W*|\W*\b(?:duplicate|dupe?|do not use|dnu)\W*$",
     re.I,
 )
+#: a phone number typed into a name (catalogue NAM-CUS-002): seven digits or more, with the
+#: usual separators; it is not part of the name to match
+PHONE_IN_NAME = re.compile(r"\+?\(?\d[\d\s().-]{5,}\d")
 SEPARATORS = re.compile(r"\s*(?:&|\band\b|\+|/)\s*")
 NICKNAMES = NickNamer()
 
@@ -260,6 +263,7 @@ def _parse_name(value: Any) -> dict[str, Any]:
     if not isinstance(value, str) or not value.strip():
         return empty
     value = MERGE_MARKER.sub(" ", value).strip() or value
+    value = PHONE_IN_NAME.sub(" ", value).strip() or value  # "Ann Lee 6025550147": a phone typed in
     raw = " ".join(_tokens(value))
     if not raw.strip(" ,&/+") or placeholder_name(raw.replace(",", "").strip()):
         return {**empty, "name_placeholder": True}

@@ -10,8 +10,10 @@ that it plants what a real contractor's data holds:
   name, a shared e-mail, web bookings that became a second customer), some already merged in
   ServiceTitan (``active=false``, ``mergedToId`` set);
 - hard negatives that look alike but are different people: households (spouses at one address),
-  namesakes, landlord and tenant, a "New Homeowner" placeholder owning many locations, property
-  managers whose office phone sits on many residents;
+  namesakes (a group of them sharing a common name, with e-mails spelling it at different
+  providers), landlord and tenant, a "New Homeowner" placeholder owning many sold homes and the
+  past owners' contacts on them (a hub), property managers whose office phone sits on many
+  residents;
 - data-quality problems of §4.2-4.7 (see :mod:`titanaudit.simulator.problems`).
 
 Everything planted is written into ``tenant.truth``. The same spec and seed give the same tenant.
@@ -19,6 +21,7 @@ Everything planted is written into ``tenant.truth``. The same spec and seed give
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -366,6 +369,7 @@ class Builder:
             self.namesake(p, built)
         self.landlords(base)
         self.placeholder(base)
+        self.namesake_group(base)
         self.property_managers(base)
         self.leads_and_bookings(base)
 
@@ -464,11 +468,42 @@ class Builder:
             self._negative("landlord_tenant", built, landlord)
 
     def placeholder(self, base: list[tuple[Person, Built]]) -> None:
-        """ServiceTitan's advice: move a sold home's location to a "New Homeowner" customer."""
+        """ServiceTitan's advice: move a sold home's location to a "New Homeowner" customer. The
+        home's contacts often go with it: the phones and e-mail of the owners who sold it, typed
+        on the location. Such a hub shares something with each past owner and is none of them."""
         holder = self.add_customer(self.person(), name="New Homeowner", kind="Residential")
-        for p, _built in self.rng.sample(base, min(len(base), max(6, len(base) // 150))):
-            self.add_location(holder, self.moved(p), name="New Homeowner", created=self.when())
+        for p, built in self.rng.sample(base, min(len(base), max(6, len(base) // 150))):
+            if p.company or self.rng.random() < 0.3:
+                self.add_location(holder, self.moved(p), name="New Homeowner", created=self.when())
+                continue
+            home = self.add_location(holder, p, name="New Homeowner", created=self.when())
+            for contact in [c for c in built.contacts if "customerId" in c]:
+                if contact["type"] != "Email" or self.rng.random() < 0.6:
+                    self.add_contact(holder, "location", contact["type"], contact["value"],
+                                     self.when(), home)  # fmt: skip
+            self._negative("hub", holder, built)
         self.truth["placeholders"].append(holder.customer["id"])
+
+    def namesake_group(self, base: list[tuple[Person, Built]]) -> None:
+        """A common name held by several people across the metro, each with an e-mail spelling
+        that name at some provider (andrewsanchez@gmail.com, andrew.sanchez@icloud.com, ...):
+        look-alikes, not one person."""
+        first, last = (
+            self.rng.choice(("Andrew", "Mary", "James")),
+            self.rng.choice(("Sanchez", "Clark", "Smith")),
+        )
+        built = []
+        for _ in range(max(4, len(base) // 500)):
+            p = replace(self.person(), first=first, last=last, company=None, email=None)
+            local = self.rng.choice((f"{first}{last}", f"{first}.{last}", f"{first[0]}{last}",
+                                     f"{first}{last}{self.rng.randint(1, 99)}")).lower()  # fmt: skip
+            email = f"{local}@{self.rng.choice(FREE_MAIL)}"
+            while email in self.emails:
+                email = f"{local}{self.rng.randint(1, 999)}@{self.rng.choice(FREE_MAIL)}"
+            self.emails.add(email)
+            built.append(self.add_customer(replace(p, email=email)))
+        for a, b in itertools.combinations(built, 2):
+            self._negative("namesake_lookalike_email", a, b)
 
     def property_managers(self, base: list[tuple[Person, Built]]) -> None:
         """A management company whose office line is on each resident it manages."""
