@@ -64,6 +64,30 @@ def test_it_finds_what_was_planted(audited: tuple[AuditResult, Path, dict]) -> N
     assert summary["as_of"].startswith("2026-11-01")
 
 
+def test_locations_that_are_one_place_are_clusters(audited: tuple[AuditResult, Path, dict]) -> None:  # type: ignore[type-arg]
+    result, path, truth = audited
+    from titanaudit.store import open_snapshot
+
+    with open_snapshot(path) as snapshot:
+        owner = snapshot.locations().set_index("id")["customer_id"]
+    places = result.location_clusters
+    assert list(places.columns) == DUPLICATE_COLUMNS and set(places["entity"]) == {"locations"}
+    assert (places.groupby("cluster_id")["role"].apply(lambda r: (r == "keep").sum()) == 1).all()
+    # each cluster lies under one customer, or under customers that are one duplicate cluster;
+    # one address under unrelated customers (a sold home, a landlord) stays a pair, not a cluster
+    customer_cluster = result.duplicates.set_index("record_id")["cluster_id"]
+    for _, members in places.groupby("cluster_id")["record_id"]:
+        customers = set(owner.loc[members.astype(int)])
+        assert (
+            len(customers) == 1 or len({customer_cluster.get(c) for c in customers} - {None}) == 1
+        )
+        if len(customers) > 1:
+            assert customers <= set(customer_cluster.index)
+    planted = {int(i) for i in truth["problems"]["DUP-LOC-001"]}
+    assert planted <= set(places["record_id"].astype(int)), "the planted repeated locations"
+    assert result.summary["duplicates"]["location_clusters"] == places["cluster_id"].nunique()
+
+
 def test_files_are_whole_private_and_safe(
     audited: tuple[AuditResult, Path, dict], tmp_path: Path
 ) -> None:  # type: ignore[type-arg]
@@ -79,6 +103,10 @@ def test_files_are_whole_private_and_safe(
     assert not any(v.startswith(("=", "+", "@")) for v in values)
     assert '\'=CMD("CALC") <SCRIPT>' in values  # the formula neutralised, the text kept
     assert json.loads(paths["audit.json"].read_text())["findings"]["total"] == len(rows)
+    with paths["duplicates.csv"].open(newline="") as handle:
+        clusters = list(csv.DictReader(handle))
+    assert list(clusters[0]) == DUPLICATE_COLUMNS
+    assert {r["entity"] for r in clusters} == {"customers", "locations"}
     # ids are integers, as `rules check` writes them (not 10353557.0)
     for column in ("record_id", "customer_id"):
         assert all(r[column].isdigit() for r in rows if r[column]), column

@@ -25,7 +25,7 @@ from titanaudit.dedupe.compare import FIELDS
 from titanaudit.dedupe.customers import dedupe_customers
 from titanaudit.dedupe.engine import EVIDENCE_FROM, DedupeResult
 from titanaudit.dedupe.leads import match_leads
-from titanaudit.dedupe.locations import duplicate_locations
+from titanaudit.dedupe.locations import duplicate_locations, location_clusters
 from titanaudit.export import write_csv
 from titanaudit.privacy import check_folder, make_folder, write_whole
 from titanaudit.rules import FINDING_COLUMNS, Frames, RuleRun, RuleSettings, check_rules
@@ -37,8 +37,10 @@ __all__ = ["AUDIT_FINDING_COLUMNS", "DUPLICATE_COLUMNS", "PAIR_COLUMNS", "AuditR
 #: findings.csv: the rules' columns and ``status`` (new or persisting since the last audit).
 AUDIT_FINDING_COLUMNS = [*FINDING_COLUMNS, "status"]
 
+#: duplicates.csv; ``split_from``: the smallest record of the larger group the strong pairs
+#: linked, when the cluster was taken from it (see titanaudit.dedupe.cluster)
 DUPLICATE_COLUMNS = ["entity", "cluster_id", "record_id", "role", "probability", "cluster_size",
-                     "reason", "status"]  # fmt: skip
+                     "reason", "status", "split_from"]  # fmt: skip
 #: pairs.csv; ``decision``: a reviewer's decision that took the pair out of review
 #: (``not_duplicate``, or ``protected`` for a pair with a protected record), else empty.
 PAIR_COLUMNS = ["entity", "left_id", "right_id", "probability", "match_weight", "evidence",
@@ -63,6 +65,11 @@ class AuditResult:
     locations: pd.DataFrame  # duplicate_locations: repeated location pairs
     rules: RuleRun  # the rules alone (no status)
     summary: dict[str, Any] = field(default_factory=dict)
+    #: one row per location in a cluster of locations that are one (DUPLICATE_COLUMNS,
+    #: ``entity`` locations): written into duplicates.csv after the customers
+    location_clusters: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=DUPLICATE_COLUMNS)
+    )
     decisions: AppliedDecisions = field(default_factory=AppliedDecisions.none)
     #: what the last audit found that this one no longer does (fixed, merged or decided):
     #: ``kind`` (finding or cluster) and ``detail``
@@ -95,8 +102,29 @@ def _duplicates(customers: DedupeResult) -> pd.DataFrame:
     c = customers.clusters
     return pd.DataFrame({"entity": "customers", "cluster_id": c["cluster_id"], "record_id": c["id"],
                          "role": c["role"], "probability": c["probability"],
-                         "cluster_size": c["cluster_size"], "reason": c["reason"], "status": "new"},
+                         "cluster_size": c["cluster_size"], "reason": c["reason"], "status": "new",
+                         "split_from": c["split_from"]},
                         columns=DUPLICATE_COLUMNS)  # fmt: skip
+
+
+def _location_duplicates(customers: DedupeResult, locations: pd.DataFrame) -> pd.DataFrame:
+    """Clusters of locations that are one place (:func:`location_clusters`), the location of the
+    customer kept (else the lowest id) to keep."""
+    c = customers.clusters
+    found = location_clusters(locations, c.set_index("id")["cluster_id"])
+    if found.empty:
+        return pd.DataFrame(columns=DUPLICATE_COLUMNS)
+    found["kept"] = found["customer_id"].isin(set(c.loc[c["role"] == "keep", "id"]))
+    found = found.sort_values(["cluster_id", "kept", "record"], ascending=[True, False, True])
+    keep = ~found.duplicated("cluster_id")
+    why = np.where(
+        found["kept"], "; kept: its customer is the one kept", "; kept: it has the lowest id"
+    )
+    return pd.DataFrame({"entity": "locations", "cluster_id": found["cluster_id"], "record_id": found["record"],
+                         "role": np.where(keep, "keep", "merge"), "probability": np.nan,
+                         "cluster_size": found.groupby("cluster_id")["record"].transform("size"),
+                         "reason": np.where(keep, found["reason"] + why, ""), "status": "new"},
+                        columns=DUPLICATE_COLUMNS).reset_index(drop=True)  # fmt: skip
 
 
 def _pairs(customers: DedupeResult, threshold: float, locations: pd.DataFrame,
@@ -133,17 +161,22 @@ def fingerprints(result: AuditResult) -> pd.DataFrame:
              zip(f["rule_id"], f["entity"], f["record_id"], f["value"], strict=True)]  # fmt: skip
     said = [f"{r} on {e.rstrip('s')} #{i}" + (f": {str(v)[:80]}" if pd.notna(v) and str(v) else "")
             for r, e, i, v in zip(f["rule_id"], f["entity"], f["record_id"], f["value"], strict=True)]  # fmt: skip
-    members = result.duplicates.groupby("cluster_id")["record_id"].agg(
+    return pd.concat([pd.DataFrame({"fingerprint": found, "kind": "finding", "detail": said}),
+                      _cluster_prints(result.duplicates, "cluster", "duplicate customers"),
+                      _cluster_prints(result.location_clusters, "location_cluster", "duplicate locations")],
+                     ignore_index=True)  # fmt: skip
+
+
+def _cluster_prints(clusters: pd.DataFrame, kind: str, said: str) -> pd.DataFrame:
+    """A cluster's fingerprint is its members (locations' get their own kind: their ids may
+    coincide with customers')."""
+    members = clusters.groupby("cluster_id")["record_id"].agg(
         lambda ids: ",".join(map(str, sorted(ids)))
     )
-    clusters = pd.Series(
-        [_digest(f"cluster|{m}") for m in members], index=members.index, dtype=object
-    )
-    return pd.concat([pd.DataFrame({"fingerprint": found, "kind": "finding", "detail": said}),
-                      pd.DataFrame({"fingerprint": clusters.to_numpy(), "kind": "cluster",
-                                    "cluster_id": clusters.index,
-                                    "detail": "duplicate customers " + members.str.replace(",", ", #").radd("#").to_numpy()})],
-                     ignore_index=True)  # fmt: skip
+    tag = "cluster" if kind == "cluster" else kind  # customers' as recorded by earlier audits
+    return pd.DataFrame({"fingerprint": [_digest(f"{tag}|{m}") for m in members], "kind": kind,
+                         "cluster_id": members.index,
+                         "detail": f"{said} " + members.str.replace(",", ", #").radd("#").to_numpy()})  # fmt: skip
 
 
 def _history(result: AuditResult, snapshot: Snapshot) -> dict[str, Any]:
@@ -157,9 +190,12 @@ def _history(result: AuditResult, snapshot: Snapshot) -> dict[str, Any]:
     quiet = (result.findings["status"] == "suppressed").to_numpy()
     result.findings["status"] = np.where(quiet, "suppressed",
                                          np.where(known[is_finding], "persisting", "new"))  # fmt: skip
-    persisting_clusters = set(prints.loc[~is_finding & known, "cluster_id"])
-    result.duplicates["status"] = np.where(result.duplicates["cluster_id"].isin(persisting_clusters),
-                                           "persisting", "new")  # fmt: skip
+    for kind, frame in (
+        ("cluster", result.duplicates),
+        ("location_cluster", result.location_clusters),
+    ):
+        persisting = set(prints.loc[(prints["kind"] == kind).to_numpy() & known, "cluster_id"])
+        frame["status"] = np.where(frame["cluster_id"].isin(persisting), "persisting", "new")
     open_items = np.ones(len(prints), dtype=bool)
     open_items[np.flatnonzero(is_finding)[quiet]] = False
     change: dict[str, Any] = {"previous_audit": previous.run_at if previous else None,
@@ -234,7 +270,8 @@ def _audit(snapshot: Snapshot, settings: RuleSettings | None, now: datetime, as_
     findings.loc[suppressed_findings(findings, decided), "status"] = "suppressed"
     result = AuditResult(_duplicates(customers), _pairs(customers, threshold, locations, decided),
                          findings, run.skipped, engine=customers, lead_matches=leads,
-                         locations=locations, rules=run, decisions=decided)  # fmt: skip
+                         locations=locations, rules=run, decisions=decided,
+                         location_clusters=_location_duplicates(customers, locations))  # fmt: skip
     history = _history(result, snapshot)
     prints = history.pop("fingerprints")
     result.summary = _summary(result, snapshot, now, as_of, customers, locations, threshold) | {
@@ -264,6 +301,8 @@ def _summary(result: AuditResult, snapshot: Snapshot, now: datetime, as_of: pd.T
         "duplicates": {
             "customer_clusters": int(result.duplicates["cluster_id"].nunique()),
             "customer_records": len(result.duplicates),
+            "location_clusters": int(result.location_clusters["cluster_id"].nunique()),
+            "location_records": len(result.location_clusters),
             "household_pairs": len(customers.households),
             "location_pairs": {str(k): int(v) for k, v in locations.groupby("rule_id").size().items()}
             if len(locations) else {},
@@ -301,7 +340,9 @@ def write_audit(result: AuditResult, out: Path) -> dict[str, Path]:
     make_folder(out)
     names = ("duplicates.csv", "pairs.csv", "findings.csv", "audit.json", "index.html")
     paths = {name: out / name for name in names}
-    write_csv(result.duplicates, paths["duplicates.csv"])
+    clusters = [f for f in (result.duplicates, result.location_clusters) if len(f)]
+    write_csv(pd.concat(clusters, ignore_index=True) if clusters else result.duplicates,
+              paths["duplicates.csv"])  # fmt: skip
     write_csv(result.pairs, paths["pairs.csv"])
     write_csv(result.findings, paths["findings.csv"])
     write_whole(

@@ -372,6 +372,7 @@ def audit(db: Path, out: Path, as_of: str | None, config_file: Path | None, thre
         f"{f['by_severity'].get(s, 0):,} {s}" for s in ("high", "medium", "low", "info")
     )
     err.print(f"{d['customer_clusters']:,} duplicate customer clusters ({d['customer_records']:,} records), "
+              f"{d['location_clusters']:,} duplicate location clusters, "
               f"{d['household_pairs']:,} household pairs, {sum(d['location_pairs'].values()):,} repeated "
               f"location pairs; {f['total']:,} findings ({severity})", soft_wrap=True)  # fmt: skip
     decided = result.summary["decisions"]

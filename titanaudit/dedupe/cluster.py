@@ -24,7 +24,7 @@ from collections.abc import Callable, Collection, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["JUDGED_AT_ONCE", "Judge", "choose_keepers", "cluster_pairs"]
+__all__ = ["JUDGED_AT_ONCE", "Judge", "choose_keepers", "cluster_pairs", "linked_groups"]
 
 #: scores pairs of records (two aligned arrays) and says for each whether there is clear
 #: evidence against it being one customer
@@ -50,7 +50,7 @@ def cluster_pairs(scored: pd.DataFrame, *, threshold: float = 0.5, veto: float =
         keys = pd.MultiIndex.from_arrays([strong["left"], strong["right"]])
         strong = strong[~keys.isin(list(apart))]
     lefts, rights = strong["left"].tolist(), strong["right"].tolist()
-    component = _components(lefts, rights)
+    component = linked_groups(lefts, rights)
     verdict = _verdicts(scored, component, veto)
     verdict.update(dict.fromkeys(apart, True))
     if judge is not None:
@@ -73,8 +73,9 @@ def cluster_pairs(scored: pd.DataFrame, *, threshold: float = 0.5, veto: float =
     return _frame(members, link, component)
 
 
-def _components(lefts: list[int], rights: list[int]) -> dict[int, int]:
-    """Each linked record's component: the smallest record its strong pairs reach."""
+def linked_groups(lefts: list[int], rights: list[int]) -> dict[int, int]:
+    """Connected components of the pairs ``(lefts[i], rights[i])``: each record's group, named
+    by the group's smallest record."""
     parent: dict[int, int] = {}
 
     def root(x: int) -> int:

@@ -32,6 +32,7 @@ __all__ = [
     "LOCATION_PAIR_COLUMNS",
     "REPEATED_CONTACT_COLUMNS",
     "duplicate_locations",
+    "location_clusters",
     "repeated_contacts",
 ]
 
@@ -192,3 +193,35 @@ def repeated_contacts(snapshot: Snapshot | pd.DataFrame) -> pd.DataFrame:
         "owner_id": rows["owner_id"].to_numpy(), "contact_id": rows["id"].to_numpy(),
         "first_contact_id": rows["first_id"].to_numpy(), "value": rows["value"].to_numpy(),
     }).reset_index(drop=True)  # fmt: skip
+
+
+def location_clusters(pairs: pd.DataFrame, cluster_of: pd.Series) -> pd.DataFrame:
+    """Locations that are one place of one customer, from :func:`duplicate_locations`' pairs:
+    the same address twice under one customer (DUP-LOC-001), and one address under two customers
+    of one duplicate cluster (DUP-LOC-002 pairs whose customers ``cluster_of`` maps to one
+    cluster: one location once the customers are merged). Same-address pairs under unrelated
+    customers (move-in and move-out, landlord and tenant) are not clusters. Columns ``record,
+    cluster_id, customer_id, reason``; ``cluster_id`` is the group's smallest location."""
+    from titanaudit.dedupe.cluster import linked_groups
+
+    within = pairs["rule_id"] == "DUP-LOC-001"
+    left, right = (
+        pairs["left_customer_id"].map(cluster_of),
+        pairs["right_customer_id"].map(cluster_of),
+    )
+    across = (pairs["rule_id"] == "DUP-LOC-002") & left.notna() & (left == right)
+    kept = pairs[within | across]
+    if kept.empty:
+        return pd.DataFrame(columns=["record", "cluster_id", "customer_id", "reason"])
+    group = linked_groups(
+        kept["left_id"].astype("int64").tolist(), kept["right_id"].astype("int64").tolist()
+    )
+    owner = pd.concat([kept.set_index("left_id")["left_customer_id"],
+                       kept.set_index("right_id")["right_customer_id"]])  # fmt: skip
+    owner = owner[~owner.index.duplicated()]
+    out = pd.DataFrame({"record": list(group), "cluster_id": list(group.values())})
+    out["customer_id"] = out["record"].map(owner).astype("int64")
+    several = out.groupby("cluster_id")["customer_id"].transform("nunique") > 1
+    out["reason"] = np.where(several, "one address under customers that are one: one location once they are merged",
+                             "the same address twice under one customer")  # fmt: skip
+    return out.sort_values(["cluster_id", "record"], ignore_index=True)
