@@ -130,3 +130,44 @@ def test_no_cluster_ever_holds_a_pair_with_clear_evidence_against_it(
     assert set(clusters["record"]) <= linked
     split = clusters.dropna(subset=["split_from"])
     assert (split["split_from"] <= split["cluster_id"]).all()
+
+
+SITES = [  # one organisation's site typed twice: the shapes a city's list of agencies holds
+    (("Bethel New Life", "4950 W Thomas St", "60651", "773-473-7870"),
+     ("Bethel New Life School", "4950 W Thomas St", "60651", "(773) 473-7870")),
+    (("Abraham Lincoln Center Lincoln/King", "4314 S Cottage Grove Ave", "60653", "773-373-6600"),
+     ("Abraham Lincoln Centre - Lincoln/King", "4314 S. Cottage Grove", "", "373-6600")),
+    (("Chicago Youth Centers - Roseland / CYC", "10 W 113th St", "60628", "773-928-3600"),
+     ("C.Y.C. Roseland Head Start", "10 W 113th St", "60628", "928-3600")),
+    (("Salvation Army Community Center", "1120 N. Lamon", "60651", "773-626-3800"),
+     ("Salvation Army Comm Ctr", "1120 N Lamon Avenue", "", "773-626-3800")),
+]  # fmt: skip
+
+
+def test_the_sites_of_one_organisation_are_found_and_other_businesses_kept_apart() -> None:
+    from titanaudit.simulator import generate_tenant
+
+    tenant = generate_tenant(TenantSpec(customers=3000, seed=31))
+    phone = {}
+    for contact in tenant.feeds["customer_contacts"]:
+        if contact["type"] != "Email":
+            phone.setdefault(contact["customerId"], contact["value"])
+    rows = [{"id": str(c["id"]), "name": c["name"], "street": c["address"]["street"],
+             "zip": c["address"]["zip"], "phone": phone.get(c["id"])}
+            for c in tenant.feeds["customers"] if c["active"] and c["type"] == "Commercial"]  # fmt: skip
+    for n, pair in enumerate(SITES):
+        for side, (name, street, zip_code, number) in zip("ab", pair, strict=True):
+            rows.append({"id": f"site{n}{side}", "name": name, "street": street, "zip": zip_code,
+                         "phone": number})  # fmt: skip
+    # two businesses at one address (a hotel's restaurant and its cafe) are two
+    rows += [{"id": "ritz-a", "name": "Ritz-Carlton Restaurant", "street": "181 Peachtree St",
+              "zip": "30303", "phone": "404-659-0400"},
+             {"id": "ritz-b", "name": "Ritz-Carlton Cafe", "street": "181 Peachtree St",
+              "zip": "30303", "phone": "404-659-0400"}]  # fmt: skip
+    result = dedupe_frame(pd.DataFrame(rows), id_column="id")
+    cluster = result.clusters.set_index("id")["cluster_id"]
+    for n in range(len(SITES)):
+        assert cluster.get(f"site{n}a") is not None and cluster.get(f"site{n}a") == cluster.get(
+            f"site{n}b"
+        ), SITES[n]
+    assert cluster.get("ritz-a") is None or cluster.get("ritz-a") != cluster.get("ritz-b")

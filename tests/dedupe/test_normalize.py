@@ -285,3 +285,27 @@ def test_a_whole_address_typed_as_the_street_gives_its_place() -> None:
     assert list(frame["city"].fillna("-")) == ["zephyrhills", "tampa", "-", "-", "-"]
     assert list(frame["state"].fillna("-")) == ["fl", "fl", "az", "-", "-"]
     assert frame["street_key"].iloc[0] == "33540|5763|lewis ct"
+
+
+def test_seven_digit_phones_get_the_tables_own_area_code() -> None:
+    from titanaudit.dedupe.normalize import fill_area_codes, local_numbers
+
+    written = pd.Series(["773-928-3600", "928-3600", "626-3800", "312 829 6820", "555-0123"])
+    phones = phone_frame(written)["phone"]
+    filled = fill_area_codes(phones, local_numbers(written))
+    # the full number ending in the same seven digits gives its area code; a number no full one
+    # ends in stays local (two area codes here, neither the table's); 555-01XX is nobody's
+    assert filled.tolist()[:4] == ["+17739283600", "+17739283600", "local:6263800", "+13128296820"]
+    assert pd.isna(filled.iloc[4])
+    one_area = pd.Series(["602-814-0147", "602-555-8877", "602-231-7710", "814-9921"])
+    assert (
+        fill_area_codes(phone_frame(one_area)["phone"], local_numbers(one_area)).iloc[3]
+        == "+16028149921"
+    )
+
+
+def test_organisation_names_are_written_one_way() -> None:
+    names = name_frame(pd.Series(["Abraham Lincoln Centre - Lincoln/King", "C.Y.C. Roseland Head Start",
+                                  "Salvation Army Comm Ctr", "Ann Lee 602-814-0147"]))["name_norm"]  # fmt: skip
+    assert names.tolist() == ["abraham lincoln center lincoln king", "cyc roseland head start",
+                              "salvation army community center", "ann lee"]  # fmt: skip

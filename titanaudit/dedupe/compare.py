@@ -417,7 +417,8 @@ def _name_levels(prepared: Prepared, left: np.ndarray, right: np.ndarray) -> np.
         [5, 4, 4, 3, 3, 2, 2, 2, 2, 2, 1],
         default=0,
     )
-    contained = p.name.similarity(name_l, name_r, fuzz.token_set_ratio, known & business)
+    contained = np.maximum(p.name.similarity(name_l, name_r, fuzz.token_set_ratio, known & business),
+                           p.name.similarity(name_l, name_r, firm_overlap, known & business))  # fmt: skip
     # a person's record and a business's that bears the person's surname ("Kellie Houston",
     # "Houston Properties LLC"): one may be the other, typed as a business
     mixed = known & (p.business[left] != p.business[right])
@@ -453,7 +454,9 @@ def _address_levels(prepared: Prepared, left: np.ndarray, right: np.ndarray) -> 
     )
     exact_area = ((zip_l == zip_r) & (zip_l >= 0)) | ((city_l == city_r) & (city_l >= 0))
     jaro = distance.JaroWinkler.normalized_similarity
-    area = exact_area | (cities.similarity(city_l, city_r, jaro) >= 0.9) | one_digit
+    # a place with neither ZIP nor city says nothing against the other's town
+    unknown = ((zip_l < 0) & (city_l < 0)) | ((zip_r < 0) & (city_r < 0))
+    area = exact_area | (cities.similarity(city_l, city_r, jaro) >= 0.9) | one_digit | unknown
     number_l, number_r = numbers.take(at_l), numbers.take(at_r)
     same_number = (number_l == number_r) & (number_l >= 0)
     same_street = streets.similarity(streets.take(at_l), streets.take(at_r), jaro) >= 0.88
@@ -511,6 +514,33 @@ def _close_emails(
 
 def _digits(address: object) -> str:
     return "".join(ch for ch in str(address).partition("@")[0] if ch.isdigit())
+
+
+#: words that name a program or branch of an organisation, not another organisation ("Bethel
+#: New Life" and "Bethel New Life School"; "C.Y.C. Roseland Head Start")
+PROGRAM_WORDS = {"school", "head", "start", "program", "programs", "preschool", "daycare", "branch",
+                 "campus", "office", "annex", "site", "main", "the", "of", "at", "&", "for"}  # fmt: skip
+
+
+def firm_overlap(a: str, b: str, **_: object) -> float:
+    """100 when one organisation's name is wholly in the other's, its program and branch words
+    (:data:`PROGRAM_WORDS`) aside and an acronym standing for the words it abbreviates ("cyc"
+    for "chicago youth center"), with at least two words to go on; else 0. "Ritz-Carlton Cafe"
+    and "Ritz-Carlton Restaurant" are two: each has a word the other lacks."""
+    words_a, words_b = a.split(), b.split()
+    for mine, other in ((words_a, words_b), (words_b, words_a)):
+        wanted = {w for w in mine if w not in PROGRAM_WORDS}
+        found = set(other) | _acronyms_of(other)
+        if len(wanted) >= 2 and wanted <= found:
+            return 100.0
+    return 0.0
+
+
+def _acronyms_of(words: list[str]) -> set[str]:
+    """The initials of every run of two to six consecutive words ("chicago youth center": cy,
+    cyc, yc)."""
+    return {"".join(w[0] for w in words[i:j]) for i in range(len(words))
+            for j in range(i + 2, min(len(words), i + 6) + 1)}  # fmt: skip
 
 
 def _bears(surname: str | None, firm: str) -> bool:

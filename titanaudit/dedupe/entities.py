@@ -12,7 +12,14 @@ from __future__ import annotations
 import pandas as pd
 
 from titanaudit.dedupe.blocking import BlockingRule
-from titanaudit.dedupe.normalize import address_frame, email_frame, name_frame, phone_frame
+from titanaudit.dedupe.normalize import (
+    address_frame,
+    email_frame,
+    fill_area_codes,
+    local_numbers,
+    name_frame,
+    phone_frame,
+)
 
 __all__ = ["CUSTOMER_RULES", "customer_values"]
 
@@ -78,7 +85,9 @@ def customer_values(
     addresses.insert(0, "record", places["id"].astype("int64").to_numpy())
     owned = contacts[contacts["customer_id"].notna()]
     values = owned["value"]
-    phones = phone_frame(values.where(owned["type"] != "Email"))[["phone"]]
+    dialled = values.where(owned["type"] != "Email")
+    phones = phone_frame(dialled)[["phone"]]
+    phones["phone"] = fill_area_codes(phones["phone"], local_numbers(dialled))
     emails = email_frame(values.where(owned["type"] == "Email"))[["email", "email_user"]]
     reach = pd.concat([phones, emails], axis=1)
     reach.insert(0, "record", owned["customer_id"].astype("int64").to_numpy())

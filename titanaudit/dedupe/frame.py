@@ -25,6 +25,8 @@ from titanaudit.dedupe.entities import CUSTOMER_RULES, NAME_FEATURES
 from titanaudit.dedupe.normalize import (
     address_frame,
     email_frame,
+    fill_area_codes,
+    local_numbers,
     name_frame,
     name_parts_frame,
     phone_frame,
@@ -182,10 +184,14 @@ def values_of(df: pd.DataFrame, columns: dict[str, list[str]]) -> pd.DataFrame:
                               _column(df, columns, "state"), _column(df, columns, "zip"))  # fmt: skip
     addresses.insert(0, "record", record.to_numpy())
     pieces = [addresses]
-    for column in columns.get("phone", []):
-        phones = phone_frame(df[column].astype("string").astype("object"))[["phone"]]
-        phones.insert(0, "record", record.to_numpy())
-        pieces.append(phones.dropna(subset=["phone"]))
+    written = [df[column].astype("string").astype("object").reset_index(drop=True)
+               for column in columns.get("phone", [])]  # fmt: skip
+    if written:
+        values = pd.concat(written, ignore_index=True)
+        phones = phone_frame(values)[["phone"]].assign(local=local_numbers(values))
+        phones.insert(0, "record", np.tile(record.to_numpy(), len(written)))
+        phones["phone"] = fill_area_codes(phones["phone"], phones["local"])
+        pieces.append(phones.drop(columns="local").dropna(subset=["phone"]))
     for column in columns.get("email", []):
         emails = email_frame(df[column].astype("string").astype("object"))[["email", "email_user"]]
         emails.insert(0, "record", record.to_numpy())

@@ -30,7 +30,9 @@ __all__ = [
     "address_frame",
     "arrow_text",
     "email_frame",
+    "fill_area_codes",
     "given_name_group",
+    "local_numbers",
     "name_frame",
     "phone_frame",
     "placeholder_email",
@@ -140,6 +142,44 @@ def phone_frame(values: pd.Series) -> pd.DataFrame:
     return pd.concat([frame, fast]).reindex(values.index)
 
 
+LOCAL_NUMBER = re.compile(r"^\s*[2-9]\d{2}[\s.-]?\d{4}\s*$")
+#: a share of a table's full numbers from which its commonest area code is *the* area code
+ONE_AREA = 0.9
+
+
+def local_numbers(values: pd.Series) -> pd.Series:
+    """The seven digits of phones written without an area code ("928-3600"); missing elsewhere."""
+    text = values.astype("object").where(values.notna(), None)
+    local = text.str.fullmatch(LOCAL_NUMBER.pattern, na=False).astype(bool)
+    digits = text.where(local).str.replace(r"\D", "", regex=True)
+    fictional = digits.str.startswith("555").fillna(False).astype(bool)
+    return digits.where(~fictional)
+
+
+def fill_area_codes(phone: pd.Series, local: pd.Series) -> pd.Series:
+    """``phone`` (E.164) with each seven-digit ``local`` number completed from the table itself:
+    the area code of the full numbers that end in those seven digits, if they all have one; else
+    the table's area code, if nine in ten of its full numbers have it; else the number stays
+    local ("local:9283600") and equals only the same local number."""
+    out = phone.copy()
+    wanted = local.notna() & phone.isna()
+    if not wanted.any():
+        return out
+    full = phone.dropna()
+    full = full[full.str.match(r"^\+1\d{10}$")]
+    areas = pd.DataFrame({"last": full.str[-7:], "area": full.str[2:5]}).drop_duplicates()
+    counts = areas.groupby("last")["area"].agg(["first", "size"])
+    known = counts.loc[counts["size"] == 1, "first"]
+    share = full.str[2:5].value_counts(normalize=True)
+    main = share.index[0] if len(share) and share.iloc[0] >= ONE_AREA else None
+    digits = local[wanted]
+    area = digits.map(known)
+    if main is not None:
+        area = area.fillna(main)
+    out[wanted] = np.where(area.notna(), "+1" + area.fillna("") + digits, "local:" + digits)
+    return out
+
+
 # ---- e-mails ----------------------------------------------------------------------------
 
 PLACEHOLDER_LOCALS = {"no", "none", "noemail", "nomail", "na", "n/a", "test", "customer", "email",
@@ -190,7 +230,10 @@ BUSINESS_WORDS = {"llc", "inc", "corp", "corporation", "co", "company", "ltd", "
                   "apartments", "church", "school", "dental", "group", "holdings", "services",
                   "restaurant", "trust", "partners", "enterprises", "investments", "homes",
                   "builders", "construction", "plumbing", "hvac", "electric", "auto", "repair",
-                  "clinic", "hospital", "bank", "hotel", "motel", "store", "center", "office"}  # fmt: skip
+                  "clinic", "hospital", "bank", "hotel", "motel", "store", "center", "office",
+                  "centre", "centers", "centres", "ctr", "assn", "academy", "foundation", "institute",
+                  "ministries", "ministry", "society", "club", "agency", "library", "university",
+                  "college", "department", "dept"}  # fmt: skip
 LEGAL_FORMS = {"llc", "inc", "corp", "co", "ltd", "lp", "llp", "pllc", "pc", "the"}
 PLACEHOLDER_NAME = re.compile(
     r"^(test( customer)?|testing|asdf+|unknown|n/?a|none|customer|homeowner|new homeowner|"
@@ -222,6 +265,31 @@ def given_names() -> frozenset[str]:
     faker = {n.lower() for n in PersonWords.first_names}
     known = set(NICKNAMES.nickname_lookup) | set(NICKNAMES.canonical_lookup)
     return frozenset(faker | known)
+
+
+#: the words an organisation's name is written with more than one way (Center, Centre, Ctr)
+FIRM_SYNONYMS = {"centre": "center", "ctr": "center", "cntr": "center", "centers": "center",
+                 "centres": "center", "comm": "community", "cmty": "community", "assn": "association",
+                 "assoc": "association", "svcs": "services", "svc": "service", "dept": "department",
+                 "intl": "international", "univ": "university", "mt": "mount", "and": "&",
+                 "bros": "brothers", "mgmt": "management", "prop": "properties"}  # fmt: skip
+
+
+def firm_words(words: list[str]) -> list[str]:
+    """An organisation's name words, one way: '/' and '+' split words, synonyms made one
+    (:data:`FIRM_SYNONYMS`), and letters written apart made one acronym ("c y c" is "cyc")."""
+    split = [FIRM_SYNONYMS.get(w, w) for word in words for w in re.split(r"[/+]", word) if w]
+    out: list[str] = []
+    run: list[str] = []
+    for word in [*split, ""]:
+        if len(word) == 1 and word.isalpha():
+            run.append(word)
+            continue
+        out.extend(["".join(run)] if len(run) > 1 else run)
+        run = []
+        if word:
+            out.append(word)
+    return out
 
 
 def _organisation(value: str, words: list[str]) -> bool:
@@ -269,7 +337,7 @@ def _parse_name(value: Any) -> dict[str, Any]:
         return {**empty, "name_placeholder": True}
     words = raw.replace(",", " ").split()
     if any(w in BUSINESS_WORDS for w in words) or _organisation(value, words):
-        core = [w for w in words if w not in LEGAL_FORMS] or words
+        core = firm_words([w for w in words if w not in LEGAL_FORMS] or words)
         return {**empty, "name_norm": " ".join(core), "last": core[0], "last_code": _code(core[0]),
                 "is_business": True}  # fmt: skip
     if "," in raw:  # "Smith, John" → John Smith

@@ -62,7 +62,13 @@ PHONE_FORMATS: tuple[Callable[[str], str], ...] = (
     lambda d: f"{d[:3]}.{d[3:6]}.{d[6:]}",
     lambda d: f"+1 {d[:3]} {d[3:6]} {d[6:]}",
     lambda d: f"1-{d[:3]}-{d[3:6]}-{d[6:]}",
+    lambda d: f"{d[3:6]}-{d[6:]}",  # no area code (a business site's line, typed locally)
 )
+SEVEN_DIGITS = len(PHONE_FORMATS) - 1
+#: what one site of an organisation adds to its name, and how a name is shortened
+SITE_WORDS = ("School", "Head Start", "Main Office", "Annex", "Branch")
+ABBREVIATIONS = {"Management": "Mgmt", "Center": "Ctr", "Community": "Comm", "Association": "Assn",
+                 "Properties": "Prop", "Centre": "Center"}  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -236,14 +242,16 @@ class Builder:
                        lon=other.lon)  # fmt: skip
 
     # ---- records -----------------------------------------------------------------------
-    def street_text(self, p: Person, *, long_form: bool = False) -> str:
+    def street_text(self, p: Person, *, long_form: bool = False, bare: bool = False) -> str:
+        """The street line; ``bare`` leaves the suffix out ("1120 N Lamon")."""
         predir = (p.predir if long_form else DIRECTIONS[p.predir]) if p.predir else None
-        suffix = p.suffix if long_form else SUFFIXES[p.suffix]
+        suffix = None if bare else p.suffix if long_form else SUFFIXES[p.suffix]
         return " ".join(x for x in (p.number, predir, p.street, suffix) if x)
 
-    def address(self, p: Person, *, long_form: bool = False, coords: bool = True) -> Record:
+    def address(self, p: Person, *, long_form: bool = False, coords: bool = True,
+                bare: bool = False) -> Record:  # fmt: skip
         address: Record = {
-            "street": self.street_text(p, long_form=long_form),
+            "street": self.street_text(p, long_form=long_form, bare=bare),
             "unit": p.unit,
             "city": p.zip["city"].title(),
             "state": p.zip["state"],
@@ -265,12 +273,13 @@ class Builder:
         phone_format: int = 0,
         with_email: bool = True,
         kind: str | None = None,
+        bare_street: bool = False,
     ) -> Built:
         """One customer with one location and its contacts, as a CSR would type them."""
         created = created or self.when()
         modified = self.when(after=created)
         customer_id = self.new_id()
-        address = self.address(p, long_form=long_form)
+        address = self.address(p, long_form=long_form, bare=bare_street)
         customer: Record = {
             "id": customer_id, "active": True, "name": name or p.name,
             "type": kind or ("Commercial" if p.company else "Residential"),
@@ -377,12 +386,18 @@ class Builder:
         """A second customer for the same real person, typed differently."""
         rng = self.rng
         kinds = rng.sample(DUPLICATE_KINDS, rng.choice((1, 1, 2)))
+        if p.company and rng.random() < 0.5:
+            kinds = ["business_site"]
         variant, options = self.vary(p, kinds)
         created = self.when(after=_parse(original.customer["createdOn"]))
         built = self.add_customer(variant, created=created, **options)
         merged = rng.random() < self.spec.merged_share
         if merged:
             self.merge(built, original)
+        if "business_site" in kinds and not merged:  # a phone without its area code, a problem too
+            self.truth["problems"].setdefault("PHN-CON-001", []).extend(
+                c["id"] for c in built.contacts if c["type"] != "Email" and "customerId" in c
+            )
         self.truth["duplicate_clusters"].append({
             "entity": "customers", "ids": [original.customer["id"], built.customer["id"]],
             "kinds": kinds, "merged": merged,
@@ -413,13 +428,18 @@ class Builder:
             elif kind == "missing_unit":
                 p = replace(p, unit=None)
             elif kind == "phone_format":
-                options["phone_format"] = rng.randint(1, len(PHONE_FORMATS) - 1)
+                options["phone_format"] = rng.randint(1, SEVEN_DIGITS - 1)
             elif kind == "phone_and_name_only":
                 p = replace(self.moved(p), email=None)
             elif kind == "email_only" and p.email:
                 p = replace(p, phones=(("MobilePhone", self._digits()),))
             elif kind == "all_caps":
                 name = (name or p.name).upper()
+            elif kind == "business_site":
+                # one site of an organisation typed again: a program or branch in the name, an
+                # abbreviation, the street without its suffix, the phone without its area code
+                p = replace(p, company=_site_name(rng, p.company or p.name))
+                options.update(bare_street=True, phone_format=SEVEN_DIGITS)
             elif kind == "new_phone":
                 p = replace(p, phones=(("MobilePhone", self._digits()),), email=None)
         options["name"] = name  # fmt: skip
@@ -557,6 +577,17 @@ def _metro_zips(state: str, lat: float, lon: float) -> list[dict[str, Any]]:
         if z["lat"] and abs(float(z["lat"]) - lat) < 0.5 and abs(float(z["long"]) - lon) < 0.6
     ]  # fmt: skip
     return sorted(rows, key=lambda z: z["zip_code"])
+
+
+def _site_name(rng: random.Random, name: str) -> str:
+    """The name of one site of an organisation as a second CSR typed it."""
+    if rng.random() < 0.5:
+        return f"{name} {rng.choice(('-', ''))} {rng.choice(SITE_WORDS)}".replace("  ", " ")
+    return (
+        " ".join(ABBREVIATIONS.get(w, w) for w in name.split())
+        .replace(" LLC", "")
+        .replace(" Inc", "")
+    )
 
 
 def _typo(rng: random.Random, word: str) -> str:
