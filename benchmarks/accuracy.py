@@ -4,7 +4,8 @@ Every tool gets the same table and fields (see ``sidebyside.py``; no dates of bi
 ids, since ServiceTitan has neither) and runs in its own process, from reading the CSV to writing
 its pairs and clusters. Pairs count at match probability >= 0.5; clusters are each tool's own
 (titanaudit's at 0.5, Splink's at its README's 0.95, recordlinkage's connected components).
-"negatives apart" is the share of the planted hard negatives (households, namesakes, landlord and
+"largest" is the largest cluster, "pure" the share of clusters whose members all share one
+truth. "negatives apart" is the share of the planted hard negatives (households, namesakes, landlord and
 tenant, shared office phones) that no pair links. No tool is tuned per data set or given labels.
 
 Public sets come from ../shared/data; generated tenants are flattened to one row per active
@@ -41,7 +42,15 @@ from titanaudit.simulator import TenantSpec, generate_tenant
 from titanaudit.testing import snapshot_from_tenant
 
 HEADER = (f"{'data':18} {'tool':22} {'P':>6} {'R':>6} {'F1':>6} {'clu P':>6} {'clu R':>6} "
-          f"{'clu F1':>6} {'apart':>7} {'seconds':>8} {'MB':>6}")  # fmt: skip
+          f"{'clu F1':>6} {'largest':>7} {'pure':>6} {'apart':>7} {'seconds':>8} {'MB':>6}")  # fmt: skip
+
+
+def cluster_shape(clusters: list[list[str]], truth: list[list[str]]) -> tuple[int, float]:
+    """The largest predicted cluster, and the share of predicted clusters whose members all
+    share one truth."""
+    entity = {member: n for n, group in enumerate(truth) for member in group}
+    pure = [len({entity.get(m, m) for m in group}) == 1 for group in clusters]
+    return max((len(g) for g in clusters), default=0), (sum(pure) / len(pure) if pure else 1.0)
 
 
 def side_by_side(data: Dataset, tools: list[str], work: Path) -> None:
@@ -58,8 +67,10 @@ def side_by_side(data: Dataset, tools: list[str], work: Path) -> None:
             if data.hard_negatives
             else f"{'':7}"
         )
+        largest, pure = cluster_shape(run.clusters, data.truth)
         print(f"{data.name:18} {tool:22} {p:6.3f} {r:6.3f} {f1:6.3f} {cp:6.3f} {cr:6.3f} "
-              f"{cf1:6.3f} {apart} {run.seconds:8.1f} {run.peak_mb:6,}", flush=True)  # fmt: skip
+              f"{cf1:6.3f} {largest:7,} {pure:6.3f} {apart} {run.seconds:8.1f} {run.peak_mb:6,}",
+              flush=True)  # fmt: skip
 
 
 def snapshot_engine(customers: int, seed: int) -> None:
@@ -84,10 +95,12 @@ def snapshot_engine(customers: int, seed: int) -> None:
     open_truth = pair_set([[i for i in c if i in active] for c in truth])
     clusters = result.clusters.groupby("cluster_id")["id"].agg(lambda s: [str(i) for i in s])
     cp, cr, cf1 = scores(pair_set(list(clusters)), open_truth)
+    largest, pure = cluster_shape(list(clusters), truth)
     apart = 1 - len(linked & negatives) / max(1, len(negatives))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     print(f"{f'tenant {customers:,}':18} {'titanaudit (snapshot)':22} {p:6.3f} {r:6.3f} {f1:6.3f} "
-          f"{cp:6.3f} {cr:6.3f} {cf1:6.3f} {apart:7.4f} {seconds:8.1f} {peak:6,}", flush=True)  # fmt: skip
+          f"{cp:6.3f} {cr:6.3f} {cf1:6.3f} {largest:7,} {pure:6.3f} {apart:7.4f} {seconds:8.1f} {peak:6,}",
+          flush=True)  # fmt: skip
 
 
 def main() -> None:

@@ -64,10 +64,15 @@ def public_sets() -> list[Dataset]:
         table = df.rename(columns={"rec_id": "id", "address": "street"})
         sets.append(Dataset("restaurants", table[["id", "name", "street", "city"]],
                             _truth(table, "true_id")))  # fmt: skip
-    for name in ("febrl1", "febrl2"):
-        path = DATA / f"{name}.csv"
-        if path.exists():
-            df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for name, files in (
+        ("febrl1", ["febrl1"]),
+        ("febrl2", ["febrl2"]),
+        ("febrl4 A+B", ["febrl4a", "febrl4b"]),
+    ):
+        paths = [DATA / f"{f}.csv" for f in files]
+        if all(path.exists() for path in paths):
+            df = pd.concat([pd.read_csv(path, dtype=str, keep_default_na=False) for path in paths],
+                           ignore_index=True)  # fmt: skip
             table = pd.DataFrame({
                 "id": df["rec_id"], "first_name": df["given_name"], "last_name": df["surname"],
                 "street": (df["street_number"] + " " + df["address_1"]).str.strip(),
@@ -82,6 +87,13 @@ def public_sets() -> list[Dataset]:
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
         table = df.rename(columns={"rec_id": "id", "surname": "last_name"})
         sets.append(Dataset("splink fake_1000", table[["id", "first_name", "last_name", "city", "email"]],
+                            _truth(table, "true_id")))  # fmt: skip
+    path = DATA / "splink_historical_50k.csv"
+    if path.exists():  # names and places only: no date of birth, no occupation
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        table = df.rename(columns={"rec_id": "id", "surname": "last_name", "postcode_fake": "zip",
+                                   "birth_place": "city"})  # fmt: skip
+        sets.append(Dataset("historical_50k", table[["id", "first_name", "last_name", "zip", "city"]],
                             _truth(table, "true_id")))  # fmt: skip
     return sets
 
