@@ -206,3 +206,25 @@ def test_a_binary_file_given_to_dedupe_is_one_line_with_the_display_on(tmp_path:
     result = run(["dedupe", str(source), "--id-column", "id", "--out", str(tmp_path / "o.csv")], {})
     assert_one_line_error(result, 2, "not a text table")
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_a_foreign_database_in_use_is_left_as_it_was(tmp_path: Path) -> None:
+    # another program holds its WAL-mode database open: its log and shared memory stay as they are
+    data = tmp_path / "data"
+    data.mkdir()
+    db = data / "crm.db"
+    holder = sqlite3.connect(db)
+    holder.execute("PRAGMA journal_mode=WAL")
+    holder.execute("CREATE TABLE people (name TEXT)")
+    holder.execute("INSERT INTO people VALUES ('Ann')")
+    holder.commit()
+    try:
+        before = fingerprint(data)
+        assert {"crm.db-wal", "crm.db-shm"} <= set(before)
+        work = tmp_path / "work"
+        work.mkdir()
+        for args in readers(db, work):
+            assert_one_line_error(run(args, {}), 8, "not a titanaudit snapshot")
+            assert fingerprint(data) == before, args
+    finally:
+        holder.close()

@@ -173,8 +173,7 @@ def _cluster_prints(clusters: pd.DataFrame, kind: str, said: str) -> pd.DataFram
     members = clusters.groupby("cluster_id")["record_id"].agg(
         lambda ids: ",".join(map(str, sorted(ids)))
     )
-    tag = "cluster" if kind == "cluster" else kind  # customers' as recorded by earlier audits
-    return pd.DataFrame({"fingerprint": [_digest(f"{tag}|{m}") for m in members], "kind": kind,
+    return pd.DataFrame({"fingerprint": [_digest(f"{kind}|{m}") for m in members], "kind": kind,
                          "cluster_id": members.index,
                          "detail": f"{said} " + members.str.replace(",", ", #").radd("#").to_numpy()})  # fmt: skip
 
@@ -228,7 +227,9 @@ def run_audit(snapshot: Snapshot, *, settings: RuleSettings | None = None,
     time-dependent rules (default: the moment the audit runs); ``threshold`` the probability
     from which a pair is a duplicate; ``ui_url`` the ServiceTitan web app the page links to
     (default: production); ``progress`` hears of each stage; ``clock`` tells the moment the
-    audit runs (default: the system's, in UTC), read once."""
+    audit runs (default: the system's, in UTC), read once. A snapshot no pull into has finished
+    is refused (:class:`~titanaudit.errors.ConfigError`)."""
+    snapshot.require_fetched()  # an empty or half-pulled snapshot would audit as clean
     now = (clock or _utc_now)()
     when = reference_time(as_of, now)
     snapshot.keep_frames()

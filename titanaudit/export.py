@@ -53,10 +53,12 @@ def export_snapshot(snapshot: Snapshot, out: Path, *, fmt: str = "jsonl") -> dic
         try:
             count = _WRITERS[fmt](snapshot, feed, partial)
             os.replace(partial, path)
-        except OSError as exc:
+        except BaseException as exc:  # Ctrl-C too: no half file of customer data left
             with contextlib.suppress(OSError):
                 partial.unlink(missing_ok=True)
-            raise cannot_write(path, exc) from None
+            if isinstance(exc, OSError):
+                raise cannot_write(path, exc) from None
+            raise
         written[path] = count
     if fmt == "jsonl":
         write_owners(out, snapshot.owners("booking_contacts"))

@@ -31,9 +31,9 @@ import pandas as pd
 from rapidfuzz import fuzz
 
 from titanaudit.dedupe.blocking import candidate_pairs, random_pairs
-from titanaudit.dedupe.cluster import cluster_pairs
+from titanaudit.dedupe.cluster import Judge, cluster_pairs
 from titanaudit.dedupe.compare import Prepared, compare_customers
-from titanaudit.dedupe.engine import household_pairs
+from titanaudit.dedupe.engine import clear_against, household_pairs
 from titanaudit.dedupe.entities import CUSTOMER_RULES, customer_values
 from titanaudit.dedupe.explain import explain_pairs
 from titanaudit.dedupe.frame import recognise_columns, values_of
@@ -123,16 +123,19 @@ def _never(_a: int, _b: int) -> float:
     return 0.0
 
 
-def _scored(long: pd.DataFrame, progress: Callable[[str], None]) -> tuple[pd.DataFrame, SamePerson]:
+def _scored(long: pd.DataFrame,
+            progress: Callable[[str], None]) -> tuple[pd.DataFrame, SamePerson, Judge | None]:  # fmt: skip
     """Every candidate pair with a row in it (``left`` a row: record numbers of rows are
     negative), scored; and the model's judgement of any two customers."""
     progress(f"blocking {long['record'].nunique():,} rows and customers")
     pairs = candidate_pairs(long, CUSTOMER_RULES)
     pairs = pairs[pairs["left"] < 0].reset_index(drop=True)
     if pairs.empty:
-        return pd.DataFrame(
-            columns=["left", "right", "probability", "match_weight", "evidence"]
-        ), _never
+        return (
+            pd.DataFrame(columns=["left", "right", "probability", "match_weight", "evidence"]),
+            _never,
+            None,
+        )
     progress(f"comparing {len(pairs):,} candidate pairs")
     prepared = Prepared(long)
     compared = compare_customers(pairs, prepared)
@@ -147,7 +150,11 @@ def _scored(long: pd.DataFrame, progress: Callable[[str], None]) -> tuple[pd.Dat
         judged = score(compare_customers(pair, prepared), model)
         return float(judged["probability"].iloc[0]) if not household_pairs(judged).iloc[0] else 0.0
 
-    return scored, same_person
+    def judge(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        pairs = pd.DataFrame({"left": left, "right": right})
+        return clear_against(score(compare_customers(pairs, prepared), model))
+
+    return scored, same_person, judge
 
 
 def _best_customers(scored: pd.DataFrame, review_from: float, existing_at: float,
@@ -176,12 +183,14 @@ def _best_customers(scored: pd.DataFrame, review_from: float, existing_at: float
     return out.join(homes.set_index("left")["right"].rename("household_of"), how="outer")
 
 
-def _repeats(scored: pd.DataFrame) -> pd.Series:
-    """Per row (``record``, negative): its cluster id among the file's rows."""
+def _repeats(scored: pd.DataFrame, judge: Judge | None) -> pd.Series:
+    """Per row (``record``, negative): its cluster id among the file's rows, clustered as the
+    engine clusters (every pair of a group judged: rows cannot chain through a hub)."""
     rows = scored[(scored["right"] < 0) & ~scored["household"]]
     if rows.empty:
         return pd.Series(dtype="int64")
-    clusters = cluster_pairs(rows[["left", "right", "probability"]], threshold=REPEAT_AT)
+    pairs = rows[["left", "right", "probability"]].assign(against=clear_against(rows))
+    clusters = cluster_pairs(pairs, threshold=REPEAT_AT, judge=judge)
     return clusters.set_index("record")["cluster_id"]
 
 
@@ -249,13 +258,13 @@ def check_table(table: Table, *, snapshot: Snapshot | None = None,
         if len(customers):
             pieces.append(customer_values(customers, locations, contacts))
     long = pd.concat(pieces, ignore_index=True)
-    scored, same_person = _scored(long, stage)
+    scored, same_person, judge = _scored(long, stage)
     stage("deciding")
     active = (customers.set_index("id")["active"].fillna(False).astype(bool) if customers is not None
               else pd.Series(dtype=bool))  # fmt: skip
     best = _best_customers(scored, review_from, existing_at, active) if len(scored) else pd.DataFrame(
         columns=["right", "probability", "evidence", "household_of"])  # fmt: skip
-    repeats = _repeats(scored) if len(scored) else pd.Series(dtype="int64")
+    repeats = _repeats(scored, judge) if len(scored) else pd.Series(dtype="int64")
     matched = best["right"].dropna().astype("int64")  # only customers at review_from or above
     places = (
         _location_ids(rows_long, matched, locations)

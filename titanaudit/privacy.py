@@ -56,10 +56,12 @@ def write_whole(
         with open_private(partial, newline=newline) as handle:
             write(handle)
         os.replace(partial, path)
-    except OSError as exc:
+    except BaseException as exc:  # Ctrl-C or a value that cannot be written too: no half file
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)
-        raise cannot_write(path, exc) from None
+        if isinstance(exc, OSError):
+            raise cannot_write(path, exc) from None
+        raise
     return path
 
 
@@ -104,13 +106,19 @@ def check_folder(out: Path, *, option: str = "--out") -> Path:
         if why:
             raise ConfigError(f"cannot write into folder {out}: {why}")
         return out
-    parent = _nearest(out.parent)
+    _creatable(out, f"cannot create folder {out}")
+    return out
+
+
+def _creatable(path: Path, said: str) -> None:
+    """Raise ``said`` and why unless ``path`` (missing) can be made under its nearest ancestor
+    that exists."""
+    parent = _nearest(path.parent)
     if not parent.is_dir():
-        raise ConfigError(f"cannot create folder {out}: {parent} is a file, not a folder")
+        raise ConfigError(f"{said}: {parent} is a file, not a folder")
     why = _writable(parent)
     if why:
-        raise ConfigError(f"cannot create folder {out} in {parent}: {why}")
-    return out
+        raise ConfigError(f"{said} in {parent}: {why}")
 
 
 def make_folder(out: Path, *, option: str = "--out") -> Path:
@@ -128,12 +136,7 @@ def check_file(path: Path, *, option: str = "--out") -> Path:
     a one-line :class:`ConfigError` otherwise. Creates nothing."""
     if path.is_dir():
         raise ConfigError(f"{path} is a folder: give {option} a file name")
-    folder = _nearest(path.parent)
-    if not folder.is_dir():
-        raise ConfigError(f"cannot write {path}: {folder} is a file, not a folder")
-    why = _writable(folder)
-    if why:
-        raise ConfigError(f"cannot write {path}: {why}")
+    _creatable(path, f"cannot write {path}")
     return path
 
 

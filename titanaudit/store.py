@@ -26,7 +26,9 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -159,19 +161,37 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 def _is_ours(path: Path) -> bool:
     """Whether ``path`` (an existing, non-empty file) is a titanaudit snapshot, found without
     writing a byte: the SQLite header first, then the tables through a read-only connection
-    (``immutable`` when no write-ahead log lies beside it, so not even a lock file appears).
+    (``immutable``: no lock, no log, nothing written, even when another program has it open).
     A file of another program must be left exactly as it was, so no pragma runs before this."""
     with path.open("rb") as handle:
         if handle.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
             return False
-    flags = "mode=ro" if Path(f"{path}-wal").exists() else "mode=ro&immutable=1"
-    uri = f"{path.resolve().as_uri()}?{flags}"
-    db = sqlite3.connect(uri, uri=True)
+    flags = "mode=ro&immutable=1"
+    if not _tables(path, flags) and Path(f"{path}-wal").exists():
+        # nothing in the main file yet, the rest in its log: read a copy of the two, since even
+        # a read-only reader of a live log writes to its shared memory
+        with tempfile.TemporaryDirectory() as folder:
+            copy = Path(folder) / "copy.db"
+            shutil.copyfile(path, copy)
+            shutil.copyfile(f"{path}-wal", f"{copy}-wal")
+            return _has_schema(copy, "mode=rw")
+    return _has_schema(path, flags)
+
+
+def _has_schema(path: Path, flags: str) -> bool:
+    if "meta" not in _tables(path, flags):
+        return False
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True)
     try:
-        found = db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'")
-        if found.fetchone() is None:
-            return False
         return db.execute("SELECT 1 FROM meta WHERE key='schema'").fetchone() is not None
+    finally:
+        db.close()
+
+
+def _tables(path: Path, flags: str) -> set[str]:
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True)
+    try:
+        return {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     finally:
         db.close()
 
@@ -229,9 +249,9 @@ class Snapshot:
                 f"{path} is not a titanaudit snapshot (left as it was); use another --db"
             )
         if path.stat().st_mode & 0o077:
-            logger.info("%s was readable by others; made it owner-only", path)
-            with contextlib.suppress(OSError):  # not our file to chmod: SQLite will say so
+            with contextlib.suppress(OSError):  # not ours to chmod: opening it will say so
                 os.chmod(path, PRIVATE_MODE)
+                logger.info("%s was readable by others; made it owner-only", path)
         return False
 
     def __repr__(self) -> str:

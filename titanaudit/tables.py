@@ -95,10 +95,12 @@ def read_csv(path: Path) -> pd.DataFrame:
         raise ConfigError(f"{text.name}, line {text.line(stray.start())}: control character "
                           f"0x{ord(stray.group()):02x}, which no text has; remove it, or "
                           f"{CSV_ADVICE}")  # fmt: skip
-    if not text.text.strip():
+    if not text.text or text.text.isspace():
         raise ConfigError(f"{text.name} is empty")
     try:
-        frame = pd.read_csv(io.StringIO(text.text), sep=_delimiter(text.text), dtype=str,
+        # from UTF-8 bytes, not a StringIO, which holds four bytes a character
+        frame = pd.read_csv(io.BytesIO(text.text.encode("utf-8")), sep=_delimiter(text.text), dtype=str,
+                            encoding="utf-8",
                             keep_default_na=False, na_values=[""])  # fmt: skip
     except (pd.errors.ParserError, ValueError) as exc:
         said = str(exc).strip().splitlines() or ["not a table"]
@@ -414,7 +416,7 @@ def _records(text: _Text, delimiter: str) -> list[tuple[list[str], int, int]]:
 
 def _read_text(text: _Text) -> Table:
     text.refuse_binary(TABLE_ADVICE)
-    if not text.text.strip():
+    if not text.text or text.text.isspace():
         raise ConfigError(f"{text.name} is empty")
     delimiter = _delimiter(text.text)
     records = _records(text, delimiter)

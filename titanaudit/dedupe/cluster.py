@@ -4,8 +4,9 @@ Connected components over the pairs above a threshold chain: through a hub (a pl
 customer sharing a phone with each home's past owners) or a run of look-alikes, two people with
 nothing in common land in one cluster. So clusters here are *coherent*: pairs at or above the
 threshold are joined strongest first, and two groups merge only if no pair between them has
-clear evidence against it (``against``: a probability below ``veto``, or two different given
-names), *every* pair between them judged, not only those that blocking happened to compare.
+clear evidence against it (``against``: by default a probability below ``veto``; the engine
+passes its own, :data:`titanaudit.dedupe.engine.VETO`), *every* pair between them judged, not
+only those that blocking happened to compare.
 ``judge`` scores the pairs blocking never produced, for the records the strong pairs link
 (all of them within a linked group of up to :data:`JUDGED_AT_ONCE` records, the rest as merges
 ask). This is the complete-linkage idea (Splink PR #3031) with vetoes instead of a second
@@ -130,6 +131,8 @@ def _ask(
 def _vetoed(left: Sequence[int], right: Sequence[int], verdict: dict[tuple[int, int], bool],
             judge: Judge | None) -> bool:  # fmt: skip
     pairs = [(a, b) if a < b else (b, a) for a in left for b in right]
+    if any(verdict.get(pair, False) for pair in pairs):  # what is known decides first
+        return True
     if judge is not None:  # a group larger than JUDGED_AT_ONCE: judged as its merges ask
         _ask([pair for pair in pairs if pair not in verdict], verdict, judge)
     return any(verdict.get(pair, False) for pair in pairs)

@@ -111,7 +111,7 @@ class TokenFetcher:
             where = (
                 f"the {self.environment} environment"
                 if self.environment in ("production", "integration")
-                else f"the token service at {httpx.URL(self.url).copy_with(path='/', query=None)}"
+                else f"the token service at {_origin(self.url)}"
             )
             return (
                 f"ServiceTitan refused the client id or secret ({error or response.status_code}); "
@@ -182,3 +182,10 @@ class ClientCredentialsAuth(httpx.Auth):
         with self._lock:
             if token not in self._accepted:
                 self._accepted = [*self._accepted[-3:], token]
+
+
+def _origin(url: str) -> str:
+    """Scheme, host and port of ``url``: never a user name or password written into it."""
+    parsed = httpx.URL(url)
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{parsed.scheme}://{parsed.host}{port}"

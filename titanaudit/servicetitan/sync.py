@@ -14,6 +14,7 @@ after a finished run, from the end of each feed, so only records changed since c
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import threading
@@ -253,9 +254,10 @@ def fetch_snapshot(
         except BaseException:
             # a pull refused at its first request (a wrong app key or tenant) leaves no empty
             # snapshot behind; one that stored pages keeps them, to resume from
-            if new and not snapshot.counts():
-                snapshot.close()
-                _remove_snapshot(path, keep_empty=existed)
+            with contextlib.suppress(Exception):  # never hide the error that brought us here
+                if new and not snapshot.counts():
+                    snapshot.close()
+                    _remove_snapshot(path, keep_empty=existed)
             raise
         finally:
             snapshot.close()
