@@ -595,13 +595,14 @@ def compare_customers(pairs: pd.DataFrame, long: pd.DataFrame | Prepared) -> pd.
     near = (out["email"] == 0).to_numpy() & close
     out["email"] = np.where(near, 1, out["email"]).astype("int8")
     out["address"] = _address_levels(prepared, left, right)
-    out["hub_degree"] = np.maximum(prepared.hub[left], prepared.hub[right])
+    out["hub_degree"] = np.maximum(prepared.hub[left], prepared.hub[right]).astype("int32")
     # rarity of what two records agree on: the whole name, else the surname (the commoner side)
     same_name = (out["name"] == 5).to_numpy()
     out["name_rarity"] = np.where(
         same_name,
         np.minimum(prepared.name_rarity[left], prepared.name_rarity[right]),
         np.minimum(prepared.last_rarity[left], prepared.last_rarity[right]),
-    )
+    ).astype("float32")
+
     out["email_named"] = only_the_name & near
     return out

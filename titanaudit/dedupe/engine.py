@@ -187,9 +187,9 @@ def run_engine(
         pairs = pd.DataFrame({"left": left, "right": right})
         return clear_against(score(compare_customers(pairs, prepared), model))
 
-    scored["against"] = clear_against(scored)
-    clusters = cluster_pairs(open_pairs.assign(against=scored.loc[open_pairs.index, "against"]),
-                             threshold=threshold, apart=apart, judge=judge)  # fmt: skip
+    linking = open_pairs[["left", "right", "probability"]]  # a copy of three columns, not all
+    clusters = cluster_pairs(linking.assign(against=clear_against(linking)), threshold=threshold,
+                             apart=apart, judge=judge)  # fmt: skip
     completeness = long.notna().groupby(long["record"]).sum().sum(axis=1)
     info = (records if records is not None else pd.DataFrame(index=completeness.index)).assign(
         completeness=completeness
