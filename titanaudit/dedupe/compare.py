@@ -411,7 +411,7 @@ def _name_levels(prepared: Prepared, left: np.ndarray, right: np.ndarray) -> np.
             both_first & (swapped >= 0.9),
             surname & ~both_first,
             lone & part_of,
-            (related | close_first) & (last >= 0.8),  # a slip in each: micthell boxwbr
+            (related | (close_first & differ)) & (last >= 0.8),  # a slip in each: micthell boxwbr
             surname & both_first,
         ],
         [5, 4, 4, 3, 3, 2, 2, 2, 2, 2, 1],
