@@ -14,9 +14,7 @@ never leaves a half-written file under the final name.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,11 +23,11 @@ import pandas as pd
 
 from titanaudit.errors import ConfigError
 from titanaudit.privacy import (
-    cannot_write,
     make_folder,
     open_private,
     safe_column,
     touch_private,
+    whole,
     write_whole,
 )
 from titanaudit.servicetitan.feeds import FEED_NAMES
@@ -49,17 +47,8 @@ def export_snapshot(snapshot: Snapshot, out: Path, *, fmt: str = "jsonl") -> dic
     written: dict[Path, int] = {}
     for feed in FEED_NAMES:
         path = out / f"{feed}.{fmt}"
-        partial = path.with_name(f".{path.name}.partial")
-        try:
-            count = _WRITERS[fmt](snapshot, feed, partial)
-            os.replace(partial, path)
-        except BaseException as exc:  # Ctrl-C too: no half file of customer data left
-            with contextlib.suppress(OSError):
-                partial.unlink(missing_ok=True)
-            if isinstance(exc, OSError):
-                raise cannot_write(path, exc) from None
-            raise
-        written[path] = count
+        with whole(path) as partial:
+            written[path] = _WRITERS[fmt](snapshot, feed, partial)
     if fmt == "jsonl":
         write_owners(out, snapshot.owners("booking_contacts"))
     return written

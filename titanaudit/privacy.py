@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -22,7 +22,7 @@ import pandas as pd
 from titanaudit.errors import ConfigError
 
 __all__ = ["PRIVATE_MODE", "cannot_write", "check_file", "check_folder", "make_folder", "open_private", "safe_cell",
-           "safe_column", "touch_private", "write_whole"]  # fmt: skip
+           "safe_column", "touch_private", "whole", "write_whole"]  # fmt: skip
 
 PRIVATE_MODE = 0o600
 
@@ -50,19 +50,28 @@ def write_whole(
     place, so ``path`` holds the whole of it or what it held before. A failure (a full disk, a
     folder that went away) is a :class:`ConfigError` naming ``path``. Missing folders above it
     are created."""
-    partial = path.with_name(f".{path.name}.partial")
-    try:
+    with whole(path) as partial:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open_private(partial, newline=newline) as handle:
             write(handle)
+    return path
+
+
+@contextlib.contextmanager
+def whole(path: Path) -> Iterator[Path]:
+    """The temporary name to write ``path`` under (for writers that take a path): put in place
+    when the block ends, removed when it fails (Ctrl-C, a value that cannot be written, a full
+    disk: an ``OSError`` becomes one :class:`ConfigError` naming ``path``)."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        yield partial
         os.replace(partial, path)
-    except BaseException as exc:  # Ctrl-C or a value that cannot be written too: no half file
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise cannot_write(path, exc) from None
         raise
-    return path
 
 
 def cannot_write(path: Path, exc: OSError) -> ConfigError:
