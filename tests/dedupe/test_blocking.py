@@ -95,3 +95,23 @@ def test_random_pairs_are_distinct_pairs_of_distinct_records() -> None:
     assert not pairs.duplicated().any()
     assert len(pairs) > 400
     assert random_pairs(pd.Series([7, 7]).to_numpy()).empty
+
+
+def test_a_street_and_a_zip_both_mistyped_still_meet() -> None:
+    """FEBRL's and the restaurant guides' shape: the house number kept, the street mistyped
+    and the ZIP (or town) typed wrong too, so neither address key nor street-in-area holds; the
+    names differ enough that no name rule pairs them either. The street's first letters with
+    the house number do."""
+    customers = pd.DataFrame([
+        {"id": 1, "name": "Liam McPhail", "street": "94 Langdon Avenue", "unit": None, "city": "Patterson Lakes", "state": "VIC", "zip": "3029"},
+        {"id": 2, "name": "Zebediah Mcpahil", "street": "94 Langdoneavenue", "unit": None, "city": "Paterson Lakes", "state": "VIC", "zip": "3092"},
+        {"id": 3, "name": "Ann Webb", "street": "94 Oak Street", "unit": None, "city": "Patterson Lakes", "state": "VIC", "zip": "3029"},
+    ])  # fmt: skip
+    locations = pd.DataFrame(columns=["customer_id", "street", "unit", "city", "state", "zip"])
+    contacts = pd.DataFrame(columns=["customer_id", "type", "value"])
+    long = customer_values(customers, locations, contacts)
+    rule = next(r for r in CUSTOMER_RULES if r.name == "house number and street start")
+    others = [r for r in CUSTOMER_RULES if r is not rule]
+    assert candidate_pairs(long, others).empty, "the shape this rule is for"
+    pairs = candidate_pairs(long, [rule])
+    assert pairs[["left", "right"]].values.tolist() == [[1, 2]]

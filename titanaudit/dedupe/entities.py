@@ -56,6 +56,7 @@ CUSTOMER_RULES: tuple[BlockingRule, ...] = (
     # record. (Measured: a million customers make 4-5 pairs each in all; wider windows found
     # no more planted duplicates and 1.5% more of FEBRL2's, at twice the pairs.)
     BlockingRule(name="street and area", keys=("street_name", "area"), sort_by="house_number", max_block=8, window=3),
+    BlockingRule(name="house number and street start", keys=("house_number", "street_start"), sort_by="area", max_block=8, window=3),
     BlockingRule(name="surname sound and area", keys=("last_code", "area"), sort_by="first", max_block=4, window=2),
     BlockingRule(name="given name sound and area", keys=("first_code", "area"), sort_by="last", max_block=4, window=1),
     BlockingRule(name="initials and area", keys=("initials", "area"), sort_by="name_norm", max_block=4, window=1),

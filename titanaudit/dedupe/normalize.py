@@ -671,6 +671,10 @@ def address_frame(street: pd.Series, unit: pd.Series | None = None, city: pd.Ser
         + text["street_name"].fillna("")
     )
     frame["area"] = place.astype("object")
+    # the street's first letters, its direction aside: a block for a street mistyped further on
+    # ("langdon ave", "langdoneavenue") in a mistyped town
+    start = text["street_name"].str.replace(r"^(?:[nsew]|ne|nw|se|sw) ", "", regex=True)
+    frame["street_start"] = start.str.replace(" ", "", regex=False).str[:3].astype("object")
     frame["street_key"] = key.where(known, None).astype("object")
     frame["address_key"] = (key + "|" + text["unit"].fillna("")).where(known, None).astype("object")
     return frame
