@@ -54,7 +54,7 @@ TRADES = ("Properties LLC", "Property Management", "Realty", "Dental Group", "Ch
           "Apartments", "Holdings Inc", "Restaurant", "Auto Repair", "HOA")  # fmt: skip
 DUPLICATE_KINDS = ("nickname", "typo_name", "last_first", "street_style", "typo_street",
                    "missing_unit", "phone_format", "phone_and_name_only", "email_only",
-                   "all_caps", "new_phone")  # fmt: skip
+                   "all_caps", "new_phone", "typo_place")  # fmt: skip
 PHONE_FORMATS: tuple[Callable[[str], str], ...] = (
     lambda d: d,
     lambda d: f"({d[:3]}) {d[3:6]}-{d[6:]}",
@@ -425,6 +425,10 @@ class Builder:
                 options["long_form"] = True
             elif kind == "typo_street":
                 p = replace(p, street=_typo(rng, p.street))
+            elif kind == "typo_place":
+                # the street mistyped and the ZIP of the next district (the ZIP and street keys
+                # both differ; FEBRL and the restaurant guides are full of these)
+                p = replace(p, street=_typo(rng, p.street), zip=self.zip_next_door(p))
             elif kind == "missing_unit":
                 p = replace(p, unit=None)
             elif kind == "phone_format":
@@ -444,6 +448,13 @@ class Builder:
                 p = replace(p, phones=(("MobilePhone", self._digits()),), email=None)
         options["name"] = name  # fmt: skip
         return p, options
+
+    def zip_next_door(self, p: Person) -> dict[str, Any]:
+        """Another ZIP of the person's city within a few miles of their house, if there is one
+        (so the pin stays near its ZIP and the city matches it)."""
+        near = [z for z in self.zips if z["city"] == p.zip["city"] and z["zip_code"] != p.zip["zip_code"]
+                and abs(float(z["lat"]) - p.lat) < 0.1 and abs(float(z["long"]) - p.lon) < 0.1]  # fmt: skip
+        return self.rng.choice(near) if near else p.zip
 
     def merge(self, removed: Built, kept: Built) -> None:
         """What ServiceTitan's Merge Customers screen leaves behind."""
