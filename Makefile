@@ -40,7 +40,7 @@ PEERS := .venv-peers
 $(PEERS)/.installed:
 	@$(PYTHON) -m venv $(PEERS) 2>/dev/null || { apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(PEERS); }
 	$(PEERS)/bin/pip install -q --upgrade pip
-	$(PEERS)/bin/pip install -q 'splink==5.0.0' 'recordlinkage==0.16'
+	$(PEERS)/bin/pip install -q 'splink==5.0.0' 'recordlinkage==0.16' 'pseudopeople==1.3.1'
 	@touch $@
 
 peers: $(PEERS)/.installed

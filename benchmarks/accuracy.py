@@ -112,12 +112,20 @@ def main() -> None:
     parser.add_argument("--tools", nargs="+", choices=TOOLS, default=list(TOOLS))
     parser.add_argument("--snapshot", action="store_true", help="also titanaudit on the snapshot")
     parser.add_argument("--no-public", action="store_true", help="generated tenants only")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        default=[],
+        metavar="WORD",
+        help="public sets whose name holds one of these words (febrl2, census)",
+    )
     args = parser.parse_args()
     print(HEADER, flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for data in [] if args.no_public else public_sets():
-            side_by_side(data, args.tools, work)
+            if not args.only or any(w.lower() in data.name.lower() for w in args.only):
+                side_by_side(data, args.tools, work)
         for customers in args.tenants:
             side_by_side(tenant_set(customers, args.seed), args.tools, work)
             if args.snapshot:

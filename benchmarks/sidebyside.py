@@ -95,10 +95,36 @@ def public_sets() -> list[Dataset]:
                                    "birth_place": "city"})  # fmt: skip
         sets.append(Dataset("historical_50k", table[["id", "first_name", "last_name", "zip", "city"]],
                             _truth(table, "true_id")))  # fmt: skip
+    census = _census_tax()
+    if census is not None:
+        sets.append(census)
     return sets
 
 
 CACHE = ROOT / "benchmarks" / ".cache"
+
+
+def _census_tax() -> Dataset | None:
+    """pseudopeople's simulated town (``pseudopeople_sets.py``): the 2020 census, W-2 and 1099
+    forms and two surveys, names and addresses only; built once in ``.venv-peers`` (``make
+    peers`` installs pseudopeople there) and cached. None when pseudopeople is not installed."""
+    cached = CACHE / "pseudopeople-census-tax.csv"
+    if not cached.exists():
+        if not PEERS_PYTHON.exists():
+            return None
+        CACHE.mkdir(exist_ok=True)
+        built = subprocess.run([str(PEERS_PYTHON), str(ROOT / "benchmarks" / "pseudopeople_sets.py"),
+                                str(cached)], capture_output=True, text=True)  # fmt: skip
+        if built.returncode != 0:
+            print(f"pseudopeople set skipped: {built.stderr.strip().splitlines()[-1:]}")
+            return None
+    df = pd.read_csv(cached, dtype=str, keep_default_na=False)
+    table = pd.DataFrame({
+        "id": df["id"], "first_name": df["first_name"], "last_name": df["last_name"],
+        "street": (df["house_number"] + " " + df["street_name"]).str.strip(),
+        "address_2": df["unit"], "city": df["city"], "state": df["state"], "zip": df["zip"],
+    })  # fmt: skip
+    return Dataset("census+tax (pseudopeople)", table, _truth(df, "truth"))
 
 
 def tenant_set(customers: int, seed: int) -> Dataset:
