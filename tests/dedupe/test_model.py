@@ -112,6 +112,18 @@ def test_a_household_stays_below_even_odds_in_any_table() -> None:
     assert probability[2] > 0.99
 
 
+def test_a_house_alone_is_not_a_duplicate() -> None:
+    """A placeholder or a bare surname at a house another record holds, with other phones: the
+    new owner, a lodger or a relative. With the same phone, the house speaks."""
+    model = MatchModel(prior=0.5, m=_flat(0.5), u=_flat(0.5))
+    model.m["address"][6], model.u["address"][6] = 0.9, 0.001
+    compared = pd.DataFrame({"name": [-1, 2, 2, 3], "phone": [0, 0, 2, 0], "email": [-1, -1, -1, -1],
+                             "address": [6, 6, 6, 6], "phone_freq": [0, 0, 2, 0], "email_freq": [0, 0, 0, 0]})  # fmt: skip
+    weights = score(compared, model)["w_address"].tolist()
+    assert weights[0] == 0.0 and weights[1] == 0.0, "names that cannot say, phones that say two"
+    assert weights[2] > 9 and weights[3] > 9, "a shared phone, or a name a typo apart"
+
+
 def test_planted_duplicates_are_recovered_and_households_kept_apart(tmp_path: Path) -> None:
     tenant = generate_tenant(TenantSpec(customers=3000, seed=21))
     with _snapshot(tenant, tmp_path / "t.sqlite") as snap:

@@ -16,7 +16,7 @@ from titanaudit.dedupe.cluster import choose_keepers, cluster_pairs
 from titanaudit.dedupe.compare import FIELDS, Prepared, compare_customers
 from titanaudit.dedupe.entities import CUSTOMER_RULES
 from titanaudit.dedupe.explain import explain_pairs
-from titanaudit.dedupe.model import MatchModel, fit, score
+from titanaudit.dedupe.model import MatchModel, fit, score, two_at_one_house
 
 __all__ = [
     "CLUSTER_COLUMNS",
@@ -99,7 +99,8 @@ class DedupeResult:
 
 
 #: Below this probability (odds of a thousand to one against) a pair is clear evidence that its
-#: records are two customers, and no cluster may hold both. (0.05, the veto before every pair in
+#: records are two customers, and no cluster may hold both (nor two names that differ at one
+#: house: :func:`clear_against`). (0.05, the veto before every pair in
 #: a cluster was judged, split the heavily corrupted true clusters of splink_fake_1000 and FEBRL2;
 #: measured with 0.05, 0.001 and 0.00001, and with different given names as a veto too, which
 #: cost recall on every corrupted set: benchmarks/RESULTS.md.)
@@ -107,8 +108,12 @@ VETO = 0.001
 
 
 def clear_against(scored: pd.DataFrame) -> np.ndarray:
-    """Pairs with clear evidence that they are two customers (probability below :data:`VETO`)."""
-    return np.asarray(scored["probability"].to_numpy() < VETO)
+    """Pairs with clear evidence that they are two customers: a probability below :data:`VETO`,
+    or two names that differ (another given name, or another name outright) at one house
+    (:func:`~titanaudit.dedupe.model.two_at_one_house`), which the household guard already
+    calls two people. Without that, a record with a given name missing ("Perez"), or only a
+    given name ("Christopher"), joined a whole family, or every Christopher of a dormitory."""
+    return np.asarray((scored["probability"].to_numpy() < VETO) | two_at_one_house(scored))
 
 
 def _household_evidence(homes: pd.DataFrame) -> list[str]:
@@ -188,7 +193,7 @@ def run_engine(
         return clear_against(score(compare_customers(pairs, prepared), model))
 
     linking = open_pairs[["left", "right", "probability"]]  # a copy of three columns, not all
-    clusters = cluster_pairs(linking.assign(against=clear_against(linking)), threshold=threshold,
+    clusters = cluster_pairs(linking.assign(against=clear_against(open_pairs)), threshold=threshold,
                              apart=apart, judge=judge)  # fmt: skip
     completeness = long.notna().groupby(long["record"]).sum().sum(axis=1)
     info = (records if records is not None else pd.DataFrame(index=completeness.index)).assign(
