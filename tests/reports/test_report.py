@@ -3,6 +3,7 @@ and in a real browser it draws the clusters and findings a page at a time."""
 
 from __future__ import annotations
 
+import dataclasses
 import html.parser
 import json
 import re
@@ -16,6 +17,8 @@ from playwright.sync_api import Browser, Page
 
 from tests.browser import SHOTS, Opened, open_page
 from titanaudit.audit import AuditResult, run_audit, write_audit
+from titanaudit.reports.context import report_context
+from titanaudit.reports.render import write_report
 from titanaudit.simulator import TenantSpec, generate_tenant
 from titanaudit.store import open_snapshot
 from titanaudit.testing import snapshot_from_tenant
@@ -143,6 +146,28 @@ def test_filters_search_and_pages_work(page: tuple[AuditResult, Path], opened: O
     tab.fill("#cluster-search", str(keeper["record_id"]))
     assert count(tab, "#cluster-count") >= 1
     assert f"Cluster {keeper['cluster_id']}" in tab.locator("#cluster-list").inner_text()
+
+
+def test_a_cluster_split_from_a_larger_group_says_so(
+    page: tuple[AuditResult, Path], browser: Browser, tmp_path: Path
+) -> None:
+    result, path = page
+    dups = result.duplicates.copy()
+    chosen = dups["cluster_id"].iloc[-1]
+    group = int(result.findings["record_id"].dropna().astype(int).min())  # any record elsewhere
+    dups["split_from"] = dups["split_from"].astype(object)
+    dups.loc[dups["cluster_id"] == chosen, "split_from"] = group
+    with open_snapshot(path.parent.parent / "tenant.sqlite") as snapshot:
+        context = report_context(dataclasses.replace(result, duplicates=dups), snapshot)
+    write_report(context, tmp_path / "index.html")
+    with open_page(browser, tmp_path / "index.html") as seen:
+        tab = seen.tab
+        tab.fill("#cluster-search", str(group))
+        card = tab.locator("div.cluster", has_text=f"Cluster {chosen} ")
+        assert card.count() == 1
+        assert f"larger group that shared details with customer #{group}" in card.inner_text()
+        others = tab.locator("div.cluster", has_text="Taken from a larger group")
+        assert others.count() == 1, "only the split cluster says so"
 
 
 def test_links_open_the_records_in_servicetitan(

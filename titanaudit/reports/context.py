@@ -116,9 +116,13 @@ def _clusters(result: AuditResult, snapshot: Snapshot) -> list[dict[str, Any]]:
                             "reason": _text(row["reason"])})  # fmt: skip
         names = {r["name"].strip().lower() for r in records}
         top: Any = members["probability"].max()
+        split = (
+            members["split_from"].dropna() if "split_from" in members else pd.Series(dtype=object)
+        )
         clusters.append({"id": int(cast(Any, cluster_id)), "probability": float(top),
                          "status": str(members["status"].iloc[0]) if "status" in members else "new",
-                         "same_name": len(names) == 1, "records": records})  # fmt: skip
+                         "same_name": len(names) == 1, "records": records,
+                         "split_from": int(split.iloc[0]) if len(split) else None})  # fmt: skip
     return sorted(clusters, key=lambda c: -c["probability"])
 
 
