@@ -204,7 +204,7 @@ def run_tool(tool: str, data: Dataset, work: Path) -> Run:
             said[-1][:120] if said else f"exit status {measured['status']} (killed: out of memory?)"
         )
         return Run(tool, seconds, measured["peak_mb"], pd.DataFrame(), [], why)
-    pairs = pd.read_csv(out / "pairs.csv", dtype={"left_id": str, "right_id": str})
+    pairs = pd.read_csv(out / "pairs.csv", dtype={"left_id": str, "right_id": str, "evidence": str})
     clustered = pd.read_csv(out / "clusters.csv", dtype=str, keep_default_na=False)
     clustered = clustered[clustered["cluster_id"] != ""]
     clusters = [list(g) for g in clustered.groupby("cluster_id")["id"].agg(list) if len(g) > 1]
