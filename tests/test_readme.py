@@ -94,4 +94,6 @@ def test_the_exit_code_table_lists_every_code_the_command_line_uses() -> None:
 
     table = set(re.findall(r"^\| (\d+) \|", README, flags=re.MULTILINE))
     said = set(re.findall(r"(\d+) [A-Za-z]", EXIT_CODES_HELP.replace("\n", " ")))
-    assert table == said == {"0", "1", "2", "3", "4", "5", "6", "7", "8", "10", "130"}
+    assert (
+        table == said == {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "130"}
+    )

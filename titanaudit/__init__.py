@@ -10,6 +10,8 @@ The public API, for scripts and notebooks::
     findings = titanaudit.run_rules(snapshot)         # data-quality findings, one row each
     result = titanaudit.audit(snapshot, "audit/")     # the monthly audit and its review page
     checked = titanaudit.check_import("list.csv", snapshot)  # a file checked before importing
+    run = titanaudit.run_monthly("tenant.sqlite", "audits/", config=config,
+                                 settings=titanaudit.monthly_settings({}))  # what cron runs
 """
 
 from titanaudit.audit import AuditResult, audit, run_audit, write_audit
@@ -24,6 +26,7 @@ from titanaudit.dedupe.leads import match_leads
 from titanaudit.dedupe.locations import duplicate_locations, repeated_contacts
 from titanaudit.demo import DemoTenant, demo_tenant
 from titanaudit.errors import TitanAuditError
+from titanaudit.monthly import MonthlyRun, MonthlySettings, monthly_settings, run_monthly
 from titanaudit.preimport import ImportCheck, check_import, run_check, write_check
 from titanaudit.rules import RULES, Frames, Rule, RuleRun, RuleSettings, check_rules, run_rules
 from titanaudit.servicetitan.client import ServiceTitanClient
@@ -44,6 +47,8 @@ __all__ = [
     "FetchSettings",
     "Frames",
     "ImportCheck",
+    "MonthlyRun",
+    "MonthlySettings",
     "Rule",
     "RuleRun",
     "RuleSettings",
@@ -64,10 +69,12 @@ __all__ = [
     "load_config",
     "location_url",
     "match_leads",
+    "monthly_settings",
     "open_snapshot",
     "repeated_contacts",
     "run_audit",
     "run_check",
+    "run_monthly",
     "run_rules",
     "sync",
     "write_audit",

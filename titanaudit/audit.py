@@ -32,7 +32,7 @@ from titanaudit.rules import FINDING_COLUMNS, Frames, RuleRun, RuleSettings, che
 from titanaudit.store import PastAudit, Snapshot
 
 __all__ = ["AUDIT_FINDING_COLUMNS", "DUPLICATE_COLUMNS", "PAIR_COLUMNS", "AuditResult", "audit",
-           "run_audit", "write_audit"]  # fmt: skip
+           "remember_audit", "run_audit", "write_audit"]  # fmt: skip
 
 #: findings.csv: the rules' columns and ``status`` (new or persisting since the last audit).
 AUDIT_FINDING_COLUMNS = [*FINDING_COLUMNS, "status"]
@@ -75,6 +75,10 @@ class AuditResult:
     #: ``kind`` (finding or cluster) and ``detail``
     resolved: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["kind", "detail"]))
     report: Any = None  # the review page's ReportContext (titanaudit.reports)
+    #: ``fingerprint, kind, detail`` of everything found, as :func:`remember_audit` records it
+    fingerprints: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["fingerprint", "kind", "detail"])
+    )
 
     def _repr_html_(self) -> str:
         from titanaudit.display import html_summary
@@ -222,21 +226,33 @@ def _merged_since(snapshot: Snapshot, previous: PastAudit) -> int:
 def run_audit(snapshot: Snapshot, *, settings: RuleSettings | None = None,
               as_of: pd.Timestamp | datetime | str | None = None, threshold: float = 0.5,
               ui_url: str | None = None, progress: Callable[[str], None] | None = None,
-              clock: Callable[[], datetime] | None = None) -> AuditResult:  # fmt: skip
+              clock: Callable[[], datetime] | None = None, remember: bool = True) -> AuditResult:  # fmt: skip
     """Audit ``snapshot`` (see the module docstring). ``as_of`` is the reference time of the
     time-dependent rules (default: the moment the audit runs); ``threshold`` the probability
     from which a pair is a duplicate; ``ui_url`` the ServiceTitan web app the page links to
     (default: production); ``progress`` hears of each stage; ``clock`` tells the moment the
-    audit runs (default: the system's, in UTC), read once. A snapshot no pull into has finished
-    is refused (:class:`~titanaudit.errors.ConfigError`)."""
+    audit runs (default: the system's, in UTC), read once. The snapshot's history records the
+    audit, for the next one to tell new from persisting, unless ``remember`` is False (then
+    :func:`remember_audit` does it, e.g. once the report is safely written). A snapshot no pull
+    into has finished is refused (:class:`~titanaudit.errors.ConfigError`)."""
     snapshot.require_fetched()  # an empty or half-pulled snapshot would audit as clean
     now = (clock or _utc_now)()
     when = reference_time(as_of, now)
     snapshot.keep_frames()
     try:
-        return _audit(snapshot, settings, now, when, threshold, ui_url, progress)
+        result = _audit(snapshot, settings, now, when, threshold, ui_url, progress)
     finally:
         snapshot.forget_frames()
+    if remember:
+        remember_audit(snapshot, result)
+    return result
+
+
+def remember_audit(snapshot: Snapshot, result: AuditResult) -> int:
+    """Record ``result`` in ``snapshot``'s history (its summary and fingerprints); returns the
+    run's id. :func:`run_audit` does this itself unless told not to."""
+    return snapshot.record_audit(result.summary["generated_at"], result.summary["as_of"],
+                                 result.summary, result.fingerprints)  # fmt: skip
 
 
 def _utc_now() -> datetime:
@@ -278,8 +294,7 @@ def _audit(snapshot: Snapshot, settings: RuleSettings | None, now: datetime, as_
     result.summary = _summary(result, snapshot, now, as_of, customers, locations, threshold) | {
         "change": history
     }
-    snapshot.record_audit(result.summary["generated_at"], result.summary["as_of"], result.summary,
-                          prints)  # fmt: skip
+    result.fingerprints = prints
     stage("preparing the review page")
     result.report = report_context(result, snapshot, ui_url=ui_url)
     return result

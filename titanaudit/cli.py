@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,9 @@ __all__ = ["main"]
 err = Console(stderr=True, highlight=False)
 EXIT_CODES_HELP = """Exit codes: 0 done; 1 error; 2 bad settings or input; 3 ServiceTitan answered
 with an error; 4 credentials refused; 5 access denied (tenant or scope); 6 retries exhausted;
-7 host unreachable; 8 snapshot file damaged or not ours; 10 check-import: rows need review;
-130 interrupted."""
+7 host unreachable; 8 snapshot file damaged or not ours; 9 another run holds the snapshot;
+10 check-import: rows need review; 11 monthly: new sure duplicates or new high-severity findings;
+12 monthly: the audit is written but its summary could not be delivered; 130 interrupted."""
 
 
 class ErrorHandlingGroup(click.Group):
@@ -57,6 +59,25 @@ def main(verbose: int) -> None:
     )
     if verbose < 2:
         logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+@contextlib.contextmanager
+def _one_at_a_time(db: Path, command: str) -> Iterator[None]:
+    """Hold the snapshot's lock (see titanaudit.runlock) while a command changes it, saying so
+    when another run holds it; nothing is locked for a file whose folder does not exist (the
+    command's own error says so)."""
+    from titanaudit.runlock import hold
+
+    if not db.parent.is_dir() or db.is_dir():
+        yield
+        return
+
+    def waiting(holder: Any) -> None:
+        who = holder.said() if holder else "another process"
+        err.print(f"waiting for {escape(who)} to finish with {escape(str(db))}", soft_wrap=True)
+
+    with hold(db, command=command, on_wait=waiting):
+        yield
 
 
 def connection_options(func: Any) -> Any:
@@ -108,7 +129,7 @@ def fetch(db: Path, config_file: Path | None, environment: str | None, api_url: 
 
     config = load_config(config_file=config_file, environment=environment, api_url=api_url,
                          auth_url=auth_url, ui_url=ui_url)  # fmt: skip
-    with FetchDisplay(err, enabled=not quiet) as display:
+    with _one_at_a_time(db, "titanaudit fetch"), FetchDisplay(err, enabled=not quiet) as display:
         result = fetch_snapshot(config, db, full=full, include_recent_changes=recent_changes,
                                 rate_limit=rate_limit, on_progress=display.update)  # fmt: skip
     print_sync_summary(err, result, db)
@@ -360,7 +381,8 @@ def audit(db: Path, out: Path, as_of: str | None, config_file: Path | None, thre
     when = _as_of(as_of)
     check_folder(out)
     with (
-        open_snapshot(db, fetched=True) as snapshot,
+        open_snapshot(db, fetched=True) as snapshot,  # ours, or nothing is put beside it
+        _one_at_a_time(db, "titanaudit audit"),
         StageDisplay(err, enabled=not quiet) as display,
     ):
         result = run_audit(snapshot, settings=settings, as_of=when, threshold=threshold,
@@ -384,6 +406,72 @@ def audit(db: Path, out: Path, as_of: str | None, config_file: Path | None, thre
     for rule_id, reason in zip(result.skipped["rule_id"], result.skipped["reason"], strict=True):
         err.print(f"{rule_id} did not run: {escape(reason)}")
     click.echo(out / "index.html")
+
+
+@main.command()
+@click.option(
+    "--db",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Snapshot file (SQLite); created by the first run if missing.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder of the monthly audits: one folder per run (YYYY-MM-DD), latest, index.html.",
+)
+@connection_options
+@click.option("--no-fetch", is_flag=True, help="Audit the snapshot as it is; pull nothing.")
+@click.option(
+    "--keep", type=click.IntRange(min=1), help="Months to keep (default 24, or [monthly] keep)."
+)
+@click.option(
+    "--lock-wait",
+    type=click.FloatRange(min=0),
+    help="Seconds to wait while another run uses the snapshot (default 600).",
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=0.5,
+    show_default=True,
+    help="Match probability from which two customers are duplicates.",
+)
+@click.option("--quiet", is_flag=True, help="No progress display (for cron).")
+def monthly(db: Path, out: Path, config_file: Path | None, environment: str | None,
+            api_url: str | None, auth_url: str | None, ui_url: str | None, no_fetch: bool,
+            keep: int | None, lock_wait: float | None, threshold: float, quiet: bool) -> None:  # fmt: skip
+    """The monthly audit in one command, for a scheduler: pull what changed, audit, write
+    OUT/YYYY-MM-DD/ and OUT/index.html (every month and what changed), point OUT/latest at it,
+    and send the summary by e-mail or webhook ([email], [webhook] in --config).
+
+    Prints one summary line. Exits 0 when nothing new needs attention, 11 when new sure
+    duplicates or new high-severity findings appeared, 12 when the summary could not be
+    delivered (the audit is written), 9 when another run holds the snapshot."""
+    from titanaudit.monthly import read_monthly_settings, run_monthly
+    from titanaudit.progress import StageDisplay
+
+    settings = read_monthly_settings(config_file, keep=keep, lock_wait=lock_wait)
+    rules = _rule_settings(config_file)
+    config = None
+    if not no_fetch:
+        config = load_config(config_file=config_file, environment=environment, api_url=api_url,
+                             auth_url=auth_url, ui_url=ui_url)  # fmt: skip
+    elif not db.exists():
+        raise ConfigError(f"{db} does not exist; run without --no-fetch to pull it first")
+    link = ui_url or (config.endpoints.ui_url if config else None)
+    with StageDisplay(err, enabled=not quiet) as display:
+        run = run_monthly(db, out, config=config, settings=settings, rules=rules,
+                          threshold=threshold, ui_url=link, progress=display.stage)  # fmt: skip
+    for note in run.notes:
+        err.print(escape(note), soft_wrap=True)
+    click.echo(run.line)
+    for where in run.delivered:
+        err.print(f"summary sent: {escape(where)}")
+    for failure in run.failures:
+        err.print(f"[bold red]error:[/] {escape(failure)}", soft_wrap=True)
+    sys.exit(run.exit_code)
 
 
 @main.group()

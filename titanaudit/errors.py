@@ -11,7 +11,9 @@ them all in one place. The tree is shallow on purpose::
     │   ├── RetriesExhausted        429, 5xx or network faults outlasted the retry budget (exit 6)
     │   └── PagingError             a feed's paging did not terminate (repeated token, page limit)
     ├── UnreachableError            the host could not be reached at all (DNS, refused, TLS) (exit 7)
-    └── StoreError                  the snapshot file is not one of ours, or is damaged (exit 8)
+    ├── StoreError                  the snapshot file is not one of ours, or is damaged (exit 8)
+    ├── BusyError                   another run holds the snapshot's lock (exit 9)
+    └── DeliveryError               the monthly summary could not be sent (exit 12)
 
 Every exception carries a message a person can act on; none ever contains a secret.
 """
@@ -20,7 +22,9 @@ from __future__ import annotations
 
 __all__ = [
     "AuthenticationError",
+    "BusyError",
     "ConfigError",
+    "DeliveryError",
     "PagingError",
     "PermissionDenied",
     "RetriesExhausted",
@@ -90,3 +94,15 @@ class StoreError(TitanAuditError):
     """The snapshot file is not a titanaudit snapshot, or it is damaged or locked."""
 
     exit_code = 8
+
+
+class BusyError(TitanAuditError):
+    """Another run holds the snapshot's lock and did not let go in the time given."""
+
+    exit_code = 9
+
+
+class DeliveryError(TitanAuditError):
+    """The monthly summary could not be delivered (SMTP server or webhook); the audit is written."""
+
+    exit_code = 12

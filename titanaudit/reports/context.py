@@ -212,7 +212,7 @@ def report_context(
         title="titanaudit review", snapshot=str(summary.get("snapshot", "")),
         generated_at=str(summary.get("generated_at", "")), as_of=str(summary.get("as_of", "")),
         counts=counts, severities=severities, rules=rules,
-        data=_data(result, snapshot, ui_url, findings, list(messages)), trend=_trend(snapshot),
+        data=_data(result, snapshot, ui_url, findings, list(messages)), trend=_trend(snapshot, result.summary),
     )  # fmt: skip
 
 
@@ -272,11 +272,13 @@ def _decisions(result: AuditResult) -> list[list[Any]]:
     return rows
 
 
-def _trend(snapshot: Snapshot) -> list[dict[str, Any]]:
-    """The points of the summary's chart: duplicate clusters and open findings per audit."""
-    runs = snapshot.audit_history().tail(24)
+def _trend(snapshot: Snapshot, current: dict[str, Any]) -> list[dict[str, Any]]:
+    """The points of the summary's chart: duplicate clusters and open findings per audit, the
+    past ones recorded in the snapshot and ``current`` (this audit's summary) last."""
+    runs = snapshot.audit_history().tail(23)
     points: list[dict[str, Any]] = []
-    for run_at, summary in zip(runs["run_at"], runs["summary"], strict=True):
+    for run_at, summary in [*zip(runs["run_at"], runs["summary"], strict=True),
+                            (current.get("generated_at", ""), current)]:  # fmt: skip
         points.append({"label": str(run_at)[:16].replace("T", " "),
                        "clusters": int(summary.get("duplicates", {}).get("customer_clusters", 0)),
                        "findings": int(summary.get("findings", {}).get("total", 0))})  # fmt: skip
