@@ -474,6 +474,61 @@ def monthly(db: Path, out: Path, config_file: Path | None, environment: str | No
     sys.exit(run.exit_code)
 
 
+@main.command()
+@click.option("--db", required=True, type=click.Path(path_type=Path), help="Snapshot to review.")
+@judging_options
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=0.5,
+    show_default=True,
+    help="Match probability from which two customers are duplicates.",
+)
+@click.option(
+    "--ui-url", help="Web app base URL for record links, e.g. https://go.servicetitan.com."
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    help="Port on 127.0.0.1 (default: any free port).",
+)
+@click.option("--no-browser", is_flag=True, help="Print the page's address; open no browser.")
+@click.option("--quiet", is_flag=True, help="No progress display.")
+def review(db: Path, as_of: str | None, config_file: Path | None, threshold: float,
+           ui_url: str | None, port: int, no_browser: bool, quiet: bool) -> None:  # fmt: skip
+    """Serve the snapshot's review page on this machine (127.0.0.1 only, with a token in its
+    address) and save each decision in the snapshot as it is made: no export, no import. The
+    snapshot is audited as it is now; Ctrl-C stops the server."""
+    import webbrowser
+
+    from titanaudit.audit import run_audit
+    from titanaudit.progress import StageDisplay
+    from titanaudit.reports.render import render_report
+    from titanaudit.review import ReviewServer
+    from titanaudit.store import open_snapshot
+
+    settings = _rule_settings(config_file)
+    when = _as_of(as_of)
+    with (
+        open_snapshot(db, fetched=True) as snapshot,
+        StageDisplay(err, enabled=not quiet) as display,
+    ):
+        result = run_audit(snapshot, settings=settings, as_of=when, threshold=threshold,
+                           ui_url=ui_url, progress=display.stage, remember=False)  # fmt: skip
+        display.stage("rendering the review page")
+        page = render_report(result.report, review=True)
+    server = ReviewServer(db, page, port=port)
+    click.echo(server.address)
+    err.print(f"Serving the review of {escape(str(db))} on this machine only; each decision is "
+              "saved in the snapshot as it is made. Ctrl-C stops it.", soft_wrap=True)  # fmt: skip
+    if not no_browser:
+        webbrowser.open(server.address)
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how it ends
+        server.serve_forever()
+    err.print("stopped")
+
+
 @main.group()
 def decisions() -> None:
     """Reviewers' decisions ("not a duplicate", "protected", "keep this one"): bring the file

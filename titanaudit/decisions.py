@@ -42,8 +42,8 @@ from titanaudit.errors import ConfigError
 from titanaudit.privacy import write_whole
 from titanaudit.store import DECISION_COLUMNS, Snapshot
 
-__all__ = ["FORMAT", "KINDS", "AppliedDecisions", "apply_decisions", "export_decisions",
-           "import_decisions", "read_decisions", "record_prints"]  # fmt: skip
+__all__ = ["FORMAT", "KINDS", "AppliedDecisions", "apply_decisions", "decision_key",
+           "decision_rows", "export_decisions", "import_decisions", "read_decisions", "record_prints"]  # fmt: skip
 
 FORMAT = "titanaudit-decisions"
 #: kind → (entities it applies to, whether it names a pair)
@@ -111,7 +111,9 @@ def _field(item: dict[str, Any], key: str, where: str) -> int:
     return number
 
 
-def _decision(item: Any, where: str, who: str | None, now: str) -> dict[str, Any]:
+def decision_key(item: Any, where: str) -> tuple[str, str, int, int]:
+    """What a decision is about, checked: ``kind, entity, left_id, right_id`` (the store's key;
+    ``right_id`` 0 for one record)."""
     if not isinstance(item, dict):
         raise ConfigError(f"{where}: expected an object with kind, entity and record ids")
     kind, entity = item.get("kind"), item.get("entity")
@@ -127,6 +129,11 @@ def _decision(item: Any, where: str, who: str | None, now: str) -> dict[str, Any
             raise ConfigError(f"{where}: left_id and right_id are the same record")
     else:
         left, right = _field(item, "record_id", where), 0
+    return str(kind), str(entity), left, right
+
+
+def _decision(item: Any, where: str, who: str | None, now: str) -> dict[str, Any]:
+    kind, entity, left, right = decision_key(item, where)
     fingerprint = item.get("fingerprint")
     if not isinstance(fingerprint, str) or not _PRINT.match(fingerprint):
         raise ConfigError(f"{where}: fingerprint is missing or malformed: export the decision "
@@ -164,8 +171,14 @@ def read_decisions(path: Path, *, who: str | None = None) -> pd.DataFrame:
     items = document.get("decisions")
     if not isinstance(items, list):
         raise ConfigError(f"{path}: 'decisions' must be a list")
+    return decision_rows(items, str(path), who=who)
+
+
+def decision_rows(items: list[Any], where: str, *, who: str | None = None) -> pd.DataFrame:
+    """Decisions as the page writes them (see the module docstring), checked one by one into
+    the store's rows (a ``ConfigError`` names ``where``, the decision and the field)."""
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    rows = [_decision(item, f"{path}: decision {n}", who, now) for n, item in enumerate(items, 1)]
+    rows = [_decision(item, f"{where}: decision {n}", who, now) for n, item in enumerate(items, 1)]
     return pd.DataFrame(rows, columns=DECISION_COLUMNS)
 
 

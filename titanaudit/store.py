@@ -521,12 +521,23 @@ class Snapshot:
     def save_decisions(self, decisions: pd.DataFrame) -> int:
         """Store reviewers' decisions (columns of :data:`DECISION_COLUMNS`); a decision on the
         same records replaces the one before. Returns how many were stored."""
-        rows = decisions.reindex(columns=DECISION_COLUMNS).itertuples(index=False, name=None)
+        self.change_decisions(decisions, ())
+        return len(decisions)
+
+    def change_decisions(self, save: pd.DataFrame,
+                         forget: Iterable[tuple[str, str, int, int]]) -> int:  # fmt: skip
+        """In one transaction, remove the decisions on ``forget`` (``kind, entity, left_id,
+        right_id``; ``right_id`` 0 for one record), then store ``save`` as
+        :meth:`save_decisions` does. Returns how many were removed."""
+        rows = save.reindex(columns=DECISION_COLUMNS).itertuples(index=False, name=None)
         with self._transaction() as db:
             self._audit_tables(db)
+            gone = db.executemany("DELETE FROM decisions WHERE kind = ? AND entity = ? AND left_id = ? AND right_id = ?",
+                                  list(forget))  # fmt: skip
+            removed = max(0, int(gone.rowcount))
             db.executemany("INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            rows)  # fmt: skip
-        return len(decisions)
+        return removed
 
     def decisions(self) -> pd.DataFrame:
         """Reviewers' decisions, oldest first (columns of :data:`DECISION_COLUMNS`; ``right_id``

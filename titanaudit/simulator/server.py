@@ -28,7 +28,6 @@ import logging
 import math
 import random
 import secrets
-import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -37,14 +36,13 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from titanaudit.errors import ConfigError
+from titanaudit.loopback import LoopbackServer
 from titanaudit.simulator.faults import Faults
 from titanaudit.simulator.problems import add_oddities
 from titanaudit.simulator.tenant import Record, Tenant
@@ -451,7 +449,7 @@ def create_app(state: SimulatorState) -> Starlette:
     return Starlette(routes=routes)
 
 
-class SimulatorServer:
+class SimulatorServer(LoopbackServer):
     """Run the simulator on a free loopback port in a background thread.
 
     >>> with SimulatorServer(SimulatorState(tenant)) as server:   # doctest: +SKIP
@@ -461,48 +459,5 @@ class SimulatorServer:
     def __init__(self, state: SimulatorState, *, host: str = "127.0.0.1", port: int = 0,
                  log_level: str = "critical") -> None:  # fmt: skip
         self.state = state
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            self.socket.bind((host, port))
-        except OSError as exc:
-            self.socket.close()
-            raise ConfigError(
-                f"cannot serve on {host}:{port}: {exc.strerror}; pick another --port"
-            ) from None
-        self.host, self.port = self.socket.getsockname()[:2]
-        config = uvicorn.Config(create_app(state), log_level=log_level, access_log=False,
-                                timeout_keep_alive=30, lifespan="off")  # fmt: skip
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self._run, name="titanaudit-simulator", daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def _run(self) -> None:
-        self.server.run(sockets=[self.socket])
-
-    def start(self) -> SimulatorServer:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started and self.thread.is_alive() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        if not self.server.started:
-            raise RuntimeError("the simulator did not start")
-        return self
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.socket.close()
-
-    def serve_forever(self) -> None:
-        """Serve in the calling thread until interrupted (``titanaudit simulator serve``)."""
-        self.server.run(sockets=[self.socket])
-
-    def __enter__(self) -> SimulatorServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        super().__init__(create_app(state), host=host, port=port, log_level=log_level,
+                         name="titanaudit-simulator")  # fmt: skip
