@@ -307,6 +307,15 @@ def dedupe(file: Path, id_column: str, maps: tuple[str, ...], out: Path, pairs_o
         err.print(f"{len(result.households):,} pairs look like two people of one household{where}")
 
 
+threshold_option = click.option(
+    "--threshold", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+    help="Match probability from which two customers are duplicates.",
+)  # fmt: skip
+ui_url_option = click.option(
+    "--ui-url", help="Web app base URL for record links, e.g. https://go.servicetitan.com."
+)
+
+
 def judging_options(func: Any) -> Any:
     """--as-of and --config, for the commands that run the rules."""
     options = [
@@ -357,16 +366,8 @@ def _rule_settings(config_file: Path | None) -> Any:
     help="Folder to write duplicates.csv, pairs.csv, findings.csv and audit.json into.",
 )
 @judging_options
-@click.option(
-    "--threshold",
-    type=click.FloatRange(0, 1),
-    default=0.5,
-    show_default=True,
-    help="Match probability from which two customers are duplicates.",
-)
-@click.option(
-    "--ui-url", help="Web app base URL for record links, e.g. https://go.servicetitan.com."
-)
+@threshold_option
+@ui_url_option
 @click.option("--quiet", is_flag=True, help="No progress display.")  # fmt: skip
 def audit(db: Path, out: Path, as_of: str | None, config_file: Path | None, threshold: float,
           ui_url: str | None, quiet: bool) -> None:  # fmt: skip
@@ -431,13 +432,7 @@ def audit(db: Path, out: Path, as_of: str | None, config_file: Path | None, thre
     type=click.FloatRange(min=0),
     help="Seconds to wait while another run uses the snapshot (default 600).",
 )
-@click.option(
-    "--threshold",
-    type=click.FloatRange(0, 1),
-    default=0.5,
-    show_default=True,
-    help="Match probability from which two customers are duplicates.",
-)
+@threshold_option
 @click.option("--quiet", is_flag=True, help="No progress display (for cron).")
 def monthly(db: Path, out: Path, config_file: Path | None, environment: str | None,
             api_url: str | None, auth_url: str | None, ui_url: str | None, no_fetch: bool,
@@ -477,16 +472,8 @@ def monthly(db: Path, out: Path, config_file: Path | None, environment: str | No
 @main.command()
 @click.option("--db", required=True, type=click.Path(path_type=Path), help="Snapshot to review.")
 @judging_options
-@click.option(
-    "--threshold",
-    type=click.FloatRange(0, 1),
-    default=0.5,
-    show_default=True,
-    help="Match probability from which two customers are duplicates.",
-)
-@click.option(
-    "--ui-url", help="Web app base URL for record links, e.g. https://go.servicetitan.com."
-)
+@threshold_option
+@ui_url_option
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),
@@ -597,9 +584,7 @@ def _without_values(problem: str) -> str:
 @click.option("--review-from", type=click.FloatRange(0, 1), default=0.5, show_default=True,
               help="Match probability from which a row below --existing-at needs review.")  # fmt: skip
 @click.option("--dry-run", is_flag=True, help="Print how the file is read and which columns are used; check nothing.")  # fmt: skip
-@click.option(
-    "--ui-url", help="Web app base URL for record links, e.g. https://go.servicetitan.com."
-)
+@ui_url_option
 @click.option("--quiet", is_flag=True, help="No progress display.")
 def check_import(file: Path, db: Path | None, out: Path | None, maps: tuple[str, ...], sheet: str | None,
                  encoding: str | None, existing_at: float, review_from: float, dry_run: bool,

@@ -236,3 +236,45 @@ def test_the_exported_decisions_are_what_import_takes(
         assert count(tab, "#finding-count") == again.summary["decisions"]["suppressed"]["findings"]
         tab.evaluate("window.scrollTo(0, 0)")
         tab.screenshot(path=SHOTS / "report-second-audit.png")
+
+
+def test_the_keeper_and_the_merge_steps_follow_the_reviewers_choice(
+    page: tuple[AuditResult, Path], opened: Opened
+) -> None:
+    result, _ = page
+    tab = opened.tab
+    sizes = result.duplicates.groupby("cluster_id").size()
+    tab.fill("#cluster-search", str(int(sizes[sizes == 2].index[0])))
+    card = tab.locator("div.cluster").first
+    roles = card.locator("th span.role")
+    assert roles.all_inner_texts() == [" keep", " merge"]
+    other = card.locator("th a").nth(1).inner_text()  # "#id" of the record to merge
+    card.locator("button", has_text="Keep this one instead").click()
+    card = tab.locator("div.cluster").first
+    assert roles.all_inner_texts() == [" merge", " keep (your choice)"]
+    assert "Choose the customer to keep: " in card.locator("ol.steps li").nth(2).inner_text()
+    assert f"({other})" in card.locator("ol.steps li").nth(2).inner_text()
+    assert tab.locator("#mark-count").inner_text() == "1 decision marked"
+    # the first record, now to merge, is marked not a duplicate instead: nothing is left to merge,
+    # and a record is never both kept and left apart
+    card.locator("button", has_text="Not a duplicate").click()
+    assert roles.all_inner_texts() == [" not a duplicate", " keep (your choice)"]
+    assert "Nothing to merge" in card.inner_text()
+    assert tab.locator("#mark-count").inner_text() == "2 decisions marked"
+    card.locator("button", has_text="✓ Keep this one instead").click()  # taken back
+    assert roles.all_inner_texts() == [" keep", " not a duplicate"]
+    assert tab.locator("#mark-count").inner_text() == "1 decision marked"
+
+
+def test_empty_views_say_so_and_rule_ids_stay_on_one_line(opened: Opened) -> None:
+    tab = opened.tab
+    tab.fill("#cluster-search", "no such customer anywhere")
+    assert tab.locator("#cluster-list").inner_text() == "No cluster matches this search."
+    tab.fill("#finding-search", "no such value anywhere")
+    assert tab.locator("#finding-rows").inner_text().strip() == "No finding matches these filters."
+    tab.fill("#finding-search", "")
+    cell = tab.locator("#finding-rows td.rule").first
+    tab.set_viewport_size({"width": 700, "height": 900})  # narrow: the columns are squeezed
+    assert cell.evaluate("td => getComputedStyle(td).whiteSpace") == "nowrap"
+    lines = "td => { const r = document.createRange(); r.selectNodeContents(td); return r.getClientRects().length; }"
+    assert cell.evaluate(lines) == 1  # the text's line boxes: one, however tall the row
