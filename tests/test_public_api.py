@@ -54,3 +54,19 @@ def test_a_summary_escapes_what_it_shows() -> None:
     )
     assert "<script>" not in shown and "<i>" not in shown and "<b>title" not in shown
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown and "12,345" in shown
+
+
+@pytest.mark.parametrize(
+    ("levels", "said"),
+    [
+        ((3, 2, 2, 6), "Same phone and e-mail, same address, names differ only by a typo"),
+        ((5, 0, -1, 6), "Same address, same name, but different phones"),
+        ((1, -1, -1, 6), "Same address, but another given name under the same surname"),
+        ((5, 0, 0, 0), "Same name, but different phones and e-mails, different places"),
+        ((-1, -1, -1, -1), "Nothing to compare"),
+    ],
+)
+def test_evidence_in_plain_words(levels: tuple[int, int, int, int], said: str) -> None:
+    from titanaudit.dedupe.explain import plain_words
+
+    assert plain_words(*levels) == said

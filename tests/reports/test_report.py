@@ -278,3 +278,38 @@ def test_empty_views_say_so_and_rule_ids_stay_on_one_line(opened: Opened) -> Non
     assert cell.evaluate("td => getComputedStyle(td).whiteSpace") == "nowrap"
     lines = "td => { const r = document.createRange(); r.selectNodeContents(td); return r.getClientRects().length; }"
     assert cell.evaluate(lines) == 1  # the text's line boxes: one, however tall the row
+
+
+def test_cells_differ_only_where_the_matching_sees_a_difference() -> None:
+    import pandas as pd
+
+    from titanaudit.reports.context import _as_compared
+
+    customers = pd.DataFrame({
+        "id": [1, 2, 3],
+        "name": ["John Smith", "JOHN SMITH.", "Joan Smith"],
+        "street": ["12 West Elm Street", "12 W Elm St", "12 W Elm St Apt 4"],
+        "unit": [None, None, None], "city": ["Mesa", "mesa", "Mesa"], "state": ["AZ", "AZ", "AZ"],
+        "zip": ["85201", "85201-1234", "85201"],
+    })  # fmt: skip
+    contacts = pd.DataFrame({"customer_id": [1, 1, 2, 2, 3],
+                             "value": ["(903) 747-1393", "J.Smith@Example.com", "j.smith@example.com",
+                                       "903.747.1393", "9037471394"]})  # fmt: skip
+    same = _as_compared(customers, contacts)
+    assert same[1] == same[2]  # case, punctuation, St for Street, ZIP+4, a phone's formatting
+    assert all(same[3][k] != same[1][k] for k in ("name", "address", "contacts"))
+
+
+def test_why_it_matches_is_said_in_words_with_the_weights_behind_a_toggle(opened: Opened) -> None:
+    card = opened.tab.locator("div.cluster").first
+    why = (
+        card.locator("tr", has=opened.tab.locator("th", has_text="Why it matches"))
+        .locator("td")
+        .nth(1)
+    )
+    said = why.inner_text()
+    assert said[:1].isupper() and "+" not in said.split("weights")[0]  # no weights in the words
+    toggle = why.locator("details.weights")
+    assert not toggle.evaluate("d => d.open")
+    toggle.locator("summary").click()
+    assert re.search(r"[+-]\d+\.\d", toggle.inner_text())

@@ -14,7 +14,7 @@ import pandas as pd
 
 from titanaudit.dedupe.compare import FIELDS
 
-__all__ = ["LEVEL_LABELS", "explain", "explain_pairs"]
+__all__ = ["LEVEL_LABELS", "explain", "explain_pairs", "plain_words"]
 
 LEVEL_LABELS: dict[str, dict[int, str]] = {
     "name": {5: "same name", 4: "related names", 3: "names a typo apart", 2: "similar names",
@@ -27,6 +27,42 @@ LEVEL_LABELS: dict[str, dict[int, str]] = {
                 2: "same street, other house number", 1: "same ZIP or city only", 0: "different places",
                 -1: "no address to compare"},
 }  # fmt: skip
+
+
+#: what a person says of a name or an address level, agreeing (True) or not
+PLAIN: dict[str, dict[int, tuple[str, bool]]] = {
+    "name": {5: ("same name", True), 4: ("names related (a nickname, an initial, a married name)", True),
+             3: ("names differ only by a typo", True), 2: ("similar names", True),
+             1: ("another given name under the same surname", False), 0: ("different names", False)},
+    "address": {6: ("same address", True), 5: ("same address, another unit", True),
+                4: ("same house, street spelt another way", True),
+                3: ("same house and street, another town", True),
+                2: ("same street, another house number", True), 1: ("same ZIP or town only", True),
+                0: ("different places", False)},
+}  # fmt: skip
+
+
+def plain_words(name: int, phone: int, email: int, address: int) -> str:
+    """A pair's comparison levels as a person says them, agreement first: "Same phone and
+    e-mail, same address, names differ only by a typo"; "..., but different phones"."""
+    agree: list[str] = []
+    differ: list[str] = []
+    shared = [word for word, level in (("phone", phone), ("e-mail", email)) if level == 2]
+    if shared:
+        agree.append("same " + " and ".join(shared))
+    if email == 1:
+        agree.append("nearly the same e-mail")
+    apart = [word for word, level in (("phones", phone), ("e-mails", email)) if level == 0]
+    if apart:
+        differ.append("different " + " and ".join(apart))
+    for field, level in (("address", address), ("name", name)):
+        said = PLAIN[field].get(int(level))
+        if said:
+            (agree if said[1] else differ).append(said[0])
+    text = ", ".join(agree)
+    if differ:
+        text = f"{text}, but {', '.join(differ)}" if text else ", ".join(differ)
+    return text[:1].upper() + text[1:] if text else "Nothing to compare"
 
 
 def _phrases(scored: pd.DataFrame, field: str) -> np.ndarray:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from titanaudit.audit import AuditResult
 from titanaudit.decisions import record_prints
+from titanaudit.dedupe.explain import plain_words
 from titanaudit.rules import RULES, SEVERITIES
 from titanaudit.servicetitan.links import customer_url, location_url
 from titanaudit.store import Snapshot
@@ -73,13 +74,14 @@ def _text(value: Any) -> str:
     )
 
 
-def _customers(snapshot: Snapshot, ids: set[int]) -> dict[int, dict[str, str]]:
+def _customers(snapshot: Snapshot, ids: set[int]) -> dict[int, dict[str, Any]]:
     customers = snapshot.customers()
     customers = customers[customers["id"].isin(ids)]
     contacts = snapshot.contacts()
     contacts = contacts[contacts["customer_id"].isin(ids) & (contacts["owner_type"] == "customer")]
     reach = contacts.groupby("customer_id")["value"].agg(lambda v: ", ".join(map(str, list(v)[:4])))
-    out: dict[int, dict[str, str]] = {}
+    same = _as_compared(customers, contacts)
+    out: dict[int, dict[str, Any]] = {}
     rows: list[dict[Any, Any]] = customers.to_dict("records")
     for row in rows:
         parts = (row["street"], row["unit"], row["city"], row["state"], row["zip"])
@@ -88,8 +90,32 @@ def _customers(snapshot: Snapshot, ids: set[int]) -> dict[int, dict[str, str]]:
             "name": _text(row["name"]), "address": " ".join(_text(x) for x in parts if _text(x)),
             "contacts": _text(reach.get(row["id"])),
             "created": created.strftime("%Y-%m-%d") if pd.notna(created) else "",
+            "same": same.get(int(row["id"]), {}),
         }  # fmt: skip
     return out
+
+
+def _as_compared(customers: pd.DataFrame, contacts: pd.DataFrame) -> dict[int, dict[str, str]]:
+    """Each customer's name, address and contacts as the matching reads them (the page marks
+    a cell as differing only where these differ): names without case or punctuation, addresses
+    parsed (St and Street, a unit in the street line), phones as numbers ((903) 747-1393 is
+    9037471393), e-mails in lower case."""
+    from titanaudit.dedupe.normalize import address_frame, email_frame, phone_frame
+
+    if customers.empty:
+        return {}
+    names = customers["name"].fillna("").astype(str).str.lower()
+    names = names.str.replace(r"[^\w]+", " ", regex=True).str.split().str.join(" ")
+    places = address_frame(customers["street"], customers["unit"], customers["city"],
+                           customers["state"], customers["zip"])  # fmt: skip
+    parts = places[["house_number", "street_name", "unit", "city", "zip5"]].astype("object")
+    address = parts.where(parts.notna(), "").astype(str).agg("|".join, axis=1)
+    values = contacts["value"].astype("object")
+    said = phone_frame(values)["phone"].fillna(email_frame(values)["email"])
+    said = said.fillna(values.astype(str).str.strip().str.lower())
+    reach = said.groupby(contacts["customer_id"]).agg(lambda v: "|".join(sorted(set(map(str, v)))))
+    return {int(i): {"name": n, "address": a, "contacts": str(reach.get(i, ""))}
+            for i, n, a in zip(customers["id"], names, address, strict=True)}  # fmt: skip
 
 
 def _clusters(result: AuditResult, snapshot: Snapshot) -> list[dict[str, Any]]:
@@ -102,6 +128,9 @@ def _clusters(result: AuditResult, snapshot: Snapshot) -> list[dict[str, Any]]:
     ]
     said = {frozenset((int(a), int(b))): _text(e)
             for a, b, e in zip(pairs["left_id"], pairs["right_id"], pairs["evidence"], strict=True)}  # fmt: skip
+    plain = {frozenset((int(a), int(b))): plain_words(*(-1 if pd.isna(v) else int(v) for v in levels))
+             for a, b, *levels in zip(pairs["left_id"], pairs["right_id"], pairs["name"], pairs["phone"],
+                                      pairs["email"], pairs["address"], strict=True)}  # fmt: skip
     clusters = []
     for cluster_id, members in dups.groupby("cluster_id", sort=False):
         members = members.sort_values("role", key=lambda r: r != "keep")
@@ -110,9 +139,12 @@ def _clusters(result: AuditResult, snapshot: Snapshot) -> list[dict[str, Any]]:
         member_rows: list[dict[Any, Any]] = members.to_dict("records")
         for row in member_rows:
             rid = int(row["record_id"])
-            who = info.get(rid, {"name": "", "address": "", "contacts": "", "created": ""})
+            who = info.get(
+                rid, {"name": "", "address": "", "contacts": "", "created": "", "same": {}}
+            )
             records.append({"id": rid, "role": row["role"], **who,
                             "evidence": said.get(frozenset((keep, rid)), "") if rid != keep else "",
+                            "plain": plain.get(frozenset((keep, rid)), "") if rid != keep else "",
                             "reason": _text(row["reason"])})  # fmt: skip
         names = {r["name"].strip().lower() for r in records}
         top: Any = members["probability"].max()
