@@ -126,12 +126,14 @@ def test_filters_search_and_pages_work(page: tuple[AuditResult, Path], opened: O
     tab.fill("#finding-search", "")
     tab.click("#finding-head th:has-text('Record')")
     ids = [
-        int(r.split("#")[1]) for r in tab.locator("#finding-rows td:nth-child(3)").all_inner_texts()
+        int(r.split("#")[1])
+        for r in tab.locator("#finding-rows td:nth-child(3) a").all_inner_texts()
     ]
     assert ids == sorted(ids) and ids[0] == found["record_id"].astype(int).min()
     tab.click("#finding-head th:has-text('Record')")
     ids = [
-        int(r.split("#")[1]) for r in tab.locator("#finding-rows td:nth-child(3)").all_inner_texts()
+        int(r.split("#")[1])
+        for r in tab.locator("#finding-rows td:nth-child(3) a").all_inner_texts()
     ]
     assert ids == sorted(ids, reverse=True)
     tab.select_option("#cluster-sort", "size")
@@ -313,3 +315,65 @@ def test_why_it_matches_is_said_in_words_with_the_weights_behind_a_toggle(opened
     assert not toggle.evaluate("d => d.open")
     toggle.locator("summary").click()
     assert re.search(r"[+-]\d+\.\d", toggle.inner_text())
+
+
+def test_each_finding_names_whose_record_it_is_and_where(
+    page: tuple[AuditResult, Path], opened: Opened
+) -> None:
+    _, path = page
+    tab = opened.tab
+    with open_snapshot(path.parent.parent / "tenant.sqlite") as snapshot:
+        customers = snapshot.customers().set_index("id")
+        locations = snapshot.locations().set_index("id")
+    rows = tab.locator("#finding-rows tr")
+    seen = set()
+    for n in range(min(rows.count(), 40)):
+        href = rows.nth(n).locator("td").nth(2).locator("a").get_attribute("href") or ""
+        kind, number = re.search(r"#/(Customer|Location)/(\d+)", href).groups()  # type: ignore[union-attr]
+        record = (customers if kind == "Customer" else locations).loc[int(number)]
+        said = rows.nth(n).locator("span.whose").inner_text()
+        assert str(record["name"]) in said and str(record["city"]) in said, (href, said)
+        seen.add(kind)
+    assert seen == {"Customer", "Location"}
+    last = rows.nth(rows.count() - 1).locator("span.whose").inner_text().split(" · ")[0]
+    tab.fill("#finding-search", last)  # a finding is found by its customer's name too
+    assert count(tab, "#finding-count") >= 1
+    assert last in rows.first.locator("span.whose").inner_text()
+
+
+def test_the_page_opens_on_a_queue_of_what_to_do_first(
+    page: tuple[AuditResult, Path], opened: Opened
+) -> None:
+    result, _ = page
+    tab = opened.tab
+    assert tab.locator("section").first.get_attribute("id") == "queue"
+    assert not tab.locator("details#rules-fold").evaluate(
+        "d => d.open"
+    )  # the rule table folds away
+    items = tab.evaluate(
+        "() => JSON.parse(document.getElementById('audit-data').textContent).queue"
+    )
+
+    def rank(item: dict[str, str]) -> int:
+        if item["kind"] == "cluster":
+            return 0 if ("balance" in item["text"] or "waits" in item["text"]) else 2
+        return 1 if item["rule"].startswith(("ADR-", "GEO-")) else 3
+
+    ranks = [rank(i) for i in items["items"]]
+    assert ranks == sorted(ranks) and len(ranks) == min(25, items["total"]) > 0
+    high = result.findings[
+        (result.findings["severity"] == "high") & (result.findings["status"] != "suppressed")
+    ]
+    assert items["total"] >= len(high)
+    rows = tab.locator("#queue-list li")
+    assert rows.count() == len(ranks)
+    left = len(ranks)
+    assert tab.locator("#queue-count").inner_text().startswith(f"{left} left, 0 done")
+    rows.nth(0).locator("input").check()
+    assert tab.locator("#queue-count").inner_text().startswith(f"{left - 1} left, 1 done")
+    tab.reload()  # ticked stays ticked in this browser
+    assert tab.locator("#queue-list li").nth(0).locator("input").is_checked()
+    finding = next(n for n, i in enumerate(items["items"]) if i["kind"] == "finding")
+    tab.locator("#queue-list li").nth(finding).locator("button", has_text="Show").click()
+    shown = tab.locator("#finding-rows tr").first.locator("td a").first.inner_text()
+    assert shown.endswith("#" + items["items"][finding]["target"])

@@ -258,6 +258,85 @@ def _target(entity: Any, record_id: Any, customer_id: Any) -> list[Any]:
     return ["", ""]
 
 
+#: the queue's length, what counts as a sure duplicate, and the rules whose high findings send a
+#: technician to the wrong place
+QUEUE_SHOWN = 25
+SURE = 0.99
+WRONG_PLACE = ("ADR-", "GEO-")
+
+
+def _queue(result: AuditResult, snapshot: Snapshot, clusters: list[dict[str, Any]],
+           findings: list[list[Any]], messages: list[str],
+           who: dict[str, dict[str, list[str]]]) -> dict[str, Any]:  # fmt: skip
+    """Where to start: sure duplicates with money or work attached (a balance, an open lead or
+    booking waiting for one of them), then high findings that send a technician to the wrong
+    place, then the other sure duplicates and high findings. ``items`` (the first
+    :data:`QUEUE_SHOWN`: ``kind``, ``key``, ``target``, ``rule``, ``text``) and ``total``."""
+    dups = result.duplicates[result.duplicates["entity"] == "customers"]
+    lowest = dups.groupby("cluster_id")["probability"].min()
+    weakest = dict(zip(lowest.index.astype(int), lowest.astype(float), strict=True))
+    customers = snapshot.customers()
+    balance = dict(
+        zip(customers["id"].astype(int), customers["balance"].fillna(0).astype(float), strict=True)
+    )
+    matched = result.lead_matches
+    waiting = set(matched["customer_id"].dropna().astype(int)) if len(matched) else set()
+    ranked: list[tuple[int, float, dict[str, Any]]] = []
+    for c in clusters:
+        if weakest.get(int(c["id"]), 0.0) < SURE:
+            continue
+        ids = [int(r["id"]) for r in c["records"]]
+        money = sum(abs(balance.get(i, 0.0)) for i in ids)
+        why = [f"balances of ${money:,.2f} between them"] if money else []
+        if any(i in waiting for i in ids):
+            why.append("an open lead or booking waits for one of them")
+        text = (
+            f"Merge {len(ids)} records of {c['records'][0]['name']} (#{', #'.join(map(str, ids))})"
+        )
+        ranked.append((0 if why else 2, -money, {"kind": "cluster", "key": f"cluster:{c['id']}",
+                       "target": str(c["id"]), "rule": "", "text": text + (": " + "; ".join(why) if why else "")}))  # fmt: skip
+    for f in findings:
+        if f[1] != "high" or f[7] == "suppressed":
+            continue
+        name, place = who.get(str(f[8]), {}).get(str(f[9]), ["", ""])
+        about = ", ".join(x for x in (name, place) if x)
+        text = f"{messages[f[4]]} ({f[2].rstrip('s')} #{f[3]}{': ' + about if about else ''})"
+        ranked.append((1 if str(f[0]).startswith(WRONG_PLACE) else 3, 0.0,
+                       {"kind": "finding", "key": f"finding:{f[0]}:{f[2]}:{f[3]}:{f[5]}",
+                        "target": str(f[3]), "rule": str(f[0]), "text": text}))  # fmt: skip
+    ranked.sort(key=lambda r: (r[0], r[1]))
+    return {"items": [item for _, _, item in ranked[:QUEUE_SHOWN]], "total": len(ranked)}
+
+
+def _place(frame: pd.DataFrame) -> pd.Series:
+    parts = frame[["street", "unit", "city", "state", "zip"]].astype("object")
+    return (
+        parts.where(parts.notna(), "").astype(str).agg(" ".join, axis=1).str.split().str.join(" ")
+    )
+
+
+def _whose(snapshot: Snapshot, findings: list[list[Any]]) -> dict[str, dict[str, list[str]]]:
+    """Who and where each finding is about, for the page to name beside the record's number:
+    ``customers``: id → [name, address]; ``locations``: id → [name, address]."""
+    wanted: dict[str, set[int]] = {"customers": set(), "locations": set()}
+    for finding in findings:
+        if finding[8]:
+            wanted[finding[8]].add(int(finding[9]))
+    who: dict[str, dict[str, list[str]]] = {}
+    for entity, frame in (("customers", snapshot.customers), ("locations", snapshot.locations)):
+        rows = (
+            frame()
+            if wanted[entity]
+            else pd.DataFrame(columns=["id", "name", "street", "unit", "city", "state", "zip"])
+        )
+        rows = rows[rows["id"].isin(list(wanted[entity]))]
+        names = rows["name"].astype("object").where(rows["name"].notna(), "").astype(str)
+        who[entity] = {
+            str(int(i)): [n, a] for i, n, a in zip(rows["id"], names, _place(rows), strict=True)
+        }
+    return who
+
+
 def _data(result: AuditResult, snapshot: Snapshot, ui_url: str | None, findings: list[list[Any]],
           messages: list[str]) -> dict[str, Any]:  # fmt: skip
     clusters = _clusters(result, snapshot)
@@ -270,6 +349,7 @@ def _data(result: AuditResult, snapshot: Snapshot, ui_url: str | None, findings:
     for finding in findings:
         if finding[8]:
             shown[finding[8]].add(finding[9])
+    who = _whose(snapshot, findings)
     prints = {}
     for entity, ids in shown.items():
         every = record_prints(snapshot, entity) if ids else pd.Series(dtype=object)
@@ -278,7 +358,8 @@ def _data(result: AuditResult, snapshot: Snapshot, ui_url: str | None, findings:
     links = {"customers": customer_url(0, ui_url)[:-1], "locations": location_url(0, ui_url)[:-1]}
     return {"snapshot": snapshot.path.name, "links": links, "steps": list(MERGE_STEPS),
             "clusters": clusters, "findings": findings, "messages": messages, "pairs": pairs,
-            "prints": prints, "decisions": _decisions(result),
+            "prints": prints, "decisions": _decisions(result), "who": who,
+            "queue": _queue(result, snapshot, clusters, findings, messages, who),
             "resolved": [[str(k), str(d)] for k, d in
                          zip(result.resolved["kind"], result.resolved["detail"], strict=True)][:RESOLVED_SHOWN]}  # fmt: skip
 
