@@ -372,3 +372,27 @@ def test_a_cell_holding_a_carriage_return(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     with (tmp_path / "out" / "checked.csv").open(newline="", encoding="utf-8") as handle:
         assert [r["Notes"] for r in csv.DictReader(handle)] == ["call\rafter 5"]
+
+
+def test_review_rows_carry_the_probability_of_what_they_are_checked_against(tmp_path: Path) -> None:
+    from titanaudit.simulator import generate_tenant
+
+    tenant = generate_tenant(TenantSpec(customers=300, seed=5))
+    snapshot_from_tenant(tenant, tmp_path / "t.sqlite").close()
+    home = next(
+        c
+        for c in tenant.feeds["customers"]
+        if c["type"] == "Residential" and len(c["name"].split()) == 2
+    )
+    place, surname = home["address"], home["name"].split()[1]
+    # a new member of that household, and the same person again further down without an address
+    rows = pd.DataFrame({"name": [f"Zelda {surname}", f"Zelda {surname}"], "street": [place["street"], None],
+                         "city": [place["city"], None], "zip": [place["zip"], None],
+                         "phone": ["(480) 731-9921", "480-731-9921"], "email": [None, "zelda.q@example.org"]})  # fmt: skip
+    checked = run_check(rows, tmp_path / "t.sqlite").checked
+    assert list(checked["decision"]) == ["review", "review"]
+    assert list(checked["customer_id"]) == [home["id"], home["id"]]
+    assert (
+        checked["probability"].notna().all() and checked["probability"].iloc[0] < 0.5
+    )  # two people
+    assert checked["explanation"].iloc[1] == "repeats a row that needs a look: 1"

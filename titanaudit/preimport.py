@@ -162,7 +162,7 @@ def _best_customers(scored: pd.DataFrame, review_from: float, existing_at: float
     """Per row (``left``): its best customer (``right``, ``probability``, ``evidence``; an active
     customer before an inactive one when both are sure matches: a deactivated duplicate is the
     same person, the active record the one to use) and its best household pair's customer
-    (``household_of``)."""
+    (``household_of``, and that pair's ``household_probability``)."""
     with_customers = scored[scored["right"] > 0]
     worth = with_customers[
         (with_customers["probability"] >= review_from) & ~with_customers["household"]
@@ -180,7 +180,9 @@ def _best_customers(scored: pd.DataFrame, review_from: float, existing_at: float
         "left"
     )
     out = best.set_index("left")[["right", "probability", "evidence"]]
-    return out.join(homes.set_index("left")["right"].rename("household_of"), how="outer")
+    homes = homes.set_index("left")[["right", "probability"]]
+    return out.join(homes.rename(columns={"right": "household_of", "probability": "household_probability"}),
+                    how="outer")  # fmt: skip
 
 
 def _repeats(scored: pd.DataFrame, judge: Judge | None) -> pd.Series:
@@ -263,7 +265,7 @@ def check_table(table: Table, *, snapshot: Snapshot | None = None,
     active = (customers.set_index("id")["active"].fillna(False).astype(bool) if customers is not None
               else pd.Series(dtype=bool))  # fmt: skip
     best = _best_customers(scored, review_from, existing_at, active) if len(scored) else pd.DataFrame(
-        columns=["right", "probability", "evidence", "household_of"])  # fmt: skip
+        columns=["right", "probability", "evidence", "household_of", "household_probability"])  # fmt: skip
     repeats = _repeats(scored, judge) if len(scored) else pd.Series(dtype="int64")
     matched = best["right"].dropna().astype("int64")  # only customers at review_from or above
     places = (
@@ -294,6 +296,7 @@ def _decide(table: Table, rows_long: pd.DataFrame, best: pd.DataFrame, repeats: 
     homely = (decision == "new") & household.notna().to_numpy()
     decision[homely] = "review"
     customer[homely] = [int(h) for h in household[homely]]  # shown beside the row, to compare
+    probability[homely] = found["household_probability"].astype(float).to_numpy()[homely]
     explanation[homely] = [f"same household as customer {h}: a new customer, or a contact on "
                            f"that customer's account?" for h in household[homely]]  # fmt: skip
     matchable = rows_long.reindex(
@@ -341,9 +344,13 @@ def _decide(table: Table, rows_long: pd.DataFrame, best: pd.DataFrame, repeats: 
                 and any(decision[q] == "review" for q in positions)
             ):
                 decision[p] = "review"
+                looked = [q for q in positions if decision[q] == "review" and q != p]
                 explanation[p] = "repeats a row that needs a look: " + ", ".join(
-                    str(q + 1) for q in positions if decision[q] == "review" and q != p
+                    str(q + 1) for q in looked
                 )
+                best = max(looked, key=lambda q: np.nan_to_num(probability[q], nan=-1.0))
+                if not np.isnan(probability[best]):  # the reviewed row's candidate is this one's
+                    probability[p], customer[p] = probability[best], customer[best]
     keep = decision != "new"
     location = places.reindex(record).astype("Int64").where(keep)
     customer[~keep] = None

@@ -97,14 +97,15 @@ def _customers(snapshot: Snapshot, ids: set[int]) -> dict[int, dict[str, Any]]:
 
 def _as_compared(customers: pd.DataFrame, contacts: pd.DataFrame) -> dict[int, dict[str, str]]:
     """Each customer's name, address and contacts as the matching reads them (the page marks
-    a cell as differing only where these differ): names without case or punctuation, addresses
+    a cell as differing only where these differ): names without case or punctuation, "Last,
+    First" turned round, addresses
     parsed (St and Street, a unit in the street line), phones as numbers ((903) 747-1393 is
     9037471393), e-mails in lower case."""
-    from titanaudit.dedupe.normalize import address_frame, email_frame, phone_frame
+    from titanaudit.dedupe.normalize import address_frame, email_frame, name_frame, phone_frame
 
     if customers.empty:
         return {}
-    names = customers["name"].fillna("").astype(str).str.lower()
+    names = name_frame(customers["name"].astype("object"))["name_norm"].fillna("").astype(str)
     names = names.str.replace(r"[^\w]+", " ", regex=True).str.split().str.join(" ")
     places = address_frame(customers["street"], customers["unit"], customers["city"],
                            customers["state"], customers["zip"])  # fmt: skip
