@@ -380,7 +380,43 @@ def test_the_page_opens_on_a_queue_of_what_to_do_first(
     assert tab.locator("#queue-count").inner_text().startswith(f"{left - 1} left, 1 done")
     tab.reload()  # ticked stays ticked in this browser
     assert tab.locator("#queue-list li").nth(0).locator("input").is_checked()
+    cluster = next(n for n, i in enumerate(items["items"]) if i["kind"] == "cluster")
+    tab.locator("#queue-list li").nth(cluster).locator("button", has_text="Show").click()
+    bar, heading = (
+        tab.locator("#marks").bounding_box(),
+        tab.locator("#duplicates h2").bounding_box(),
+    )
+    assert bar is not None and heading is not None
+    assert heading["y"] >= bar["y"] + bar["height"] - 1  # the sticky bar covers nothing it shows
+    assert tab.locator("div.cluster").count() == 1
+    assert (
+        tab.locator("div.cluster h3")
+        .inner_text()
+        .startswith(f"Cluster {items['items'][cluster]['target']} ")
+    )
     finding = next(n for n, i in enumerate(items["items"]) if i["kind"] == "finding")
     tab.locator("#queue-list li").nth(finding).locator("button", has_text="Show").click()
     shown = tab.locator("#finding-rows tr").first.locator("td a").first.inner_text()
     assert shown.endswith("#" + items["items"][finding]["target"])
+
+
+def test_a_cell_that_differs_marks_the_words_that_differ(opened: Opened) -> None:
+    tab = opened.tab
+    checked = 0
+    for card in tab.locator("div.cluster").all():
+        for label in ("Name", "Address"):
+            row = card.locator("tr", has=tab.locator("th", has_text=label))
+            cells = row.locator("td")
+            kept = {w.strip(".,").lower() for w in cells.nth(0).inner_text().split()}
+            for n in range(1, cells.count()):
+                cell = cells.nth(n)
+                if "differs" not in (cell.get_attribute("class") or ""):
+                    assert cell.locator("mark").count() == 0
+                    continue
+                marks = cell.locator("mark").all_inner_texts()
+                missing = " ".join(cell.locator("del").all_inner_texts()).split()
+                assert marks or missing, cell.inner_text()
+                assert all(m.strip(".,").lower() not in kept for m in marks), (kept, marks)
+                assert all(m.strip(".,").lower() in kept for m in missing), (kept, missing)
+                checked += 1
+    assert checked > 0
