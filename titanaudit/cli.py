@@ -216,9 +216,10 @@ def demo(out: Path, customers: int, seed: int, faults: str) -> None:
     )
     err.print(
         f"The audit's review page (open it in a browser): {result.report_path}\n"
-        f"Mark pairs and records there, export the decisions, then bring them in with "
-        f"`titanaudit decisions import titanaudit-decisions.json --db {result.snapshot_path}`: "
-        f"the next `titanaudit audit --db {result.snapshot_path} --out DIR` applies them.",
+        f"To mark pairs and records with each decision saved as you click, serve it with "
+        f"`titanaudit review --db {result.snapshot_path}`; the next `titanaudit audit --db "
+        f"{result.snapshot_path} --out DIR` applies them. Every month, unattended: `titanaudit "
+        f"monthly --db {result.snapshot_path} --out DIR` (see the README for cron and systemd).",
         soft_wrap=True,
     )
     check, scored_import = result.import_check, result.import_accuracy
