@@ -203,8 +203,9 @@ def monthly_settings(table: Mapping[str, Any], source: str = "the config file",
 
 def read_monthly_settings(config_file: Path | None, **overrides: Any) -> MonthlySettings:
     """:func:`monthly_settings` of the TOML file the user named (or the defaults)."""
-    table = read_toml(config_file) if config_file is not None else {}
-    return monthly_settings(table, str(config_file), **overrides)
+    if config_file is None:
+        return monthly_settings({}, **overrides)
+    return monthly_settings(read_toml(config_file), str(config_file), **overrides)
 
 
 @dataclass
@@ -269,13 +270,13 @@ def run_monthly(db: str | Path, out: str | Path, *, config: Config | None, setti
             if config is not None:
                 stage("pulling what changed in ServiceTitan")
                 (fetch or _fetch)(config, db)
-            folder, result = _audit_month(db, out, now, rules, threshold, ui_url, stage, settings)
+            folder, result, attention = _audit_month(db, out, now, rules, threshold, ui_url,
+                                                     stage, settings)  # fmt: skip
             notes += _prune(out, settings.keep)
             _write_index(out)
     except TitanAuditError as exc:
         _notify_failure(settings, exc, db, env)
         raise
-    attention = _attention(result, settings.sure_at)
     run = MonthlyRun(folder, result.summary, attention, "", notes=notes)
     run.line = _line(run)
     _deliver(run, result, settings, env)
@@ -290,17 +291,16 @@ def _fetch(config: Config, db: Path) -> object:
 
 def _audit_month(db: Path, out: Path, now: datetime, rules: RuleSettings | None,
                  threshold: float, ui_url: str | None, stage: Callable[[str], None],
-                 settings: MonthlySettings) -> tuple[Path, AuditResult]:  # fmt: skip
-    """Audit, write the month's folder whole, then record it and point ``latest`` at it."""
+                 settings: MonthlySettings) -> tuple[Path, AuditResult, dict[str, list[Any]]]:  # fmt: skip
+    """Audit, write the month's folder whole, then record it and point ``latest`` at it.
+    Returns the folder, the audit and what in it needs attention."""
     from titanaudit.store import open_snapshot
 
     with open_snapshot(db, fetched=True) as snapshot:
         result = run_audit(snapshot, settings=rules, threshold=threshold, ui_url=ui_url,
                            progress=stage, clock=lambda: now, remember=False)  # fmt: skip
-        result.summary["attention"] = {
-            k: len(v) for k, v in _attention(result, settings.sure_at).items()
-        }
-        result.summary["new_by_severity"] = _new_by_severity(result)
+        attention = _attention(result, settings.sure_at)
+        result.summary["attention"] = {k: len(v) for k, v in attention.items()}
         name = _free_name(out, now.astimezone().date().isoformat())
         partial = out / f".{name}.partial"
         stage(f"writing {out / name}")
@@ -309,7 +309,7 @@ def _audit_month(db: Path, out: Path, now: datetime, rules: RuleSettings | None,
         os.rename(partial, out / name)
         remember_audit(snapshot, result)
     _point_latest(out, name)
-    return out / name, result
+    return out / name, result, attention
 
 
 def _free_name(out: Path, day: str) -> str:
@@ -371,12 +371,6 @@ def _attention(result: AuditResult, sure_at: float) -> dict[str, list[Any]]:
     high = f[(f["status"] == "new") & (f["severity"] == "high")]
     return {"sure_clusters": sorted(clusters),
             "high": list(zip(high["rule_id"], high["entity"], high["record_id"], strict=True))}  # fmt: skip
-
-
-def _new_by_severity(result: AuditResult) -> dict[str, int]:
-    f = result.findings
-    counts = f.loc[f["status"] == "new", "severity"].value_counts()
-    return {str(k): int(v) for k, v in counts.items()}
 
 
 def _line(run: MonthlyRun) -> str:

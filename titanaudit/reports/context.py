@@ -74,8 +74,9 @@ def _text(value: Any) -> str:
     )
 
 
-def _customers(snapshot: Snapshot, ids: set[int]) -> dict[int, dict[str, Any]]:
-    customers = snapshot.customers()
+def _customers(
+    snapshot: Snapshot, customers: pd.DataFrame, ids: set[int]
+) -> dict[int, dict[str, Any]]:
     customers = customers[customers["id"].isin(ids)]
     contacts = snapshot.contacts()
     contacts = contacts[contacts["customer_id"].isin(ids) & (contacts["owner_type"] == "customer")]
@@ -119,11 +120,13 @@ def _as_compared(customers: pd.DataFrame, contacts: pd.DataFrame) -> dict[int, d
             for i, n, a in zip(customers["id"], names, address, strict=True)}  # fmt: skip
 
 
-def _clusters(result: AuditResult, snapshot: Snapshot) -> list[dict[str, Any]]:
+def _clusters(
+    result: AuditResult, snapshot: Snapshot, customers: pd.DataFrame
+) -> list[dict[str, Any]]:
     dups = result.duplicates
     if dups.empty:
         return []
-    info = _customers(snapshot, set(dups["record_id"].astype(int)))
+    info = _customers(snapshot, customers, set(dups["record_id"].astype(int)))
     pairs = result.pairs[
         (result.pairs["entity"] == "customers") & result.pairs["probability"].notna()
     ]
@@ -167,7 +170,9 @@ PAIR_KINDS = {
 }
 
 
-def _review_pairs(result: AuditResult, snapshot: Snapshot) -> list[list[Any]]:
+def _review_pairs(
+    result: AuditResult, snapshot: Snapshot, customers: pd.DataFrame
+) -> list[list[Any]]:
     """Household candidates and repeated locations no decision took out of review: ``[rule_id,
     kind, left, right, evidence, entity, left_id, right_id]`` each."""
     pairs = result.pairs[result.pairs["rule_id"].isin(list(PAIR_KINDS))]
@@ -177,7 +182,7 @@ def _review_pairs(result: AuditResult, snapshot: Snapshot) -> list[list[Any]]:
     ids = set(pairs.loc[homes, "left_id"].astype(int)) | set(
         pairs.loc[homes, "right_id"].astype(int)
     )
-    names = {k: v["name"] for k, v in _customers(snapshot, ids).items()}
+    names = {k: v["name"] for k, v in _customers(snapshot, customers, ids).items()}
     rows = []
     for rule, entity, left, right, evidence in zip(pairs["rule_id"], pairs["entity"], pairs["left_id"],
                                                    pairs["right_id"], pairs["evidence"], strict=True):  # fmt: skip
@@ -266,7 +271,7 @@ SURE = 0.99
 WRONG_PLACE = ("ADR-", "GEO-")
 
 
-def _queue(result: AuditResult, snapshot: Snapshot, clusters: list[dict[str, Any]],
+def _queue(result: AuditResult, customers: pd.DataFrame, clusters: list[dict[str, Any]],
            findings: list[list[Any]], messages: list[str],
            who: dict[str, dict[str, list[str]]]) -> dict[str, Any]:  # fmt: skip
     """Where to start: sure duplicates with money or work attached (a balance, an open lead or
@@ -276,7 +281,6 @@ def _queue(result: AuditResult, snapshot: Snapshot, clusters: list[dict[str, Any
     dups = result.duplicates[result.duplicates["entity"] == "customers"]
     lowest = dups.groupby("cluster_id")["probability"].min()
     weakest = dict(zip(lowest.index.astype(int), lowest.astype(float), strict=True))
-    customers = snapshot.customers()
     balance = dict(
         zip(customers["id"].astype(int), customers["balance"].fillna(0).astype(float), strict=True)
     )
@@ -316,7 +320,8 @@ def _place(frame: pd.DataFrame) -> pd.Series:
     )
 
 
-def _whose(snapshot: Snapshot, findings: list[list[Any]]) -> dict[str, dict[str, list[str]]]:
+def _whose(snapshot: Snapshot, customers: pd.DataFrame,
+           findings: list[list[Any]]) -> dict[str, dict[str, list[str]]]:  # fmt: skip
     """Who and where each finding is about, for the page to name beside the record's number:
     ``customers``: id → [name, address]; ``locations``: id → [name, address]."""
     wanted: dict[str, set[int]] = {"customers": set(), "locations": set()}
@@ -324,13 +329,9 @@ def _whose(snapshot: Snapshot, findings: list[list[Any]]) -> dict[str, dict[str,
         if finding[8]:
             wanted[finding[8]].add(int(finding[9]))
     who: dict[str, dict[str, list[str]]] = {}
-    for entity, frame in (("customers", snapshot.customers), ("locations", snapshot.locations)):
-        rows = (
-            frame()
-            if wanted[entity]
-            else pd.DataFrame(columns=["id", "name", "street", "unit", "city", "state", "zip"])
-        )
-        rows = rows[rows["id"].isin(list(wanted[entity]))]
+    locations = snapshot.locations() if wanted["locations"] else customers.iloc[:0]
+    for entity, frame in (("customers", customers), ("locations", locations)):
+        rows = frame[frame["id"].isin(list(wanted[entity]))]
         names = rows["name"].astype("object").where(rows["name"].notna(), "").astype(str)
         who[entity] = {
             str(int(i)): [n, a] for i, n, a in zip(rows["id"], names, _place(rows), strict=True)
@@ -340,8 +341,9 @@ def _whose(snapshot: Snapshot, findings: list[list[Any]]) -> dict[str, dict[str,
 
 def _data(result: AuditResult, snapshot: Snapshot, ui_url: str | None, findings: list[list[Any]],
           messages: list[str]) -> dict[str, Any]:  # fmt: skip
-    clusters = _clusters(result, snapshot)
-    pairs = _review_pairs(result, snapshot)
+    customers = snapshot.customers()  # read once: the cards, the findings' names and the queue
+    clusters = _clusters(result, snapshot, customers)
+    pairs = _review_pairs(result, snapshot, customers)
     shown: dict[str, set[int]] = {"customers": set(), "locations": set()}
     for cluster in clusters:
         shown["customers"].update(r["id"] for r in cluster["records"])
@@ -350,7 +352,7 @@ def _data(result: AuditResult, snapshot: Snapshot, ui_url: str | None, findings:
     for finding in findings:
         if finding[8]:
             shown[finding[8]].add(finding[9])
-    who = _whose(snapshot, findings)
+    who = _whose(snapshot, customers, findings)
     prints = {}
     for entity, ids in shown.items():
         every = record_prints(snapshot, entity) if ids else pd.Series(dtype=object)
@@ -360,7 +362,7 @@ def _data(result: AuditResult, snapshot: Snapshot, ui_url: str | None, findings:
     return {"snapshot": snapshot.path.name, "links": links, "steps": list(MERGE_STEPS),
             "clusters": clusters, "findings": findings, "messages": messages, "pairs": pairs,
             "prints": prints, "decisions": _decisions(result), "who": who,
-            "queue": _queue(result, snapshot, clusters, findings, messages, who),
+            "queue": _queue(result, customers, clusters, findings, messages, who),
             "resolved": [[str(k), str(d)] for k, d in
                          zip(result.resolved["kind"], result.resolved["detail"], strict=True)][:RESOLVED_SHOWN]}  # fmt: skip
 
