@@ -16,6 +16,7 @@ import pandas as pd
 
 from titanaudit.dedupe.blocking import blocking_recall, candidate_pairs
 from titanaudit.dedupe.entities import CUSTOMER_RULES, customer_values
+from titanaudit.frames import read_frames
 from titanaudit.simulator import TenantSpec, generate_tenant
 from titanaudit.testing import snapshot_from_tenant
 
@@ -48,7 +49,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             snap = snapshot_from_tenant(tenant, Path(tmp) / "b.sqlite")
             started = time.monotonic()
-            customers, locations, contacts = snap.customers(), snap.locations(), snap.contacts()
+            frames = read_frames(snap)
+            customers, locations, contacts = frames.customers, frames.locations, frames.contacts
             read = time.monotonic() - started
             started = time.monotonic()
             long = customer_values(customers, locations, contacts)

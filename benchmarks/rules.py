@@ -59,7 +59,8 @@ def main() -> None:
 
     import pandas as pd
 
-    from titanaudit.rules import RULES, Frames, check_rules
+    from titanaudit.frames import read_frames
+    from titanaudit.rules import RULES, check_rules
     from titanaudit.simulator import TenantSpec
     from titanaudit.store import open_snapshot
     from titanaudit.testing import rule_accuracy, tenant_rule_settings
@@ -67,7 +68,7 @@ def main() -> None:
     truth = json.loads(truth_file.read_text())
     with open_snapshot(db) as snapshot:
         started = time.perf_counter()
-        frames = Frames.from_snapshot(snapshot)
+        frames = read_frames(snapshot)
         read = time.perf_counter() - started
     print(f"{frames!r}; read from the snapshot in {read:.1f} s", flush=True)
     rules = [r for r in RULES if r.id != "DUP-LEAD-001"]

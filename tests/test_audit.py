@@ -18,6 +18,7 @@ from titanaudit.audit import (
     DUPLICATE_COLUMNS,
     PAIR_COLUMNS,
     AuditResult,
+    remember_audit,
     run_audit,
     write_audit,
 )
@@ -38,6 +39,7 @@ def audited(tmp_path_factory: pytest.TempPathFactory) -> tuple[AuditResult, Path
 
     with open_snapshot(path) as snapshot:
         result = run_audit(snapshot, settings=tenant_rule_settings(tenant.truth), as_of=SPEC.as_of)
+        remember_audit(snapshot, result)
     return result, path, tenant.truth
 
 
@@ -65,11 +67,8 @@ def test_it_finds_what_was_planted(audited: tuple[AuditResult, Path, dict]) -> N
 
 
 def test_locations_that_are_one_place_are_clusters(audited: tuple[AuditResult, Path, dict]) -> None:  # type: ignore[type-arg]
-    result, path, truth = audited
-    from titanaudit.store import open_snapshot
-
-    with open_snapshot(path) as snapshot:
-        owner = snapshot.locations().set_index("id")["customer_id"]
+    result, _, truth = audited
+    owner = result.frames.locations.set_index("id")["customer_id"]
     places = result.location_clusters
     assert list(places.columns) == DUPLICATE_COLUMNS and set(places["entity"]) == {"locations"}
     assert (places.groupby("cluster_id")["role"].apply(lambda r: (r == "keep").sum()) == 1).all()
@@ -145,6 +144,7 @@ def test_the_next_audit_tells_new_from_persisting_and_resolved(
     first_run = SPEC.as_of + timedelta(days=365 * years_later)
     with open_snapshot(path) as snapshot:
         first = run_audit(snapshot, as_of=SPEC.as_of, clock=lambda: first_run)
+        remember_audit(snapshot, first)
     assert first.summary["generated_at"] == first_run.isoformat(timespec="seconds")
     assert set(first.findings["status"]) == {"new"}
     assert first.summary["change"]["previous_audit"] is None

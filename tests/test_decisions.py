@@ -17,6 +17,7 @@ from titanaudit.audit import AuditResult, run_audit, write_audit
 from titanaudit.decisions import export_decisions, read_decisions, record_prints
 from titanaudit.dedupe.cluster import cluster_pairs
 from titanaudit.errors import ConfigError
+from titanaudit.frames import read_frames
 from titanaudit.simulator import TenantSpec, generate_tenant
 from titanaudit.store import open_snapshot
 from titanaudit.testing import snapshot_from_tenant
@@ -60,7 +61,7 @@ def test_a_reviewer_decision_applies_counts_and_reopens(tmp_path: Path) -> None:
     snapshot_from_tenant(tenant, path).close()
     with open_snapshot(path) as snapshot:
         first = run_audit(snapshot, as_of=AS_OF)
-        prints = record_prints(snapshot, "customers")
+    prints = record_prints(first.frames, "customers")
     pairs_of_two = [c for c in clusters(first) if len(c) == 2]
     apart, keep_in = pairs_of_two[0], pairs_of_two[1]
     chosen = first.duplicates[first.duplicates["record_id"].isin(keep_in)]
@@ -125,7 +126,7 @@ def test_export_writes_what_import_reads(tmp_path: Path) -> None:
     path = tmp_path / "tenant.sqlite"
     snapshot_from_tenant(tenant, path).close()
     with open_snapshot(path) as snapshot:
-        prints = record_prints(snapshot, "customers")
+        prints = record_prints(read_frames(snapshot), "customers")
         ids = list(prints.index[:3])
         file = write(
             tmp_path / "in.json", [pair(prints, ids[0], ids[1]), one("protected", prints, ids[2])]

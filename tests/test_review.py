@@ -29,7 +29,7 @@ def reviewed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, Audit
     db = tmp_path_factory.mktemp("review") / "tenant.sqlite"
     snapshot_from_tenant(generate_tenant(TenantSpec(customers=300, seed=4)), db).close()
     with open_snapshot(db) as snapshot:
-        result = run_audit(snapshot, as_of=AS_OF, remember=False)
+        result = run_audit(snapshot, as_of=AS_OF)
     return db, render_report(result.report, review=True), result
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from titanaudit.errors import ConfigError, StoreError
+from titanaudit.frames import read_frames
 from titanaudit.store import modified_us, open_snapshot
 
 
@@ -156,13 +157,14 @@ def test_frames_have_their_documented_columns(tmp_path: Path) -> None:
         snap.write_page("location_contacts", [{"id": 3, "locationId": 2, "type": "MobilePhone", "value": "(602) 555-0143",
                                                "phoneSettings": {"phoneNumber": "6025550143", "doNotText": True}}],
                         continue_from=None, complete=True, owner_field="locationId")  # fmt: skip
-        customers = snap.customers()
+        frames = read_frames(snap)
+        customers = frames.customers
         assert list(customers.columns) == ["id", "active", "name", "type", "street", "unit", "city", "state", "zip", "country",
                                            "latitude", "longitude", "balance", "do_not_mail", "do_not_service",
                                            "created_on", "modified_on", "merged_to_id"]  # fmt: skip
         assert customers.loc[0, "latitude"] == 33.5
         assert str(customers["modified_on"].dt.tz) == "UTC"
-        contacts = snap.contacts()
+        contacts = frames.contacts
         row = contacts.iloc[0]
         assert (
             row["owner_type"],
@@ -171,9 +173,9 @@ def test_frames_have_their_documented_columns(tmp_path: Path) -> None:
             row["phone_number"],
             bool(row["do_not_text"]),
         ) == ("location", 2, 1, "6025550143", True)
-        assert snap.locations().loc[0, "street"] is None or snap.locations()["street"].isna().all()
-        assert len(snap.leads()) == 0
-        assert len(snap.bookings()) == 0
+        assert frames.locations["street"].isna().all()
+        assert len(frames.leads) == 0
+        assert len(frames.bookings) == 0
 
 
 def test_notebooks_can_read_while_a_writer_writes(tmp_path: Path) -> None:

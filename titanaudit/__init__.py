@@ -6,7 +6,7 @@ The public API, for scripts and notebooks::
     config = titanaudit.load_config()                 # credentials from ST_* variables
     titanaudit.fetch_snapshot(config, "tenant.sqlite")
     snapshot = titanaudit.open_snapshot("tenant.sqlite")
-    snapshot.customers()                              # a pandas DataFrame
+    frames = titanaudit.read_frames(snapshot)         # frames.customers: a pandas DataFrame
     findings = titanaudit.run_rules(snapshot)         # data-quality findings, one row each
     result = titanaudit.audit(snapshot, "audit/")     # the monthly audit and its review page
     checked = titanaudit.check_import("list.csv", snapshot)  # a file checked before importing
@@ -14,7 +14,16 @@ The public API, for scripts and notebooks::
                                  settings=titanaudit.monthly_settings({}))  # what cron runs
 """
 
-from titanaudit.audit import AuditResult, audit, run_audit, write_audit
+from titanaudit.audit import (
+    AuditResult,
+    audit,
+    audit_frames,
+    check_rules,
+    remember_audit,
+    run_audit,  # fmt: skip
+    run_rules,
+    write_audit,
+)
 from titanaudit.config import Config, Credentials, Endpoints, FetchSettings, load_config
 from titanaudit.dedupe.blocking import BlockingRule
 from titanaudit.dedupe.customers import dedupe_customers
@@ -26,9 +35,11 @@ from titanaudit.dedupe.leads import match_leads
 from titanaudit.dedupe.locations import duplicate_locations, repeated_contacts
 from titanaudit.demo import DemoTenant, demo_tenant
 from titanaudit.errors import TitanAuditError
+from titanaudit.frames import Frames, read_frames
 from titanaudit.monthly import MonthlyRun, MonthlySettings, monthly_settings, run_monthly
-from titanaudit.preimport import ImportCheck, check_import, run_check, write_check
-from titanaudit.rules import RULES, Frames, Rule, RuleRun, RuleSettings, check_rules, run_rules
+from titanaudit.preimport import ImportCheck, check_import, run_check
+from titanaudit.reports.imports import write_check
+from titanaudit.rules import RULES, Rule, RuleRun, RuleSettings
 from titanaudit.servicetitan.client import ServiceTitanClient
 from titanaudit.servicetitan.links import customer_url, location_url
 from titanaudit.servicetitan.sync import SyncResult, fetch_snapshot, sync
@@ -57,6 +68,7 @@ __all__ = [
     "SyncResult",
     "TitanAuditError",
     "audit",
+    "audit_frames",
     "check_import",
     "check_rules",
     "customer_url",
@@ -71,6 +83,8 @@ __all__ = [
     "match_leads",
     "monthly_settings",
     "open_snapshot",
+    "read_frames",
+    "remember_audit",
     "repeated_contacts",
     "run_audit",
     "run_check",

@@ -1,17 +1,21 @@
 """The monthly audit: the matching engine and the rules over one snapshot, composed.
 
-:func:`run_audit` reads the snapshot's frames once and runs, in order: duplicate customers (and
-household candidates), open leads and bookings of existing customers, repeated locations and
-contacts, and the data-quality rules. It returns an :class:`AuditResult` of frames with the
-columns of ``ARCHITECTURE.md``; :func:`write_audit` writes them as ``duplicates.csv``,
-``pairs.csv``, ``findings.csv`` and ``audit.json``. It holds no state of its own.
+:func:`run_audit` reads the snapshot's frames (:func:`~titanaudit.frames.read_frames`) and what
+it recorded (decisions, earlier audits) once, and :func:`audit_frames` runs the stages over that
+data, in order: duplicate customers (and household candidates), open leads and bookings of
+existing customers, repeated locations and contacts, the data-quality rules, and the review
+page's context. It returns an :class:`AuditResult` of frames with the columns of
+``ARCHITECTURE.md`` and writes nothing; its caller takes the two steps that do:
+:func:`write_audit` (``duplicates.csv``, ``pairs.csv``, ``findings.csv``, ``audit.json``,
+``index.html``) and :func:`remember_audit` (the run in the snapshot's history).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +24,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from titanaudit.audit_result import (
+    AUDIT_FINDING_COLUMNS,
+    DUPLICATE_COLUMNS,
+    PAIR_COLUMNS,
+    AuditResult,  # fmt: skip
+)
 from titanaudit.decisions import AppliedDecisions, apply_decisions, suppressed_findings
 from titanaudit.dedupe.compare import FIELDS
 from titanaudit.dedupe.customers import dedupe_customers
@@ -27,79 +37,17 @@ from titanaudit.dedupe.engine import EVIDENCE_FROM, DedupeResult
 from titanaudit.dedupe.leads import match_leads
 from titanaudit.dedupe.locations import duplicate_locations, location_clusters
 from titanaudit.export import write_csv
+from titanaudit.frames import Frames, read_frames
 from titanaudit.privacy import check_folder, make_folder, write_whole
-from titanaudit.rules import FINDING_COLUMNS, Frames, RuleRun, RuleSettings, check_rules
-from titanaudit.store import PastAudit, Snapshot
+from titanaudit.reports.context import report_context
+from titanaudit.reports.render import write_report
+from titanaudit.rules import RULES, Rule, RuleRun, RuleSettings
+from titanaudit.rules import runner as rules_runner
+from titanaudit.store import DECISION_COLUMNS, PastAudit, Snapshot, open_snapshot
 
-__all__ = ["AUDIT_FINDING_COLUMNS", "DUPLICATE_COLUMNS", "PAIR_COLUMNS", "AuditResult", "audit",
-           "remember_audit", "run_audit", "write_audit"]  # fmt: skip
-
-#: findings.csv: the rules' columns and ``status`` (new or persisting since the last audit).
-AUDIT_FINDING_COLUMNS = [*FINDING_COLUMNS, "status"]
-
-#: duplicates.csv; ``split_from``: the smallest record of the larger group the strong pairs
-#: linked, when the cluster was taken from it (see titanaudit.dedupe.cluster)
-DUPLICATE_COLUMNS = ["entity", "cluster_id", "record_id", "role", "probability", "cluster_size",
-                     "reason", "status", "split_from"]  # fmt: skip
-#: pairs.csv; ``decision``: a reviewer's decision that took the pair out of review
-#: (``not_duplicate``, or ``protected`` for a pair with a protected record), else empty.
-PAIR_COLUMNS = ["entity", "left_id", "right_id", "probability", "match_weight", "evidence",
-                "rule_id", *FIELDS, "decision"]  # fmt: skip
-
-
-@dataclass
-class AuditResult:
-    """What an audit found. ``duplicates``: one row per record in a duplicate cluster;
-    ``pairs``: the pairs worth a look (likely duplicates, household candidates DUP-CUS-003,
-    repeated locations DUP-LOC-00x); ``findings``: the rules' findings;
-    ``skipped``: rules that could not run; ``summary``: the counts of ``audit.json``;
-    ``decisions``: the reviewers' decisions and whether each applied."""
-
-    duplicates: pd.DataFrame
-    pairs: pd.DataFrame
-    findings: pd.DataFrame
-    skipped: pd.DataFrame
-    # the stages' own results, for callers that want more than the files hold
-    engine: DedupeResult  # the customers' matching (model, every scored pair)
-    lead_matches: pd.DataFrame  # match_leads: open leads and bookings of existing customers
-    locations: pd.DataFrame  # duplicate_locations: repeated location pairs
-    rules: RuleRun  # the rules alone (no status)
-    summary: dict[str, Any] = field(default_factory=dict)
-    #: one row per location in a cluster of locations that are one (DUPLICATE_COLUMNS,
-    #: ``entity`` locations): written into duplicates.csv after the customers
-    location_clusters: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=DUPLICATE_COLUMNS)
-    )
-    decisions: AppliedDecisions = field(default_factory=AppliedDecisions.none)
-    #: what the last audit found that this one no longer does (fixed, merged or decided):
-    #: ``kind`` (finding or cluster) and ``detail``
-    resolved: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["kind", "detail"]))
-    report: Any = None  # the review page's ReportContext (titanaudit.reports)
-    #: ``fingerprint, kind, detail`` of everything found, as :func:`remember_audit` records it
-    fingerprints: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=["fingerprint", "kind", "detail"])
-    )
-
-    def _repr_html_(self) -> str:
-        from titanaudit.display import html_summary
-
-        d, f = self.summary.get("duplicates", {}), self.summary.get("findings", {})
-        change = self.summary.get("change", {})
-        rows = [("duplicate customer clusters", d.get("customer_clusters", 0)),
-                ("customers in them", d.get("customer_records", 0)),
-                ("household pairs (not duplicates)", d.get("household_pairs", 0)),
-                ("repeated location pairs", sum(d.get("location_pairs", {}).values())),
-                ("findings", f.get("total", 0)),
-                *((f"  {k}", v) for k, v in f.get("by_severity", {}).items())]  # fmt: skip
-        if change.get("previous_audit"):
-            rows += [("new since the last audit", change.get("new", 0)),
-                     ("resolved since", sum(change.get("resolved", {}).values()))]  # fmt: skip
-        return html_summary(f"Audit of {self.summary.get('snapshot', 'a snapshot')}", rows)
-
-    def __repr__(self) -> str:
-        d = self.summary.get("duplicates", {})
-        return (f"AuditResult({d.get('customer_clusters', 0):,} duplicate clusters, "
-                f"{d.get('household_pairs', 0):,} household pairs, {len(self.findings):,} findings)")  # fmt: skip
+__all__ = ["AUDIT_FINDING_COLUMNS", "DUPLICATE_COLUMNS", "PAIR_COLUMNS", "AuditResult", "Recorded",
+           "audit", "audit_frames", "check_rules", "remember_audit", "run_audit", "run_rules",
+           "write_audit"]  # fmt: skip
 
 
 def _duplicates(customers: DedupeResult) -> pd.DataFrame:
@@ -182,11 +130,34 @@ def _cluster_prints(clusters: pd.DataFrame, kind: str, said: str) -> pd.DataFram
                          "detail": f"{said} " + members.str.replace(",", ", #").radd("#").to_numpy()})  # fmt: skip
 
 
-def _history(result: AuditResult, snapshot: Snapshot) -> dict[str, Any]:
-    """Mark findings and clusters new or persisting since the last audit of this snapshot,
-    count what was resolved and the merges done in ServiceTitan since, and record this run."""
+@dataclass(frozen=True)
+class Recorded:
+    """What an audit reads from its snapshot besides the frames: the file's name, the records
+    per feed, the newest change the data holds, the reviewers' decisions and the audits recorded
+    before (:meth:`read` takes them from a snapshot; a test or notebook may build its own)."""
+
+    snapshot: str = ""
+    records: dict[str, int] = field(default_factory=dict)
+    data_through: datetime | None = None
+    decisions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DECISION_COLUMNS))
+    previous: PastAudit | None = None
+    history: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["id", "run_at", "as_of", "summary"])
+    )
+
+    @classmethod
+    def read(cls, snapshot: Snapshot) -> Recorded:
+        return cls(snapshot=snapshot.path.name, records=snapshot.counts(),
+                   data_through=snapshot.newest_change("customers"),
+                   decisions=snapshot.decisions(), previous=snapshot.last_audit(),
+                   history=snapshot.audit_history())  # fmt: skip
+
+
+def _history(result: AuditResult, customers: pd.DataFrame,
+             previous: PastAudit | None) -> dict[str, Any]:  # fmt: skip
+    """Mark findings and clusters new or persisting since the ``previous`` audit, and count
+    what was resolved and the merges done in ServiceTitan since."""
     prints = fingerprints(result)
-    previous = snapshot.last_audit()
     seen = set(previous.items["fingerprint"]) if previous else set()
     known = prints["fingerprint"].isin(seen).to_numpy()
     is_finding = (prints["kind"] == "finding").to_numpy()
@@ -209,16 +180,15 @@ def _history(result: AuditResult, snapshot: Snapshot) -> dict[str, Any]:
         change["resolved"] = {str(k): int(v) for k, v in gone["kind"].value_counts().items()}
         result.resolved = pd.DataFrame({"kind": gone["kind"].to_numpy(),
                                         "detail": gone["detail"].fillna("(recorded without details)").to_numpy()})  # fmt: skip
-        change["merged_since"] = _merged_since(snapshot, previous)
+        change["merged_since"] = _merged_since(customers, previous)
     return change | {"fingerprints": prints}
 
 
-def _merged_since(snapshot: Snapshot, previous: PastAudit) -> int:
+def _merged_since(customers: pd.DataFrame, previous: PastAudit) -> int:
     """Customers merged in ServiceTitan since the last audit: merged records changed after the
     newest change that audit's data held (not after the moment it ran: a merge made before the
     last audit ran but pulled only since is new to this one, and no clock is involved)."""
     since = pd.Timestamp(previous.summary.get("data_through") or previous.run_at)
-    customers = snapshot.customers()
     merged = customers["merged_to_id"].notna() & (customers["modified_on"] > since)
     return int(merged.sum())
 
@@ -226,31 +196,28 @@ def _merged_since(snapshot: Snapshot, previous: PastAudit) -> int:
 def run_audit(snapshot: Snapshot, *, settings: RuleSettings | None = None,
               as_of: pd.Timestamp | datetime | str | None = None, threshold: float = 0.5,
               ui_url: str | None = None, progress: Callable[[str], None] | None = None,
-              clock: Callable[[], datetime] | None = None, remember: bool = True) -> AuditResult:  # fmt: skip
-    """Audit ``snapshot`` (see the module docstring). ``as_of`` is the reference time of the
+              clock: Callable[[], datetime] | None = None) -> AuditResult:  # fmt: skip
+    """Audit ``snapshot`` (see the module docstring): read its frames and what it recorded
+    (:class:`Recorded`), then :func:`audit_frames`. ``as_of`` is the reference time of the
     time-dependent rules (default: the moment the audit runs); ``threshold`` the probability
     from which a pair is a duplicate; ``ui_url`` the ServiceTitan web app the page links to
     (default: production); ``progress`` hears of each stage; ``clock`` tells the moment the
-    audit runs (default: the system's, in UTC), read once. The snapshot's history records the
-    audit, for the next one to tell new from persisting, unless ``remember`` is False (then
-    :func:`remember_audit` does it, e.g. once the report is safely written). A snapshot no pull
-    into has finished is refused (:class:`~titanaudit.errors.ConfigError`)."""
+    audit runs (default: the system's, in UTC), read once. Nothing is written: the caller
+    writes the files (:func:`write_audit`) and records the run in the snapshot's history
+    (:func:`remember_audit`), for the next audit to tell new from persisting. A snapshot no
+    pull into has finished is refused (:class:`~titanaudit.errors.ConfigError`)."""
     snapshot.require_fetched()  # an empty or half-pulled snapshot would audit as clean
     now = (clock or _utc_now)()
-    when = reference_time(as_of, now)
-    snapshot.keep_frames()
-    try:
-        result = _audit(snapshot, settings, now, when, threshold, ui_url, progress)
-    finally:
-        snapshot.forget_frames()
-    if remember:
-        remember_audit(snapshot, result)
-    return result
+    if progress:
+        progress("reading the snapshot")
+    frames, recorded = read_frames(snapshot), Recorded.read(snapshot)
+    return audit_frames(frames, recorded, settings=settings, as_of=reference_time(as_of, now),
+                        now=now, threshold=threshold, ui_url=ui_url, progress=progress)  # fmt: skip
 
 
 def remember_audit(snapshot: Snapshot, result: AuditResult) -> int:
     """Record ``result`` in ``snapshot``'s history (its summary and fingerprints); returns the
-    run's id. :func:`run_audit` does this itself unless told not to."""
+    run's id."""
     return snapshot.record_audit(result.summary["generated_at"], result.summary["as_of"],
                                  result.summary, result.fingerprints)  # fmt: skip
 
@@ -265,55 +232,57 @@ def reference_time(as_of: pd.Timestamp | datetime | str | None, now: datetime) -
     return when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
 
 
-def _audit(snapshot: Snapshot, settings: RuleSettings | None, now: datetime, as_of: pd.Timestamp,
-           threshold: float, ui_url: str | None,
-           progress: Callable[[str], None] | None) -> AuditResult:  # fmt: skip
-    from titanaudit.reports.context import report_context
-
+def audit_frames(frames: Frames, recorded: Recorded | None = None, *,
+                 settings: RuleSettings | None = None, as_of: pd.Timestamp, now: datetime,
+                 threshold: float = 0.5, ui_url: str | None = None,
+                 progress: Callable[[str], None] | None = None) -> AuditResult:  # fmt: skip
+    """The audit's stages over ``frames`` and what the snapshot ``recorded``, composed; a
+    function of its inputs alone (no store, no clock: ``now`` is the moment to stamp)."""
+    recorded = recorded or Recorded()
     stage = progress or (lambda _: None)
-    decided = apply_decisions(snapshot)
+    decided = apply_decisions(recorded.decisions, frames)
     stage("finding duplicate customers")
-    customers = dedupe_customers(snapshot, threshold=threshold, apart=decided.apart["customers"],
+    customers = dedupe_customers(frames, threshold=threshold, apart=decided.apart["customers"],
                                  protected=decided.protected["customers"], keep=decided.keep,
                                  progress=progress)  # fmt: skip
     stage("matching open leads and bookings to customers")
-    leads = match_leads(snapshot, model=customers.model)
+    leads = match_leads(frames, model=customers.model)
     stage("finding repeated locations")
-    locations = duplicate_locations(snapshot)
+    locations = duplicate_locations(frames)
     stage("running the data-quality rules")
-    run = check_rules(Frames.from_snapshot(snapshot), settings, as_of=as_of, lead_matches=leads,
-                      snapshot=snapshot)  # fmt: skip
+    run = rules_runner.check_rules(frames, settings, as_of=as_of, lead_matches=leads)
     findings = run.findings.assign(status="new")
     findings.loc[suppressed_findings(findings, decided), "status"] = "suppressed"
     result = AuditResult(_duplicates(customers), _pairs(customers, threshold, locations, decided),
                          findings, run.skipped, engine=customers, lead_matches=leads,
                          locations=locations, rules=run, decisions=decided,
-                         location_clusters=_location_duplicates(customers, locations))  # fmt: skip
-    history = _history(result, snapshot)
+                         location_clusters=_location_duplicates(customers, locations),
+                         frames=frames)  # fmt: skip
+    history = _history(result, frames.customers, recorded.previous)
     prints = history.pop("fingerprints")
-    result.summary = _summary(result, snapshot, now, as_of, customers, locations, threshold) | {
+    result.summary = _summary(result, recorded, now, as_of, customers, locations, threshold) | {
         "change": history
     }
     result.fingerprints = prints
     stage("preparing the review page")
-    result.report = report_context(result, snapshot, ui_url=ui_url)
+    result.report = report_context(result, frames, history=recorded.history, ui_url=ui_url)
     return result
 
 
-def _summary(result: AuditResult, snapshot: Snapshot, now: datetime, as_of: pd.Timestamp,
+def _summary(result: AuditResult, recorded: Recorded, now: datetime, as_of: pd.Timestamp,
              customers: DedupeResult, locations: pd.DataFrame,
              threshold: float) -> dict[str, Any]:  # fmt: skip
     from titanaudit import __version__
 
     found = result.findings[result.findings["status"] != "suppressed"]  # counted apart
-    through = snapshot.newest_change("customers")
+    through = recorded.data_through
     return {
         "titanaudit": __version__,
         "generated_at": now.astimezone(UTC).isoformat(timespec="seconds"),
         "as_of": as_of.isoformat(),
         "data_through": through.isoformat() if through else None,
-        "snapshot": snapshot.path.name,
-        "records": snapshot.counts(),
+        "snapshot": recorded.snapshot,
+        "records": recorded.records,
         "duplicates": {
             "customer_clusters": int(result.duplicates["cluster_id"].nunique()),
             "customer_records": len(result.duplicates),
@@ -351,8 +320,6 @@ def write_audit(result: AuditResult, out: Path) -> dict[str, Path]:
     """Write ``index.html`` (the review page), ``duplicates.csv``, ``pairs.csv``,
     ``findings.csv`` and ``audit.json`` into ``out`` (created if missing), each owner-only and
     whole (written under a temporary name)."""
-    from titanaudit.reports.render import write_report
-
     make_folder(out)
     names = ("duplicates.csv", "pairs.csv", "findings.csv", "audit.json", "index.html")
     paths = {name: out / name for name in names}
@@ -376,19 +343,36 @@ def audit(snapshot: Snapshot | str | Path, out: str | Path | None = None, *,
           threshold: float = 0.5, ui_url: str | None = None,
           progress: Callable[[str], None] | None = None,
           clock: Callable[[], datetime] | None = None) -> AuditResult:  # fmt: skip
-    """:func:`run_audit` on a snapshot (or its file), and with ``out`` :func:`write_audit` too:
-    ``titanaudit.audit("tenant.sqlite", "audit/")`` is ``titanaudit audit`` from Python."""
-    from titanaudit.store import open_snapshot
-
+    """:func:`run_audit` on a snapshot (or its file); with ``out``, :func:`write_audit` and
+    :func:`remember_audit` too: ``titanaudit.audit("tenant.sqlite", "audit/")`` is
+    ``titanaudit audit`` from Python. Without ``out`` nothing is written or recorded."""
     if out is not None:
         check_folder(Path(out))
-    if isinstance(snapshot, Snapshot):
+    with contextlib.ExitStack() as stack:
+        if not isinstance(snapshot, Snapshot):
+            snapshot = stack.enter_context(open_snapshot(snapshot, fetched=True))
         result = run_audit(snapshot, settings=settings, as_of=as_of, threshold=threshold,
                            ui_url=ui_url, progress=progress, clock=clock)  # fmt: skip
-    else:
-        with open_snapshot(snapshot, fetched=True) as opened:
-            result = run_audit(opened, settings=settings, as_of=as_of, threshold=threshold,
-                               ui_url=ui_url, progress=progress, clock=clock)  # fmt: skip
-    if out is not None:
-        write_audit(result, Path(out))
+        if out is not None:
+            write_audit(result, Path(out))
+            remember_audit(snapshot, result)
     return result
+
+
+def check_rules(source: Snapshot | Frames, settings: RuleSettings | None = None, *,
+                as_of: pd.Timestamp | datetime | str | None = None,
+                rules: Sequence[Rule] = RULES,
+                progress: Callable[[str], None] | None = None) -> RuleRun:  # fmt: skip
+    """The data-quality rules over a snapshot (or its frames), its open leads and bookings
+    matched to its customers first for DUP-LEAD-001: what the ``titanaudit rules`` command runs.
+    :func:`titanaudit.rules.check_rules` is the rules alone, over frames and lead matches given."""
+    frames = read_frames(source) if isinstance(source, Snapshot) else source
+    leads = match_leads(frames) if len(frames.customers) else None
+    return rules_runner.check_rules(frames, settings, as_of=as_of, rules=rules,
+                                    lead_matches=leads, progress=progress)  # fmt: skip
+
+
+def run_rules(source: Snapshot | Frames, settings: RuleSettings | None = None, *,
+              as_of: pd.Timestamp | datetime | str | None = None) -> pd.DataFrame:  # fmt: skip
+    """Every finding of :func:`check_rules` (rules that could not run are logged)."""
+    return check_rules(source, settings, as_of=as_of).findings

@@ -375,7 +375,7 @@ def audit(db: Path, out: Path, as_of: str | None, config_file: Path | None, thre
     """Audit a snapshot: duplicates, household candidates, repeated locations and contacts,
     leads of existing customers, and every data-quality rule. Writes OUT/index.html (the review
     page: open it in a browser, it needs no network) and the CSV and JSON files beside it."""
-    from titanaudit.audit import run_audit, write_audit
+    from titanaudit.audit import remember_audit, run_audit, write_audit
     from titanaudit.progress import StageDisplay
     from titanaudit.store import open_snapshot
 
@@ -391,6 +391,7 @@ def audit(db: Path, out: Path, as_of: str | None, config_file: Path | None, thre
                            ui_url=ui_url, progress=display.stage)  # fmt: skip
         display.stage(f"writing {out}")
         write_audit(result, out)
+        remember_audit(snapshot, result)  # once the files are whole
     d, f = result.summary["duplicates"], result.summary["findings"]
     severity = ", ".join(
         f"{f['by_severity'].get(s, 0):,} {s}" for s in ("high", "medium", "low", "info")
@@ -503,7 +504,7 @@ def review(db: Path, as_of: str | None, config_file: Path | None, threshold: flo
         StageDisplay(err, enabled=not quiet) as display,
     ):
         result = run_audit(snapshot, settings=settings, as_of=when, threshold=threshold,
-                           ui_url=ui_url, progress=display.stage, remember=False)  # fmt: skip
+                           ui_url=ui_url, progress=display.stage)  # fmt: skip
         display.stage("rendering the review page")
         page = render_report(result.report, review=True)
     server = ReviewServer(db, page, port=port)
@@ -595,8 +596,10 @@ def check_import(file: Path, db: Path | None, out: Path | None, maps: tuple[str,
     other are tied together. Exits with 10 when rows need review, so a script can gate the
     import on it."""
     from titanaudit.dedupe.frame import parse_maps, recognise_columns
-    from titanaudit.preimport import EXIT_REVIEW, check_table, write_check
+    from titanaudit.frames import read_frames
+    from titanaudit.preimport import EXIT_REVIEW, check_table
     from titanaudit.progress import StageDisplay
+    from titanaudit.reports.imports import write_check
     from titanaudit.store import open_snapshot
     from titanaudit.tables import read_table
 
@@ -622,7 +625,10 @@ def check_import(file: Path, db: Path | None, out: Path | None, maps: tuple[str,
     with contextlib.ExitStack() as stack:
         snapshot = stack.enter_context(open_snapshot(db, fetched=True)) if db is not None else None
         display = stack.enter_context(StageDisplay(err, enabled=not quiet))
-        check = check_table(table, snapshot=snapshot, mapping=mapping, existing_at=existing_at,
+        if snapshot is not None:
+            display.stage("reading the tenant's customers")
+        frames = read_frames(snapshot) if snapshot is not None else None
+        check = check_table(table, frames=frames, mapping=mapping, existing_at=existing_at,
                             review_from=review_from, ui_url=ui_url, progress=display.stage,
                             name=str(file))  # fmt: skip
         display.stage(f"writing {out}")
@@ -670,9 +676,10 @@ def rules_check(
     db: Path, out: Path, as_of: str | None, config_file: Path | None, quiet: bool
 ) -> None:
     """Run the data-quality rules on a snapshot and write the findings."""
+    from titanaudit.audit import check_rules
     from titanaudit.export import write_csv
+    from titanaudit.frames import read_frames
     from titanaudit.progress import StageDisplay
-    from titanaudit.rules import Frames, check_rules
     from titanaudit.store import open_snapshot
 
     settings = _rule_settings(config_file)
@@ -683,9 +690,9 @@ def rules_check(
         StageDisplay(err, enabled=not quiet) as display,
     ):
         display.stage("reading the snapshot")
-        frames = Frames.from_snapshot(snapshot)
-        display.stage("running the rules")
-        run = check_rules(frames, settings, as_of=when, snapshot=snapshot,
+        frames = read_frames(snapshot)
+        display.stage("matching open leads to customers, then running the rules")
+        run = check_rules(frames, settings, as_of=when,
                           progress=lambda rule: display.detail(f"running the rules: {rule}"))  # fmt: skip
         display.detail(f"ran {len(run.seconds)} rules")
         display.stage(f"writing {out}")

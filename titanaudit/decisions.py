@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from titanaudit.errors import ConfigError
+from titanaudit.frames import Frames
 from titanaudit.privacy import write_whole
 from titanaudit.store import DECISION_COLUMNS, Snapshot
 
@@ -67,12 +68,11 @@ def _digest(values: pd.Series) -> pd.Series:
     )
 
 
-def record_prints(snapshot: Snapshot, entity: str) -> pd.Series:
+def record_prints(frames: Frames, entity: str) -> pd.Series:
     """A fingerprint of each record's compared values, indexed by id: name and address (and, for
     a customer, its own phones and e-mails). It changes when any of them is edited."""
     if entity == "customers":
-        records = snapshot.customers()
-        contacts = snapshot.contacts()
+        records, contacts = frames.customers, frames.contacts
         own = contacts[contacts["owner_type"] == "customer"]
         reach = (
             _text(own["value"]).groupby(own["owner_id"]).agg(lambda v: ",".join(sorted(v)))
@@ -81,7 +81,7 @@ def record_prints(snapshot: Snapshot, entity: str) -> pd.Series:
         )
         extra = records["id"].map(reach).fillna("")
     elif entity == "locations":
-        records = snapshot.locations()
+        records = frames.locations
         extra = records["customer_id"].astype("string").fillna("")
     else:
         raise ValueError(f"no fingerprints for {entity}")
@@ -242,14 +242,14 @@ class AppliedDecisions:
         return {s: int(states.get(s, 0)) for s in ("applied", "reopened", "gone")}
 
 
-def apply_decisions(snapshot: Snapshot) -> AppliedDecisions:
-    """Judge the snapshot's decisions against its records (see :class:`AppliedDecisions`)."""
-    stored = snapshot.decisions()
+def apply_decisions(stored: pd.DataFrame, frames: Frames) -> AppliedDecisions:
+    """Judge decisions (:meth:`Snapshot.decisions`) against the records of ``frames`` (see
+    :class:`AppliedDecisions`)."""
     if stored.empty:
         return AppliedDecisions.none()
     applied = AppliedDecisions.none()
     states = []
-    prints = {e: record_prints(snapshot, e) for e in set(stored["entity"])}
+    prints = {e: record_prints(frames, e) for e in set(stored["entity"])}
     rows: list[dict[Any, Any]] = stored.to_dict("records")
     for row in rows:
         entity, kind = str(row["entity"]), str(row["kind"])

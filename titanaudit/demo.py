@@ -15,12 +15,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from titanaudit.audit import run_audit, write_audit
+from titanaudit.audit import remember_audit, run_audit, write_audit
 from titanaudit.dedupe.engine import DedupeResult
 from titanaudit.errors import ConfigError
 from titanaudit.export import write_csv
-from titanaudit.preimport import ImportCheck, run_check, write_check
-from titanaudit.rules import RULES, Frames, RuleRun
+from titanaudit.frames import customers_frame
+from titanaudit.preimport import ImportCheck, run_check
+from titanaudit.reports.imports import write_check
+from titanaudit.rules import RULES, RuleRun
 from titanaudit.servicetitan.sync import ProgressCallback, SyncResult, fetch_snapshot
 from titanaudit.simulator import (
     Faults,
@@ -98,11 +100,12 @@ def run_demo(
     settings = tenant_rule_settings(tenant.truth)
     with open_snapshot(db) as snapshot:
         audited = run_audit(snapshot, settings=settings, as_of=spec.as_of)
-        active = set(snapshot.customers().query("active == True")["id"].astype("int64"))
-        frames = Frames.from_snapshot(snapshot)
+        report = write_audit(audited, out / "audit")["index.html"]
+        remember_audit(snapshot, audited)
+    frames = audited.frames
+    active = set(frames.customers.query("active == True")["id"].astype("int64"))
     duplicates, rules, leads = audited.engine, audited.rules, audited.lead_matches
     locations = audited.locations
-    report = write_audit(audited, out / "audit")["index.html"]
     write_csv(rules.findings, out / "findings.csv")
     scored = rule_accuracy(rules.findings, tenant.truth, frames, [r.id for r in RULES])
     found = duplicates.clusters.groupby("cluster_id")["id"].apply(list).tolist()
@@ -152,7 +155,7 @@ class DemoTenant:
         """The planted duplicate customers still open (both records not merged away), as pairs:
         ``left_id, right_id`` (the lower id first)."""
         with open_snapshot(self.snapshot) as snapshot:
-            customers = snapshot.customers()
+            customers = customers_frame(snapshot)
         open_ids = set(customers.loc[customers["merged_to_id"].isna(), "id"].astype("int64"))
         pairs = [(min(a, b), max(a, b)) for cluster in planted_clusters(self.truth)
                  for a, b in itertools.combinations([i for i in cluster if i in open_ids], 2)]  # fmt: skip

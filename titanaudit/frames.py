@@ -1,4 +1,10 @@
-"""DataFrames over a snapshot, one per record type, with documented, stable columns.
+"""A snapshot's records as DataFrames, one per record type, with documented, stable columns.
+
+:func:`read_frames` reads them all into :class:`Frames`, the plain value every stage above the
+store works from (matching, locations, leads, the rules, the review page)::
+
+    frames = read_frames(snapshot)
+    frames.customers                 # id, active, name, type, street, unit, city, ...
 
 Built in SQL with SQLite's ``json_extract`` so no feed is held as Python dicts. Booleans are
 pandas' nullable ``boolean``; ids are nullable ``Int64``; timestamps are UTC ``datetime64``.
@@ -8,14 +14,42 @@ field is a missing value.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-if TYPE_CHECKING:
-    from titanaudit.store import Snapshot
+from titanaudit.store import Snapshot
 
-__all__ = ["bookings_frame", "contacts_frame", "customers_frame", "leads_frame", "locations_frame"]
+__all__ = ["ENTITIES", "Frames", "bookings_frame", "contacts_frame", "customers_frame",
+           "leads_frame", "locations_frame", "read_frames"]  # fmt: skip
+
+#: the record types, in the order a snapshot's frames are read
+ENTITIES = ("customers", "locations", "contacts", "leads", "bookings")
+
+
+@dataclass(frozen=True)
+class Frames:
+    """A snapshot's records, one frame per record type (the columns of the functions below);
+    any may be empty (a frame built by hand for a test or a notebook may hold only what it
+    needs). Stages read these frames and never change them."""
+
+    customers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    locations: pd.DataFrame = field(default_factory=pd.DataFrame)
+    contacts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    leads: pd.DataFrame = field(default_factory=pd.DataFrame)
+    bookings: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{name}={len(getattr(self, name)):,}" for name in ENTITIES)
+        return f"Frames({sizes})"
+
+
+def read_frames(snapshot: Snapshot) -> Frames:
+    """Every frame of ``snapshot``, read once (a million customers' records take a minute)."""
+    return Frames(customers=customers_frame(snapshot), locations=locations_frame(snapshot),
+                  contacts=contacts_frame(snapshot), leads=leads_frame(snapshot),
+                  bookings=bookings_frame(snapshot))  # fmt: skip
+
 
 ADDRESS = """json_extract(body, '$.address.street') AS street,
     json_extract(body, '$.address.unit') AS unit,
@@ -43,6 +77,9 @@ def _typed(frame: pd.DataFrame, *, bools: tuple[str, ...] = (), ids: tuple[str, 
 
 
 def customers_frame(snapshot: Snapshot) -> pd.DataFrame:
+    """Customers. Columns: ``id, active, name, type, street, unit, city, state, zip, country,
+    latitude, longitude, balance, do_not_mail, do_not_service, created_on, modified_on,
+    merged_to_id`` (the address is the bill-to address)."""
     frame = snapshot.query(f"""SELECT id,
         json_extract(body, '$.active') AS active, json_extract(body, '$.name') AS name,
         json_extract(body, '$.type') AS type, {ADDRESS}, {COORDS},
@@ -56,6 +93,8 @@ def customers_frame(snapshot: Snapshot) -> pd.DataFrame:
 
 
 def locations_frame(snapshot: Snapshot) -> pd.DataFrame:
+    """Locations. Columns: ``id, customer_id, active, name, street, unit, city, state, zip,
+    country, latitude, longitude, zone_id, created_on, modified_on, merged_to_id``."""
     frame = snapshot.query(f"""SELECT id, json_extract(body, '$.customerId') AS customer_id,
         json_extract(body, '$.active') AS active, json_extract(body, '$.name') AS name,
         {ADDRESS}, {COORDS}, json_extract(body, '$.zoneId') AS zone_id, {STAMPS},
@@ -66,6 +105,10 @@ def locations_frame(snapshot: Snapshot) -> pd.DataFrame:
 
 
 def contacts_frame(snapshot: Snapshot) -> pd.DataFrame:
+    """Customer, location and booking contacts. Columns: ``id, owner_type (customer|location|
+    booking), owner_id, customer_id, location_id, booking_id, active, type, value, memo,
+    phone_number, do_not_text, created_on, modified_on``. ``customer_id`` of a location
+    contact is its location's customer."""
     fields = """json_extract(c.body, '$.active') AS active, json_extract(c.body, '$.type') AS type,
         json_extract(c.body, '$.value') AS value, json_extract(c.body, '$.memo') AS memo,
         json_extract(c.body, '$.phoneSettings.phoneNumber') AS phone_number,

@@ -298,7 +298,7 @@ def _audit_month(db: Path, out: Path, now: datetime, rules: RuleSettings | None,
 
     with open_snapshot(db, fetched=True) as snapshot:
         result = run_audit(snapshot, settings=rules, threshold=threshold, ui_url=ui_url,
-                           progress=stage, clock=lambda: now, remember=False)  # fmt: skip
+                           progress=stage, clock=lambda: now)  # fmt: skip
         attention = _attention(result, settings.sure_at)
         result.summary["attention"] = {k: len(v) for k, v in attention.items()}
         name = _free_name(out, now.astimezone().date().isoformat())

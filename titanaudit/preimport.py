@@ -20,7 +20,6 @@ itself, without labels. Then, per row:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,14 +39,19 @@ from titanaudit.dedupe.frame import recognise_columns, values_of
 from titanaudit.dedupe.model import fit, score
 from titanaudit.dedupe.normalize import address_frame
 from titanaudit.errors import ConfigError
-from titanaudit.export import write_csv
-from titanaudit.privacy import make_folder, write_whole
+from titanaudit.frames import Frames, read_frames
 from titanaudit.servicetitan.links import customer_url, location_url
-from titanaudit.store import Snapshot
+from titanaudit.store import Snapshot, open_snapshot
 from titanaudit.tables import Table, read_table
 
-__all__ = ["CHECK_COLUMNS", "EXIT_REVIEW", "ImportCheck", "check_import", "check_table",
-           "write_check"]  # fmt: skip
+__all__ = [
+    "CHECK_COLUMNS",
+    "EXIT_REVIEW",
+    "ImportCheck",
+    "check_import",
+    "check_table",
+    "run_check",
+]
 
 #: the columns ``checked.csv`` adds after the input's own (ARCHITECTURE.md; add at the end only)
 CHECK_COLUMNS = ["decision", "customer_id", "location_id", "probability", "duplicate_of_row",
@@ -106,13 +110,11 @@ def _zip_fixed(frame: pd.DataFrame, columns: dict[str, list[str]]) -> pd.DataFra
     return fixed
 
 
-def _customers(snapshot: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def _customers(frames: Frames) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Customers not merged away, with their locations and contacts."""
-    customers = snapshot.customers()
-    customers = customers[customers["merged_to_id"].isna()]
-    locations = snapshot.locations()
-    locations = locations[locations["customer_id"].isin(customers["id"])]
-    return customers, locations, snapshot.contacts()
+    customers = frames.customers[frames.customers["merged_to_id"].isna()]
+    locations = frames.locations[frames.locations["customer_id"].isin(customers["id"])]
+    return customers, locations, frames.contacts
 
 
 #: the probability that two customers are one person (for rows of one person that match two)
@@ -234,12 +236,13 @@ def _location_ids(
     )
 
 
-def check_table(table: Table, *, snapshot: Snapshot | None = None,
+def check_table(table: Table, *, frames: Frames | None = None,
                 mapping: Mapping[str, str | Sequence[str]] | None = None, existing_at: float = 0.9,
                 review_from: float = 0.5, ui_url: str | None = None,
                 progress: Callable[[str], None] | None = None, name: str = "the file") -> ImportCheck:  # fmt: skip
     """Check a table read by :func:`~titanaudit.tables.read_table` (see the module docstring).
-    Without ``snapshot`` the rows are checked against each other only."""
+    ``frames`` are the tenant's (:func:`titanaudit.frames.read_frames`); without them the rows
+    are checked against each other only."""
     if not 0 < review_from <= existing_at <= 1:
         raise ConfigError("the thresholds must be 0 < review-from <= existing-at <= 1")
     stage = progress or (lambda _: None)
@@ -254,9 +257,8 @@ def check_table(table: Table, *, snapshot: Snapshot | None = None,
     rows_long["record"] = -(rows_long["record"].astype("int64") + 1)
     pieces = [rows_long]
     customers = locations = None
-    if snapshot is not None:
-        stage("reading the tenant's customers")
-        customers, locations, contacts = _customers(snapshot)
+    if frames is not None:
+        customers, locations, contacts = _customers(frames)
         if len(customers):
             pieces.append(customer_values(customers, locations, contacts))
     long = pd.concat(pieces, ignore_index=True)
@@ -423,25 +425,6 @@ def _finish(table: Table, checked: pd.DataFrame, columns: dict[str, list[str]]) 
     return ImportCheck(out, ready, columns, summary, header=list(table.header), added=added)
 
 
-def write_check(check: ImportCheck, out: Path) -> dict[str, Path]:
-    """Write ``checked.csv``, ``import-ready.csv`` (under the input's own header), ``check.json``
-    and ``index.html`` into ``out``, each owner-only and whole."""
-    from titanaudit.reports.imports import write_import_report
-
-    make_folder(out)
-    paths = {
-        name: out / name for name in ("checked.csv", "import-ready.csv", "check.json", "index.html")
-    }
-    header = check.header or list(check.ready.columns)
-    write_csv(check.checked.set_axis([*header, *check.added], axis=1), paths["checked.csv"])
-    write_csv(check.ready.set_axis(header, axis=1), paths["import-ready.csv"])
-    write_whole(
-        paths["check.json"], lambda handle: json.dump(check.summary, handle, indent=2, default=str)
-    )
-    write_import_report(check, paths["index.html"])
-    return paths
-
-
 def check_import(df_or_path: pd.DataFrame | str | Path, snapshot: Snapshot | str | Path | None = None, *,
                  mapping: Mapping[str, str | Sequence[str]] | None = None, sheet: str | None = None,
                  existing_at: float = 0.9, review_from: float = 0.5,
@@ -458,8 +441,6 @@ def run_check(source: pd.DataFrame | str | Path, snapshot: Snapshot | str | Path
               encoding: str | None = None, existing_at: float = 0.9, review_from: float = 0.5,
               ui_url: str | None = None, progress: Callable[[str], None] | None = None) -> ImportCheck:  # fmt: skip
     """:func:`check_import`, returning the whole :class:`ImportCheck`."""
-    from titanaudit.store import open_snapshot
-
     if isinstance(source, pd.DataFrame):
         frame = (
             source.astype("string")
@@ -479,7 +460,12 @@ def run_check(source: pd.DataFrame | str | Path, snapshot: Snapshot | str | Path
         table, label = read_table(Path(source), sheet=sheet, encoding=encoding), str(source)
     options: dict[str, Any] = {"mapping": mapping, "existing_at": existing_at, "review_from": review_from,
                                "ui_url": ui_url, "progress": progress, "name": label}  # fmt: skip
-    if snapshot is None or isinstance(snapshot, Snapshot):
-        return check_table(table, snapshot=snapshot, **options)
+    if snapshot is None:
+        return check_table(table, **options)
+    if progress:
+        progress("reading the tenant's customers")
+    if isinstance(snapshot, Snapshot):
+        return check_table(table, frames=read_frames(snapshot), **options)
     with open_snapshot(snapshot, fetched=True) as opened:
-        return check_table(table, snapshot=opened, **options)
+        frames = read_frames(opened)
+    return check_table(table, frames=frames, **options)

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from titanaudit.frames import read_frames
 from titanaudit.servicetitan.sync import FeedProgress, SyncResult
 from titanaudit.servicetitan.transport import WireStats
 from titanaudit.store import open_snapshot
@@ -130,10 +131,13 @@ def print_sync_summary(console: Console, result: SyncResult, db: Path) -> None:
 def print_snapshot_summary(console: Console, db: Path) -> None:
     """Headline numbers of a snapshot: active and merged customers, locations, contacts."""
     with open_snapshot(db) as snapshot:
-        customers = snapshot.customers()
-        locations = snapshot.locations()
-        contacts = snapshot.contacts()
-        leads = snapshot.leads()
+        frames = read_frames(snapshot)
+    customers, locations, contacts, leads = (
+        frames.customers,
+        frames.locations,
+        frames.contacts,
+        frames.leads,
+    )
     merged = int(customers["merged_to_id"].notna().sum())
     active = int(customers["active"].fillna(False).sum())
     table = Table(title=f"snapshot {db}", title_justify="left", show_header=False)

@@ -15,9 +15,8 @@ A page of records and its continuation token are written in one transaction, so 
 at any moment resumes from the last page it stored with nothing lost or duplicated. Records are
 upserted by (feed, id) and the newest ``modifiedOn`` wins. The file is created owner-only.
 
-The store hands out pandas DataFrames with documented columns: :meth:`Snapshot.customers`,
-:meth:`~Snapshot.locations`, :meth:`~Snapshot.contacts`, :meth:`~Snapshot.leads`,
-:meth:`~Snapshot.bookings`.
+The store stores; :func:`titanaudit.frames.read_frames` reads its records as DataFrames with
+documented columns.
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ import shutil
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -203,7 +202,6 @@ class Snapshot:
         self.path = Path(path)
         fresh = self._claim(create)
         self._lock = threading.RLock()
-        self._kept: dict[str, pd.DataFrame] | None = None
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
                                        timeout=30)  # fmt: skip
@@ -549,62 +547,6 @@ class Snapshot:
                 f"SELECT {', '.join(DECISION_COLUMNS)} FROM decisions ORDER BY decided_at",
                 self._db,
             )
-
-    def keep_frames(self) -> None:
-        """From now on read each frame once and hand out copies of it: for an audit, whose
-        stages (matching, rules, leads) all read the same frames of a snapshot that does not
-        change while it runs. Reading a million customers' records takes a minute."""
-        self._kept = {}
-
-    def forget_frames(self) -> None:
-        """Stop keeping frames (after an audit; a fetch may change the records)."""
-        self._kept = None
-
-    def _frame(self, name: str, read: Callable[[Snapshot], pd.DataFrame]) -> pd.DataFrame:
-        if self._kept is None:
-            return read(self)
-        if name not in self._kept:
-            self._kept[name] = read(self)
-        copy: pd.DataFrame = self._kept[name].copy(
-            deep=False
-        )  # copy-on-write: changes stay the caller's
-        return copy
-
-    def customers(self) -> pd.DataFrame:
-        """Customers. Columns: ``id, active, name, type, street, unit, city, state, zip, country,
-        latitude, longitude, balance, do_not_mail, do_not_service, created_on, modified_on,
-        merged_to_id`` (the address is the bill-to address)."""
-        from titanaudit.frames import customers_frame
-
-        return self._frame("customers", customers_frame)
-
-    def locations(self) -> pd.DataFrame:
-        """Locations. Columns: ``id, customer_id, active, name, street, unit, city, state, zip,
-        country, latitude, longitude, zone_id, created_on, modified_on, merged_to_id``."""
-        from titanaudit.frames import locations_frame
-
-        return self._frame("locations", locations_frame)
-
-    def contacts(self) -> pd.DataFrame:
-        """Customer, location and booking contacts. Columns: ``id, owner_type (customer|location|
-        booking), owner_id, customer_id, location_id, booking_id, active, type, value, memo,
-        phone_number, do_not_text, created_on, modified_on``. ``customer_id`` of a location
-        contact is its location's customer."""
-        from titanaudit.frames import contacts_frame
-
-        return self._frame("contacts", contacts_frame)
-
-    def leads(self) -> pd.DataFrame:
-        """Leads, with their free-text capture fields. See :func:`titanaudit.frames.leads_frame`."""
-        from titanaudit.frames import leads_frame
-
-        return self._frame("leads", leads_frame)
-
-    def bookings(self) -> pd.DataFrame:
-        """Bookings, address flattened. See :func:`titanaudit.frames.bookings_frame`."""
-        from titanaudit.frames import bookings_frame
-
-        return self._frame("bookings", bookings_frame)
 
 
 def _row(

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from titanaudit.config import Config, load_config
-from titanaudit.rules.base import Frames
+from titanaudit.frames import Frames, read_frames
 from titanaudit.rules.settings import RuleSettings
 from titanaudit.servicetitan.feeds import EXPORT_FEEDS
 from titanaudit.simulator.server import SimulatorServer
@@ -23,6 +23,7 @@ from titanaudit.simulator.tenant import Tenant
 from titanaudit.store import Snapshot, open_snapshot
 
 __all__ = [
+    "frames_from_tenant",
     "pair_accuracy",
     "planted_clusters",
     "rule_accuracy",
@@ -62,6 +63,13 @@ def snapshot_from_tenant(tenant: Tenant, path: Path) -> Snapshot:
         snapshot.replace_children("booking_contacts", booking, contacts)
     snapshot.mark_fetched()
     return snapshot
+
+
+def frames_from_tenant(tenant: Tenant, path: Path) -> Frames:
+    """``tenant``'s records as a snapshot's frames: written to a snapshot at ``path`` (as
+    :func:`snapshot_from_tenant`) and read back, so they are exactly what an audit reads."""
+    with snapshot_from_tenant(tenant, path) as snapshot:
+        return read_frames(snapshot)
 
 
 def planted_clusters(truth: dict[str, Any]) -> list[list[int]]:

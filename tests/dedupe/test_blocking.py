@@ -9,8 +9,7 @@ import pytest
 from titanaudit.dedupe.blocking import BlockingRule, blocking_recall, candidate_pairs
 from titanaudit.dedupe.entities import CUSTOMER_RULES, customer_values
 from titanaudit.simulator import Tenant
-from titanaudit.store import Snapshot
-from titanaudit.testing import snapshot_from_tenant
+from titanaudit.testing import frames_from_tenant
 
 
 def test_pairs_within_blocks_with_the_rules_that_made_them() -> None:
@@ -53,10 +52,6 @@ def test_an_oversized_block_is_not_quadratic() -> None:
     )
 
 
-def _snapshot(tenant: Tenant, path: Path) -> Snapshot:
-    return snapshot_from_tenant(tenant, path)
-
-
 def truth_pairs(tenant: Tenant) -> pd.DataFrame:
     pairs = [
         pair
@@ -69,8 +64,8 @@ def truth_pairs(tenant: Tenant) -> pd.DataFrame:
 def test_blocking_keeps_the_true_pairs_of_a_generated_tenant(
     base_tenant: Tenant, tmp_path: Path
 ) -> None:
-    with _snapshot(base_tenant, tmp_path / "t.sqlite") as snap:
-        long = customer_values(snap.customers(), snap.locations(), snap.contacts())
+    frames = frames_from_tenant(base_tenant, tmp_path / "t.sqlite")
+    long = customer_values(frames.customers, frames.locations, frames.contacts)
     pairs = candidate_pairs(long, CUSTOMER_RULES)
     recall = blocking_recall(pairs, truth_pairs(base_tenant))
     customers = len(base_tenant.feeds["customers"])
@@ -82,8 +77,8 @@ def test_blocking_keeps_the_true_pairs_of_a_generated_tenant(
 def test_every_customer_rule_finds_something(
     base_tenant: Tenant, tmp_path: Path, rule: BlockingRule
 ) -> None:
-    with _snapshot(base_tenant, tmp_path / "t.sqlite") as snap:
-        long = customer_values(snap.customers(), snap.locations(), snap.contacts())
+    frames = frames_from_tenant(base_tenant, tmp_path / "t.sqlite")
+    long = customer_values(frames.customers, frames.locations, frames.contacts)
     assert not candidate_pairs(long, [rule]).empty
 
 

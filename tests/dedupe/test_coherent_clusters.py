@@ -20,7 +20,11 @@ from titanaudit.dedupe.frame import dedupe_frame
 from titanaudit.simulator import TenantSpec
 from titanaudit.simulator.generate import Builder
 from titanaudit.simulator.problems import plant_problems
-from titanaudit.testing import pair_accuracy, planted_clusters, snapshot_from_tenant
+from titanaudit.testing import (
+    frames_from_tenant,
+    pair_accuracy,
+    planted_clusters,
+)
 
 
 def tenant_with_a_hub(people: int) -> tuple[Builder, int, list[int]]:
@@ -43,9 +47,9 @@ def tenant_with_a_hub(people: int) -> tuple[Builder, int, list[int]]:
 
 def test_a_hub_linked_to_30_people_joins_none_of_them(tmp_path: Path) -> None:
     builder, hub, owners = tenant_with_a_hub(30)
-    with snapshot_from_tenant(builder.tenant, tmp_path / "t.sqlite") as snapshot:
-        result = dedupe_customers(snapshot)
-        active = set(snapshot.customers().query("active == True")["id"])
+    frames = frames_from_tenant(builder.tenant, tmp_path / "t.sqlite")
+    result = dedupe_customers(frames)
+    active = set(frames.customers.query("active == True")["id"])
     clusters = result.clusters.groupby("cluster_id")["id"].apply(set)
     assert all(len(members & set(owners)) <= 1 for members in clusters), (
         "no cluster holds two owners"

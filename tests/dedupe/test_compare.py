@@ -8,8 +8,7 @@ import pytest
 from titanaudit.dedupe.compare import compare_customers
 from titanaudit.dedupe.entities import customer_values
 from titanaudit.simulator import Tenant
-
-from .test_blocking import _snapshot
+from titanaudit.testing import frames_from_tenant
 
 
 def _long(rows: list[dict[str, object]]) -> pd.DataFrame:
@@ -96,8 +95,8 @@ def test_phone_and_email_levels_with_frequencies() -> None:
 
 
 def test_planted_duplicates_agree_more_than_households(base_tenant: Tenant, tmp_path: Path) -> None:
-    with _snapshot(base_tenant, tmp_path / "t.sqlite") as snap:
-        long = customer_values(snap.customers(), snap.locations(), snap.contacts())
+    frames = frames_from_tenant(base_tenant, tmp_path / "t.sqlite")
+    long = customer_values(frames.customers, frames.locations, frames.contacts)
     truth = base_tenant.truth
     nick = [c["ids"] for c in truth["duplicate_clusters"] if c["kinds"] == ["nickname"]]
     homes = [n["ids"] for n in truth["hard_negatives"] if n["kind"] == "household"]

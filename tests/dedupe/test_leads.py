@@ -4,15 +4,15 @@ from pathlib import Path
 
 from titanaudit.dedupe.leads import LEAD_MATCH_COLUMNS, match_leads
 from titanaudit.simulator import TenantSpec, generate_tenant
-from titanaudit.testing import snapshot_from_tenant
+from titanaudit.testing import frames_from_tenant
 
 
 def test_open_leads_find_the_customers_they_belong_to(tmp_path: Path) -> None:
     tenant = generate_tenant(TenantSpec(customers=3000, seed=23))
     truth = {int(k): v for k, v in tenant.truth["lead_matches"].items()}
-    with snapshot_from_tenant(tenant, tmp_path / "t.sqlite") as snap:
-        matches = match_leads(snap)
-        leads = snap.leads()
+    frames = frames_from_tenant(tenant, tmp_path / "t.sqlite")
+    matches = match_leads(frames)
+    leads = frames.leads
     assert list(matches.columns) == LEAD_MATCH_COLUMNS
     found = matches[matches["entity"] == "leads"]
     pairs = set(zip(found["record_id"], found["customer_id"], strict=True))

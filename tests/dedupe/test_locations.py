@@ -9,7 +9,7 @@ from titanaudit.dedupe.locations import (
     repeated_contacts,
 )
 from titanaudit.simulator import TenantSpec, generate_tenant
-from titanaudit.testing import snapshot_from_tenant
+from titanaudit.testing import frames_from_tenant
 
 
 def test_repeated_locations_and_contacts_are_found_and_nothing_else_within_a_customer(
@@ -17,10 +17,10 @@ def test_repeated_locations_and_contacts_are_found_and_nothing_else_within_a_cus
 ) -> None:
     tenant = generate_tenant(TenantSpec(customers=3000, seed=24))
     planted = tenant.truth["problems"]
-    with snapshot_from_tenant(tenant, tmp_path / "t.sqlite") as snap:
-        pairs = duplicate_locations(snap)
-        contacts = repeated_contacts(snap)
-        customers = snap.customers().set_index("id")
+    frames = frames_from_tenant(tenant, tmp_path / "t.sqlite")
+    pairs = duplicate_locations(frames)
+    contacts = repeated_contacts(frames.contacts)
+    customers = frames.customers.set_index("id")
     assert list(pairs.columns) == LOCATION_PAIR_COLUMNS
     assert list(contacts.columns) == REPEATED_CONTACT_COLUMNS
     for rule in ("DUP-LOC-001", "DUP-LOC-003"):

@@ -12,8 +12,7 @@ from titanaudit.dedupe.compare import compare_customers
 from titanaudit.dedupe.entities import CUSTOMER_RULES, customer_values
 from titanaudit.dedupe.model import LEVELS, MatchModel, estimate, score
 from titanaudit.simulator import TenantSpec, generate_tenant
-
-from .test_blocking import _snapshot
+from titanaudit.testing import frames_from_tenant
 
 
 def _flat(value: float) -> dict[str, dict[int, float]]:
@@ -126,9 +125,9 @@ def test_a_house_alone_is_not_a_duplicate() -> None:
 
 def test_planted_duplicates_are_recovered_and_households_kept_apart(tmp_path: Path) -> None:
     tenant = generate_tenant(TenantSpec(customers=3000, seed=21))
-    with _snapshot(tenant, tmp_path / "t.sqlite") as snap:
-        customers = snap.customers()
-        long = customer_values(customers, snap.locations(), snap.contacts())
+    frames = frames_from_tenant(tenant, tmp_path / "t.sqlite")
+    customers = frames.customers
+    long = customer_values(customers, frames.locations, frames.contacts)
     compared = compare_customers(candidate_pairs(long, CUSTOMER_RULES), long)
     merged = {
         int(a): int(b)
@@ -164,12 +163,12 @@ def test_planted_duplicates_are_recovered_and_households_kept_apart(tmp_path: Pa
 
 def test_dedupe_customers_of_a_snapshot(tmp_path: Path) -> None:
     from titanaudit.dedupe.customers import dedupe_customers
-    from titanaudit.testing import pair_accuracy, snapshot_from_tenant
+    from titanaudit.testing import pair_accuracy
 
     base_tenant = generate_tenant(TenantSpec(customers=3000, seed=22))
-    with snapshot_from_tenant(base_tenant, tmp_path / "t.sqlite") as snap:
-        result = dedupe_customers(snap)
-        customers = snap.customers()
+    frames = frames_from_tenant(base_tenant, tmp_path / "t.sqlite")
+    result = dedupe_customers(frames)
+    customers = frames.customers
     active = set(customers.loc[customers["active"].astype(bool), "id"])
     assert set(result.clusters["id"]) <= active, (
         "merged and inactive records are not open duplicates"

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.browser import SHOTS, Opened, open_page
-from titanaudit.audit import AuditResult, run_audit, write_audit
+from titanaudit.audit import AuditResult, remember_audit, run_audit, write_audit
 from titanaudit.reports.context import report_context
 from titanaudit.reports.render import write_report
 from titanaudit.simulator import TenantSpec, generate_tenant
@@ -40,7 +40,8 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> tuple[AuditResult, Path]:
     snapshot_from_tenant(tenant, folder / "tenant.sqlite").close()
     with open_snapshot(folder / "tenant.sqlite") as snapshot:
         result = run_audit(snapshot, as_of="2026-11-01")
-    write_audit(result, folder / "out")
+        write_audit(result, folder / "out")
+        remember_audit(snapshot, result)
     return result, folder / "out" / "index.html"
 
 
@@ -153,14 +154,13 @@ def test_filters_search_and_pages_work(page: tuple[AuditResult, Path], opened: O
 def test_a_cluster_split_from_a_larger_group_says_so(
     page: tuple[AuditResult, Path], browser: Browser, tmp_path: Path
 ) -> None:
-    result, path = page
+    result, _ = page
     dups = result.duplicates.copy()
     chosen = dups["cluster_id"].iloc[-1]
     group = int(result.findings["record_id"].dropna().astype(int).min())  # any record elsewhere
     dups["split_from"] = dups["split_from"].astype(object)
     dups.loc[dups["cluster_id"] == chosen, "split_from"] = group
-    with open_snapshot(path.parent.parent / "tenant.sqlite") as snapshot:
-        context = report_context(dataclasses.replace(result, duplicates=dups), snapshot)
+    context = report_context(dataclasses.replace(result, duplicates=dups))
     write_report(context, tmp_path / "index.html")
     with open_page(browser, tmp_path / "index.html") as seen:
         tab = seen.tab
@@ -320,11 +320,10 @@ def test_why_it_matches_is_said_in_words_with_the_weights_behind_a_toggle(opened
 def test_each_finding_names_whose_record_it_is_and_where(
     page: tuple[AuditResult, Path], opened: Opened
 ) -> None:
-    _, path = page
     tab = opened.tab
-    with open_snapshot(path.parent.parent / "tenant.sqlite") as snapshot:
-        customers = snapshot.customers().set_index("id")
-        locations = snapshot.locations().set_index("id")
+    result, _ = page
+    customers = result.frames.customers.set_index("id")
+    locations = result.frames.locations.set_index("id")
     rows = tab.locator("#finding-rows tr")
     seen = set()
     for n in range(min(rows.count(), 40)):

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from titanaudit.rules import RULES, Frames, check_rules
+from titanaudit.audit import check_rules  # the rules, with the leads matched first
+from titanaudit.rules import RULES
 from titanaudit.simulator import TenantSpec, generate_tenant
-from titanaudit.testing import rule_accuracy, snapshot_from_tenant, tenant_rule_settings
+from titanaudit.testing import frames_from_tenant, rule_accuracy, tenant_rule_settings
 
 
 @pytest.fixture(scope="module")
@@ -17,10 +18,8 @@ def scored(tmp_path_factory: pytest.TempPathFactory) -> object:
     spec = TenantSpec(customers=3000, seed=23)
     tenant = generate_tenant(spec)
     path = Path(tmp_path_factory.mktemp("rules")) / "tenant.sqlite"
-    with snapshot_from_tenant(tenant, path) as snapshot:
-        frames = Frames.from_snapshot(snapshot)
-        run = check_rules(frames, tenant_rule_settings(tenant.truth), as_of=spec.as_of,
-                          snapshot=snapshot)  # fmt: skip
+    frames = frames_from_tenant(tenant, path)
+    run = check_rules(frames, tenant_rule_settings(tenant.truth), as_of=spec.as_of)
     return rule_accuracy(run.findings, tenant.truth, frames, [r.id for r in RULES]), run
 
 

@@ -28,7 +28,7 @@ def reported(findings: pd.DataFrame, record: int) -> set[str]:
 def test_a_clean_customer_has_no_findings(clean: Frames) -> None:
     result = check_rules(clean, as_of=AS_OF)
     assert result.findings.empty, result.findings[["rule_id", "message"]].to_string()
-    # without a snapshot the lead matcher cannot run: said apart, not silently dropped
+    # without lead matches given, the lead rule cannot run: said apart, not silently dropped
     assert result.skipped["rule_id"].tolist() == ["DUP-LEAD-001"]
 
 

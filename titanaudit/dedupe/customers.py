@@ -1,4 +1,4 @@
-"""Duplicate customers of a snapshot: the whole engine over a tenant's customers.
+"""Duplicate customers of a tenant: the whole engine over its customers' frames.
 
 :func:`dedupe_customers` compares customers on their names, all their addresses (bill-to and
 every location), and every phone and e-mail on them and their locations. Records people already
@@ -12,13 +12,13 @@ from collections.abc import Collection
 
 from titanaudit.dedupe.engine import DedupeResult, Stage, run_engine
 from titanaudit.dedupe.entities import customer_values
-from titanaudit.store import Snapshot
+from titanaudit.frames import Frames
 
 __all__ = ["dedupe_customers"]
 
 
 def dedupe_customers(
-    snapshot: Snapshot,
+    frames: Frames,
     *,
     threshold: float = 0.5,
     apart: Collection[tuple[int, int]] = (),
@@ -26,14 +26,15 @@ def dedupe_customers(
     keep: Collection[int] = (),
     progress: Stage | None = None,
 ) -> DedupeResult:
-    """Open duplicate clusters among the snapshot's active customers, every scored pair, and
+    """Open duplicate clusters among the active customers of ``frames``
+    (:func:`titanaudit.frames.read_frames`), every scored pair, and
     the household candidates among them. Reviewers' decisions (:mod:`titanaudit.decisions`):
     ``apart`` pairs (lower id first) are never clustered together, ``protected`` customers
     never clustered, ``keep`` customers kept in their clusters."""
     if progress:
-        progress("reading and normalising the snapshot")
-    customers = snapshot.customers()
-    long = customer_values(customers, snapshot.locations(), snapshot.contacts())
+        progress("normalising names, addresses, phones and e-mails")
+    customers = frames.customers
+    long = customer_values(customers, frames.locations, frames.contacts)
     merged = customers.dropna(subset=["merged_to_id"])
     into = dict(
         zip(merged["id"].astype("int64"), merged["merged_to_id"].astype("int64"), strict=True)

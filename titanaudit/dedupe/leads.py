@@ -22,7 +22,7 @@ from titanaudit.dedupe.entities import CUSTOMER_RULES, NAME_FEATURES, customer_v
 from titanaudit.dedupe.explain import explain_pairs
 from titanaudit.dedupe.model import MatchModel, score
 from titanaudit.dedupe.normalize import address_frame, email_frame, name_frame, phone_frame
-from titanaudit.store import Snapshot
+from titanaudit.frames import Frames
 
 __all__ = ["LEAD_MATCH_COLUMNS", "match_leads", "unlinked_values"]
 
@@ -59,8 +59,7 @@ def unlinked_values(
     return long.merge(name, on="record", how="left")
 
 
-def _lead_values(snapshot: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
-    leads = snapshot.leads()
+def _lead_values(leads: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     if leads.empty:
         return leads, pd.DataFrame()
     open_leads = leads[leads["customer_id"].isna() & (leads["status"] == "Open")]
@@ -74,9 +73,8 @@ def _lead_values(snapshot: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _booking_values(
-    snapshot: Snapshot, contacts: pd.DataFrame, first: int
+    bookings: pd.DataFrame, contacts: pd.DataFrame, first: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    bookings = snapshot.bookings()
     if bookings.empty:
         return bookings, pd.DataFrame()
     # a booking that became a job has been dealt with; an open one may still create a customer
@@ -93,7 +91,7 @@ def _booking_values(
 
 
 def match_leads(
-    snapshot: Snapshot, *, model: MatchModel | None = None, threshold: float = 0.5,
+    frames: Frames, *, model: MatchModel | None = None, threshold: float = 0.5,
     progress: Stage | None = None,
 ) -> pd.DataFrame:  # fmt: skip
     """Open leads without a customer, and bookings not yet turned into jobs, that match an
@@ -103,15 +101,14 @@ def match_leads(
     match). A booking that matches two customers usually created the second one (DUP-BKG-001). ``model`` is the customers' fitted model (fitted here
     from the snapshot when not given)."""
     if model is None:
-        model = dedupe_customers(snapshot, progress=progress).model
+        model = dedupe_customers(frames, progress=progress).model
     if progress:
         progress("matching open leads and bookings to customers")
-    customers = snapshot.customers()
-    contacts = snapshot.contacts()
+    customers, contacts = frames.customers, frames.contacts
     active = customers[customers["active"].fillna(False).astype(bool)]
-    long = customer_values(active, snapshot.locations(), contacts)
-    leads, lead_long = _lead_values(snapshot)
-    bookings, booking_long = _booking_values(snapshot, contacts, first=len(leads) + 1)
+    long = customer_values(active, frames.locations, contacts)
+    leads, lead_long = _lead_values(frames.leads)
+    bookings, booking_long = _booking_values(frames.bookings, contacts, first=len(leads) + 1)
     pieces = [frame for frame in (long, lead_long, booking_long) if len(frame)]
     if model is None or len(pieces) < 2:
         return pd.DataFrame(columns=LEAD_MATCH_COLUMNS)

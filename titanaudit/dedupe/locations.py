@@ -26,7 +26,7 @@ import pandas as pd
 from rapidfuzz import distance, process
 
 from titanaudit.dedupe.normalize import address_frame, email_frame, name_frame, phone_frame
-from titanaudit.store import Snapshot
+from titanaudit.frames import Frames
 
 __all__ = [
     "LOCATION_PAIR_COLUMNS",
@@ -90,11 +90,11 @@ def _pairs(rows: pd.DataFrame, rule: str, evidence: str, customer: pd.Series) ->
     })  # fmt: skip
 
 
-def duplicate_locations(snapshot: Snapshot) -> pd.DataFrame:
+def duplicate_locations(frames: Frames) -> pd.DataFrame:
     """Pairs of active locations that repeat, with the rule that says why (see the module
     docstring): columns ``rule_id, left_id, right_id, left_customer_id, right_customer_id,
     evidence``."""
-    locations = snapshot.locations()
+    locations = frames.locations
     live = locations[
         locations["active"].fillna(True).astype(bool) & locations["merged_to_id"].isna()
     ]
@@ -152,7 +152,7 @@ def duplicate_locations(snapshot: Snapshot) -> pd.DataFrame:
             "evidence": "same address with and without a unit",
         }))  # fmt: skip
     # one address under several customers, placeholders aside
-    customers = snapshot.customers()
+    customers = frames.customers
     placeholder = name_frame(customers["name"])["name_placeholder"].to_numpy(dtype=bool)
     placeholders = set(customers.loc[placeholder, "id"])
     shared = frame.dropna(subset=["address_key"])
@@ -174,11 +174,10 @@ def duplicate_locations(snapshot: Snapshot) -> pd.DataFrame:
     ]
 
 
-def repeated_contacts(snapshot: Snapshot | pd.DataFrame) -> pd.DataFrame:
+def repeated_contacts(contacts: pd.DataFrame) -> pd.DataFrame:
     """Contacts whose phone or e-mail repeats one the same customer or location already has
-    (DUP-CON-001), in a snapshot or a contacts frame (:meth:`Snapshot.contacts` columns):
+    (DUP-CON-001), in a contacts frame (:func:`titanaudit.frames.contacts_frame` columns):
     columns ``rule_id, owner_type, owner_id, contact_id, first_contact_id, value``."""
-    contacts = snapshot.contacts() if isinstance(snapshot, Snapshot) else snapshot
     mine = contacts[contacts["owner_type"].isin(["customer", "location"])].reset_index(drop=True)
     if mine.empty:
         return pd.DataFrame(columns=REPEATED_CONTACT_COLUMNS)

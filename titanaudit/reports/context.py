@@ -12,12 +12,13 @@ from typing import Any, cast
 
 import pandas as pd
 
-from titanaudit.audit import AuditResult
+from titanaudit.audit_result import AuditResult
 from titanaudit.decisions import record_prints
 from titanaudit.dedupe.explain import plain_words
+from titanaudit.dedupe.normalize import address_frame, email_frame, name_frame, phone_frame
+from titanaudit.frames import Frames
 from titanaudit.rules import RULES, SEVERITIES
 from titanaudit.servicetitan.links import customer_url, location_url
-from titanaudit.store import Snapshot
 
 __all__ = ["ReportContext", "report_context"]
 
@@ -74,11 +75,9 @@ def _text(value: Any) -> str:
     )
 
 
-def _customers(
-    snapshot: Snapshot, customers: pd.DataFrame, ids: set[int]
-) -> dict[int, dict[str, Any]]:
-    customers = customers[customers["id"].isin(ids)]
-    contacts = snapshot.contacts()
+def _customers(frames: Frames, ids: set[int]) -> dict[int, dict[str, Any]]:
+    customers = frames.customers[frames.customers["id"].isin(ids)]
+    contacts = frames.contacts
     contacts = contacts[contacts["customer_id"].isin(ids) & (contacts["owner_type"] == "customer")]
     reach = contacts.groupby("customer_id")["value"].agg(lambda v: ", ".join(map(str, list(v)[:4])))
     same = _as_compared(customers, contacts)
@@ -102,8 +101,6 @@ def _as_compared(customers: pd.DataFrame, contacts: pd.DataFrame) -> dict[int, d
     First" turned round, addresses
     parsed (St and Street, a unit in the street line), phones as numbers ((903) 747-1393 is
     9037471393), e-mails in lower case."""
-    from titanaudit.dedupe.normalize import address_frame, email_frame, name_frame, phone_frame
-
     if customers.empty:
         return {}
     names = name_frame(customers["name"].astype("object"))["name_norm"].fillna("").astype(str)
@@ -120,13 +117,11 @@ def _as_compared(customers: pd.DataFrame, contacts: pd.DataFrame) -> dict[int, d
             for i, n, a in zip(customers["id"], names, address, strict=True)}  # fmt: skip
 
 
-def _clusters(
-    result: AuditResult, snapshot: Snapshot, customers: pd.DataFrame
-) -> list[dict[str, Any]]:
+def _clusters(result: AuditResult, frames: Frames) -> list[dict[str, Any]]:
     dups = result.duplicates
     if dups.empty:
         return []
-    info = _customers(snapshot, customers, set(dups["record_id"].astype(int)))
+    info = _customers(frames, set(dups["record_id"].astype(int)))
     pairs = result.pairs[
         (result.pairs["entity"] == "customers") & result.pairs["probability"].notna()
     ]
@@ -170,9 +165,7 @@ PAIR_KINDS = {
 }
 
 
-def _review_pairs(
-    result: AuditResult, snapshot: Snapshot, customers: pd.DataFrame
-) -> list[list[Any]]:
+def _review_pairs(result: AuditResult, frames: Frames) -> list[list[Any]]:
     """Household candidates and repeated locations no decision took out of review: ``[rule_id,
     kind, left, right, evidence, entity, left_id, right_id]`` each."""
     pairs = result.pairs[result.pairs["rule_id"].isin(list(PAIR_KINDS))]
@@ -182,7 +175,7 @@ def _review_pairs(
     ids = set(pairs.loc[homes, "left_id"].astype(int)) | set(
         pairs.loc[homes, "right_id"].astype(int)
     )
-    names = {k: v["name"] for k, v in _customers(snapshot, customers, ids).items()}
+    names = {k: v["name"] for k, v in _customers(frames, ids).items()}
     rows = []
     for rule, entity, left, right, evidence in zip(pairs["rule_id"], pairs["entity"], pairs["left_id"],
                                                    pairs["right_id"], pairs["evidence"], strict=True):  # fmt: skip
@@ -199,12 +192,14 @@ def _review_pairs(
     return rows
 
 
-def report_context(
-    result: AuditResult, snapshot: Snapshot, *, ui_url: str | None = None
-) -> ReportContext:
-    """The page's context for ``result``, an audit of ``snapshot`` (which supplies the names,
-    addresses and contacts shown side by side). ``ui_url`` is the ServiceTitan web app's base
-    (default: production)."""
+def report_context(result: AuditResult, frames: Frames | None = None, *,
+                   history: pd.DataFrame | None = None,
+                   ui_url: str | None = None) -> ReportContext:  # fmt: skip
+    """The page's context for ``result``, an audit of ``frames`` (default: the frames it
+    audited), which supply the names, addresses and contacts shown side by side. ``history``:
+    the audits recorded before (:meth:`Snapshot.audit_history`), for the summary's chart.
+    ``ui_url`` is the ServiceTitan web app's base (default: production)."""
+    frames = frames if frames is not None else result.frames
     summary = result.summary
     d, f = summary.get("duplicates", {}), summary.get("findings", {})
     by_severity = f.get("by_severity", {})
@@ -250,7 +245,7 @@ def report_context(
         title="titanaudit review", snapshot=str(summary.get("snapshot", "")),
         generated_at=str(summary.get("generated_at", "")), as_of=str(summary.get("as_of", "")),
         counts=counts, severities=severities, rules=rules,
-        data=_data(result, snapshot, ui_url, findings, list(messages)), trend=_trend(snapshot, result.summary),
+        data=_data(result, frames, ui_url, findings, list(messages)), trend=_trend(history, result.summary),
     )  # fmt: skip
 
 
@@ -320,8 +315,7 @@ def _place(frame: pd.DataFrame) -> pd.Series:
     )
 
 
-def _whose(snapshot: Snapshot, customers: pd.DataFrame,
-           findings: list[list[Any]]) -> dict[str, dict[str, list[str]]]:  # fmt: skip
+def _whose(frames: Frames, findings: list[list[Any]]) -> dict[str, dict[str, list[str]]]:
     """Who and where each finding is about, for the page to name beside the record's number:
     ``customers``: id → [name, address]; ``locations``: id → [name, address]."""
     wanted: dict[str, set[int]] = {"customers": set(), "locations": set()}
@@ -329,8 +323,7 @@ def _whose(snapshot: Snapshot, customers: pd.DataFrame,
         if finding[8]:
             wanted[finding[8]].add(int(finding[9]))
     who: dict[str, dict[str, list[str]]] = {}
-    locations = snapshot.locations() if wanted["locations"] else customers.iloc[:0]
-    for entity, frame in (("customers", customers), ("locations", locations)):
+    for entity, frame in (("customers", frames.customers), ("locations", frames.locations)):
         rows = frame[frame["id"].isin(list(wanted[entity]))]
         names = rows["name"].astype("object").where(rows["name"].notna(), "").astype(str)
         who[entity] = {
@@ -339,11 +332,10 @@ def _whose(snapshot: Snapshot, customers: pd.DataFrame,
     return who
 
 
-def _data(result: AuditResult, snapshot: Snapshot, ui_url: str | None, findings: list[list[Any]],
+def _data(result: AuditResult, frames: Frames, ui_url: str | None, findings: list[list[Any]],
           messages: list[str]) -> dict[str, Any]:  # fmt: skip
-    customers = snapshot.customers()  # read once: the cards, the findings' names and the queue
-    clusters = _clusters(result, snapshot, customers)
-    pairs = _review_pairs(result, snapshot, customers)
+    clusters = _clusters(result, frames)
+    pairs = _review_pairs(result, frames)
     shown: dict[str, set[int]] = {"customers": set(), "locations": set()}
     for cluster in clusters:
         shown["customers"].update(r["id"] for r in cluster["records"])
@@ -352,17 +344,17 @@ def _data(result: AuditResult, snapshot: Snapshot, ui_url: str | None, findings:
     for finding in findings:
         if finding[8]:
             shown[finding[8]].add(finding[9])
-    who = _whose(snapshot, customers, findings)
+    who = _whose(frames, findings)
     prints = {}
     for entity, ids in shown.items():
-        every = record_prints(snapshot, entity) if ids else pd.Series(dtype=object)
+        every = record_prints(frames, entity) if ids else pd.Series(dtype=object)
         mine = every[every.index.isin(list(ids))]
         prints[entity] = {str(k): str(v) for k, v in mine.items()}
     links = {"customers": customer_url(0, ui_url)[:-1], "locations": location_url(0, ui_url)[:-1]}
-    return {"snapshot": snapshot.path.name, "links": links, "steps": list(MERGE_STEPS),
+    return {"snapshot": str(result.summary.get("snapshot", "")), "links": links, "steps": list(MERGE_STEPS),
             "clusters": clusters, "findings": findings, "messages": messages, "pairs": pairs,
             "prints": prints, "decisions": _decisions(result), "who": who,
-            "queue": _queue(result, customers, clusters, findings, messages, who),
+            "queue": _queue(result, frames.customers, clusters, findings, messages, who),
             "resolved": [[str(k), str(d)] for k, d in
                          zip(result.resolved["kind"], result.resolved["detail"], strict=True)][:RESOLVED_SHOWN]}  # fmt: skip
 
@@ -388,10 +380,12 @@ def _decisions(result: AuditResult) -> list[list[Any]]:
     return rows
 
 
-def _trend(snapshot: Snapshot, current: dict[str, Any]) -> list[dict[str, Any]]:
+def _trend(history: pd.DataFrame | None, current: dict[str, Any]) -> list[dict[str, Any]]:
     """The points of the summary's chart: duplicate clusters and open findings per audit, the
-    past ones recorded in the snapshot and ``current`` (this audit's summary) last."""
-    runs = snapshot.audit_history().tail(23)
+    past ones recorded (``history``) and ``current`` (this audit's summary) last."""
+    runs = (history if history is not None else pd.DataFrame(columns=["run_at", "summary"])).tail(
+        23
+    )
     points: list[dict[str, Any]] = []
     for run_at, summary in [*zip(runs["run_at"], runs["summary"], strict=True),
                             (current.get("generated_at", ""), current)]:  # fmt: skip

@@ -1,4 +1,5 @@
-"""The pre-import check's review page: the counts, and the rows to look at beside their match.
+"""The pre-import check's files: its CSVs (:func:`write_check`) and its review page, the counts
+and the rows to look at beside their match.
 
 Rows travel as JSON and are drawn a page at a time, as in the audit's page. Listed: every row
 that needs review, every row that matches an existing customer, and every row that repeats
@@ -7,15 +8,18 @@ another; plain new rows are counted (they are all in ``checked.csv`` and ``impor
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from titanaudit.export import write_csv
 from titanaudit.preimport import ImportCheck
+from titanaudit.privacy import make_folder, write_whole
 from titanaudit.reports.render import environment, write_page
 
-__all__ = ["import_context", "write_import_report"]
+__all__ = ["import_context", "write_check", "write_import_report"]
 
 FIELDS = ("name", "first_name", "last_name", "company", "street", "unit", "city", "state", "zip", "phone", "email")  # fmt: skip
 
@@ -71,3 +75,20 @@ def write_import_report(check: ImportCheck, path: Path) -> Path:
     """Write the page to ``path``, owner-only, whole or not at all."""
     html = environment().get_template("check_import.html.j2").render(**import_context(check))
     return write_page(html, path)
+
+
+def write_check(check: ImportCheck, out: Path) -> dict[str, Path]:
+    """Write ``checked.csv``, ``import-ready.csv`` (under the input's own header), ``check.json``
+    and ``index.html`` into ``out``, each owner-only and whole."""
+    make_folder(out)
+    paths = {
+        name: out / name for name in ("checked.csv", "import-ready.csv", "check.json", "index.html")
+    }
+    header = check.header or list(check.ready.columns)
+    write_csv(check.checked.set_axis([*header, *check.added], axis=1), paths["checked.csv"])
+    write_csv(check.ready.set_axis(header, axis=1), paths["import-ready.csv"])
+    write_whole(
+        paths["check.json"], lambda handle: json.dump(check.summary, handle, indent=2, default=str)
+    )
+    write_import_report(check, paths["index.html"])
+    return paths

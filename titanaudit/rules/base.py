@@ -19,14 +19,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
+from titanaudit.frames import ENTITIES, Frames
 from titanaudit.rules.settings import RuleSettings
-
-if TYPE_CHECKING:
-    from titanaudit.store import Snapshot
 
 __all__ = [
     "ENTITIES",
@@ -41,7 +39,6 @@ __all__ = [
 ]
 
 SEVERITIES = ("high", "medium", "low", "info")
-ENTITIES = ("customers", "locations", "contacts", "leads", "bookings")
 FINDING_COLUMNS = ["rule_id", "severity", "entity", "record_id", "message", "value", "fix",
                    "customer_id"]  # fmt: skip
 
@@ -53,27 +50,6 @@ CONTACT_COLUMNS = ["id", "owner_type", "owner_id", "customer_id", "location_id",
 
 class MissingColumn(Exception):
     """A rule cannot run: the frames lack a column it needs (reported apart from findings)."""
-
-
-@dataclass(frozen=True)
-class Frames:
-    """The record frames rules look at (:mod:`titanaudit.frames` columns); any may be empty."""
-
-    customers: pd.DataFrame = field(default_factory=pd.DataFrame)
-    locations: pd.DataFrame = field(default_factory=pd.DataFrame)
-    contacts: pd.DataFrame = field(default_factory=pd.DataFrame)
-    leads: pd.DataFrame = field(default_factory=pd.DataFrame)
-    bookings: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-    @classmethod
-    def from_snapshot(cls, snapshot: Snapshot) -> Frames:
-        return cls(customers=snapshot.customers(), locations=snapshot.locations(),
-                   contacts=snapshot.contacts(), leads=snapshot.leads(),
-                   bookings=snapshot.bookings())  # fmt: skip
-
-    def __repr__(self) -> str:
-        sizes = ", ".join(f"{name}={len(getattr(self, name)):,}" for name in ENTITIES)
-        return f"Frames({sizes})"
 
 
 @dataclass(frozen=True)
@@ -116,13 +92,14 @@ class Context:
     shared work computed once on first use (active records, parsed phones and addresses)."""
 
     def __init__(self, frames: Frames, settings: RuleSettings | None = None,
-                 as_of: pd.Timestamp | None = None, *, snapshot: Snapshot | None = None,
+                 as_of: pd.Timestamp | None = None, *,
                  lead_matches: pd.DataFrame | None = None) -> None:  # fmt: skip
         self.frames = frames
         self.settings = settings or RuleSettings()
         self.as_of = as_of if as_of is not None else pd.Timestamp.now(tz="UTC")
-        self._snapshot = snapshot
-        self._lead_matches = lead_matches
+        #: open leads and bookings matched to customers
+        #: (:func:`~titanaudit.dedupe.leads.match_leads`), or None when not given
+        self.lead_matches = lead_matches
         self._shared: dict[str, pd.DataFrame] = {}
 
     def shared(self, name: str, compute: Callable[[Context], pd.DataFrame]) -> pd.DataFrame:
@@ -131,16 +108,6 @@ class Context:
         if name not in self._shared:
             self._shared[name] = compute(self)
         return self._shared[name]
-
-    @property
-    def lead_matches(self) -> pd.DataFrame | None:
-        """Open leads and bookings matched to customers (computed from the snapshot on first
-        use when not given; None without a snapshot)."""
-        if self._lead_matches is None and self._snapshot is not None:
-            from titanaudit.dedupe.leads import match_leads
-
-            self._lead_matches = match_leads(self._snapshot)
-        return self._lead_matches
 
     def need(self, entity: str, *columns: str) -> pd.DataFrame:
         """The frame of ``entity``, or :class:`MissingColumn` naming what is absent."""

@@ -86,7 +86,7 @@ def _overdue_lead(ctx: Context) -> pd.DataFrame:
 def _lead_matches(ctx: Context) -> pd.DataFrame:
     matches = ctx.lead_matches
     if matches is None:
-        raise MissingColumn("matching leads to customers needs a snapshot")
+        raise MissingColumn("no leads matched to customers were given (lead_matches)")
     best = matches[(matches["entity"] == "leads") & (matches["rank"] == 1)
                    & (matches["probability"] >= ctx.settings.lead_match_probability)]  # fmt: skip
     message = ("This caller looks like existing customer " + best["customer_id"].astype(str) + " ("

@@ -13,7 +13,6 @@ import pandas as pd
 from titanaudit.rules.base import FINDING_COLUMNS, SEVERITIES, Context, Frames, MissingColumn, Rule
 from titanaudit.rules.catalogue import RULES
 from titanaudit.rules.settings import RuleSettings
-from titanaudit.store import Snapshot
 
 __all__ = ["RuleRun", "check_rules", "run_rules"]
 
@@ -52,27 +51,20 @@ class RuleRun:
         )
 
 
-def _frames(source: Snapshot | Frames) -> tuple[Frames, Snapshot | None]:
-    if isinstance(source, Snapshot):
-        return Frames.from_snapshot(source), source
-    return source, None
-
-
-def check_rules(source: Snapshot | Frames, settings: RuleSettings | None = None, *,
+def check_rules(frames: Frames, settings: RuleSettings | None = None, *,
                 as_of: pd.Timestamp | datetime | str | None = None, rules: Sequence[Rule] = RULES,
-                lead_matches: pd.DataFrame | None = None, snapshot: Snapshot | None = None,
+                lead_matches: pd.DataFrame | None = None,
                 progress: Callable[[str], None] | None = None) -> RuleRun:  # fmt: skip
-    """Run ``rules`` over a snapshot (or :class:`Frames`). ``as_of`` is the reference time of
-    rules that depend on time (default: now). ``lead_matches`` (from
-    :func:`~titanaudit.dedupe.leads.match_leads`) feeds DUP-LEAD-001; with a snapshot and none
-    given it is computed here (pass ``snapshot`` with :class:`Frames` read from it)."""
-    frames, own = _frames(source)
-    snapshot = snapshot or own
+    """Run ``rules`` over ``frames`` (:func:`titanaudit.frames.read_frames`). ``as_of`` is the
+    reference time of rules that depend on time (default: now). ``lead_matches`` (from
+    :func:`~titanaudit.dedupe.leads.match_leads`) feeds DUP-LEAD-001, which is skipped without
+    them: the rules never run the matching engine themselves
+    (:func:`titanaudit.audit.check_rules` runs both over a snapshot)."""
     settings = settings or RuleSettings()
     when = pd.Timestamp(as_of) if as_of is not None else None
     if when is not None and when.tzinfo is None:
         when = when.tz_localize("UTC")
-    ctx = Context(frames, settings, when, snapshot=snapshot, lead_matches=lead_matches)
+    ctx = Context(frames, settings, when, lead_matches=lead_matches)
     found, skipped, seconds = [], [], {}
     for rule in rules:
         if rule.id in settings.disable:
@@ -131,8 +123,9 @@ def _owners(out: pd.DataFrame, ctx: Context) -> pd.Series:
     return owner
 
 
-def run_rules(source: Snapshot | Frames, settings: RuleSettings | None = None, *,
-              as_of: pd.Timestamp | datetime | str | None = None) -> pd.DataFrame:  # fmt: skip
-    """Every finding of the built-in rules over a snapshot or :class:`Frames` (columns of
-    :class:`RuleRun`); rules that could not run are logged (:func:`check_rules` returns them)."""
-    return check_rules(source, settings, as_of=as_of).findings
+def run_rules(frames: Frames, settings: RuleSettings | None = None, *,
+              as_of: pd.Timestamp | datetime | str | None = None,
+              lead_matches: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
+    """Every finding of the built-in rules over ``frames`` (columns of :class:`RuleRun`); rules
+    that could not run are logged (:func:`check_rules` returns them)."""
+    return check_rules(frames, settings, as_of=as_of, lead_matches=lead_matches).findings
