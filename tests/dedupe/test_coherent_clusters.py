@@ -18,7 +18,8 @@ from titanaudit.dedupe.cluster import cluster_pairs
 from titanaudit.dedupe.customers import dedupe_customers
 from titanaudit.dedupe.frame import dedupe_frame
 from titanaudit.simulator import TenantSpec
-from titanaudit.simulator.generate import Builder
+from titanaudit.simulator.builder import Builder
+from titanaudit.simulator.generate import populate
 from titanaudit.simulator.problems import plant_problems
 from titanaudit.testing import (
     frames_from_tenant,
@@ -31,7 +32,7 @@ def tenant_with_a_hub(people: int) -> tuple[Builder, int, list[int]]:
     """A generated tenant plus a "New Homeowner" holding the homes of ``people`` customers, each
     home with its past owner's phones and e-mail typed on it."""
     builder = Builder(TenantSpec(customers=1500, seed=21))
-    builder.build()
+    populate(builder)
     hub = builder.add_customer(builder.person(), name="New Homeowner", kind="Residential")
     owners = [(p, b) for p, b in builder.people if not p.company][:people]
     for p, built in owners:

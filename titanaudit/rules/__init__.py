@@ -6,14 +6,15 @@ severity and a message that says what to fix (``../research`` catalogue §4.2-4.
 
 A rule is a :class:`Rule` (id, entity, severity, title, ``check(context) -> findings``); the
 built-ins are listed in :data:`RULES`, one module per concern: :mod:`.addresses`,
-:mod:`.coordinates`, :mod:`.phones` (phones and e-mails), :mod:`.names` (names and record types),
-:mod:`.lifecycle` (lifecycle, leads, bookings).
+:mod:`.coordinates`, :mod:`.contacts` (phones and e-mails), :mod:`.names` (names and record types),
+:mod:`.lifecycle` (lifecycle, leads, bookings); what they all read, parsed once, comes from
+:mod:`.parsing`.
 """
 
 from titanaudit.rules.base import FINDING_COLUMNS, SEVERITIES, Context, Frames, MissingColumn, Rule
-from titanaudit.rules.catalogue import RULES
+from titanaudit.rules.catalogue import RULES, rule_settings
 from titanaudit.rules.runner import RuleRun, check_rules, run_rules
-from titanaudit.rules.settings import RuleSettings, rule_settings
+from titanaudit.rules.settings import RuleSettings
 
 __all__ = [
     "FINDING_COLUMNS",

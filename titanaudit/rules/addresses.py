@@ -2,132 +2,19 @@
 belong to another state or city, incomplete streets, units missing where the building has them,
 addresses outside the service area, and the customers' billing addresses.
 
-Streets are parsed by the matching engine's normaliser (:func:`~titanaudit.dedupe.normalize.
-address_frame`: one normaliser, each distinct street parsed once); ZIPs are looked up in the
-``zipcodes`` package's index, built once per run.
+The addresses come parsed by :func:`~titanaudit.rules.parsing.parse_addresses` (the matching
+engine's normaliser, each distinct street once; ZIPs in the ``zipcodes`` package's index).
 """
 
 from __future__ import annotations
 
-import functools
-import re
-
 import numpy as np
 import pandas as pd
-import pyarrow.compute as pc
-import zipcodes
 
-from titanaudit.dedupe.normalize import address_frame, arrow_text
 from titanaudit.rules.base import Context, Rule, findings, nothing
+from titanaudit.rules.parsing import MULTI_STATE_ZIPS, PLACEHOLDER_STREETS, city_key, zip_index
 
-__all__ = ["ADDRESS_RULES", "parse_addresses", "zip_index"]
-
-#: ZIP areas that cross state lines (US Census ZCTAs): a state that differs from the index is
-#: then only probably wrong.
-MULTI_STATE_ZIPS = frozenset({"02861", "42223", "59221", "63673", "71749", "73949", "81137", "84536",
-                              "86044", "86515", "88063", "89439", "97635"})  # fmt: skip
-CANADA = ("CA", "CAN", "CANADA")
-CANADIAN_POSTAL = r"[A-Za-z]\d[A-Za-z][ -]?\d[A-Za-z]\d"
-PLACEHOLDER_STREETS = frozenset({"tbd", "unknown", "n/a", "na", "none", "no address", "same",
-                                 "xxx", "x", "?", "-", ".", "address", "street"})  # fmt: skip
-
-
-@functools.cache
-def zip_index() -> pd.DataFrame:
-    """Every ZIP of the ``zipcodes`` package, indexed by the 5-digit code: ``state, type,
-    active, city, cities`` (the accepted city names, normalised) and ``lat, lon`` (missing where
-    the package has 0)."""
-    rows = zipcodes.list_all()  # type: ignore[no-untyped-call]
-    frame = pd.DataFrame({
-        "zip": [z["zip_code"] for z in rows], "state": [z["state"] for z in rows],
-        "type": [z["zip_code_type"] for z in rows], "active": [bool(z["active"]) for z in rows],
-        "city": [z["city"] for z in rows],
-        "cities": [frozenset(_city_key(c) for c in [z["city"], *z["acceptable_cities"]]) for z in rows],
-        "lat": pd.to_numeric([z["lat"] for z in rows], errors="coerce"),
-        "lon": pd.to_numeric([z["long"] for z in rows], errors="coerce"),
-    }).set_index("zip")  # fmt: skip
-    frame.loc[(frame["lat"] == 0) | (frame["lon"] == 0), ["lat", "lon"]] = np.nan
-    return frame
-
-
-def _city_key(city: object) -> str:
-    """Compare city names without case, dots or the Saint/St and Mount/Mt spellings."""
-    if not isinstance(city, str):
-        return ""
-    words = re.sub(r"[^a-z0-9 ]", " ", city.lower()).split()
-    spelled = {"st": "saint", "ste": "sainte", "mt": "mount", "ft": "fort", "pt": "point"}
-    return " ".join(spelled.get(w, w) for w in words)
-
-
-def _zip5(raw: pd.Series) -> pd.Series:
-    """The five-digit ZIP of what was typed: 5 digits, or ZIP+4; anything else is missing."""
-    text = arrow_text(raw)
-    digits = pc.replace_substring_regex(pc.utf8_trim_whitespace(text), r"[\s-]", "")
-    good = pc.fill_null(pc.match_substring_regex(digits, r"^\d{5}(\d{4})?$"), False)
-    five = pc.if_else(good, pc.utf8_slice_codeunits(digits, 0, 5), None)
-    return pd.Series(five.to_numpy(zero_copy_only=False), index=raw.index, dtype=object)
-
-
-PARSED_COLUMNS = ["parsed_house_number", "parsed_street_name", "is_po_box", "parsed_street_key",
-                  "zip5", "canadian", "known_zip", "zip_state", "zip_type", "zip_active",
-                  "zip_cities", "zip_lat", "zip_lon"]  # fmt: skip
-
-
-ADDRESS_FIELDS = ["street", "unit", "city", "state", "zip", "country"]
-
-
-def parse_addresses(*frames: pd.DataFrame) -> list[pd.DataFrame]:
-    """Each frame (locations, customers: ``id, street, unit, city, state, zip, country``) with
-    the parsed address (``parsed_house_number, parsed_street_name, is_po_box,
-    parsed_street_key``), ``zip5`` (what was typed, if it is a ZIP), ``canadian`` (a postal
-    code, not a ZIP), ``known_zip`` and the ZIP index's ``zip_state, zip_type, zip_active,
-    zip_cities, zip_lat, zip_lon`` (missing where the ZIP is unknown).
-
-    Each distinct address is parsed once across all the frames: a customer's billing address
-    is usually its first location's."""
-    places = pd.concat([f.reindex(columns=ADDRESS_FIELDS) for f in frames], ignore_index=True)
-    # one text key per row, hashed by Arrow: the six fields joined, a missing one as empty
-    # the ZIP as its five digits where it has them: 80301 and 80301-4968 parse alike
-    zips = arrow_text(places["zip"])
-    five = pc.if_else(pc.fill_null(pc.match_substring_regex(zips, r"^\s*\d{5}(?:[\s-]*\d{4})?\s*$"), False),
-                      pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(zips), 0, 5), zips)  # fmt: skip
-    fields = [
-        pc.fill_null(five if c == "zip" else arrow_text(places[c]), "") for c in ADDRESS_FIELDS
-    ]
-    key = pc.binary_join_element_wise(*fields, "\x1f")
-    codes = pc.dictionary_encode(key).indices.to_numpy(zero_copy_only=False)
-    _, first_rows = np.unique(codes, return_index=True)  # dictionary order is first-seen order
-    parsed = _parse_distinct(places.iloc[first_rows].reset_index(drop=True))
-    spread = parsed.iloc[codes].reset_index(drop=True)
-    out, start = [], 0
-    for frame in frames:
-        part = spread.iloc[start : start + len(frame)]
-        start += len(frame)
-        out.append(pd.concat([frame.reset_index(drop=True), part.reset_index(drop=True)], axis=1))
-    return out
-
-
-def _parse_distinct(places: pd.DataFrame) -> pd.DataFrame:
-    if places.empty:
-        return pd.DataFrame(columns=PARSED_COLUMNS).astype({"known_zip": bool, "canadian": bool})
-    parsed = address_frame(*(places[c] for c in ADDRESS_FIELDS[:5]))
-    out = pd.DataFrame({
-        "parsed_house_number": parsed["house_number"].to_numpy(),
-        "parsed_street_name": parsed["street_name"].to_numpy(),
-        "is_po_box": parsed["is_po_box"].to_numpy(dtype=bool),
-        "parsed_street_key": parsed["street_key"].to_numpy(),
-        "zip5": _zip5(places["zip"]).to_numpy(),
-    })  # fmt: skip
-    # a Canadian address (a tenant near the border) has a postal code, not a ZIP: the US ZIP
-    # checks do not apply to it
-    country = places["country"].astype("string").str.strip().str.upper()
-    postal = places["zip"].astype("string").str.strip().str.fullmatch(CANADIAN_POSTAL)
-    out["canadian"] = (country.isin(CANADA) | postal).fillna(False).to_numpy(dtype=bool)
-    found = zip_index().reindex(out["zip5"].to_numpy())
-    out["known_zip"] = found["state"].notna().to_numpy() & ~out["canadian"].to_numpy()
-    for name in ("state", "type", "active", "cities", "lat", "lon"):
-        out[f"zip_{name}"] = found[name].to_numpy()
-    return out
+__all__ = ["ADDRESS_RULES"]
 
 
 def _located(ctx: Context) -> pd.DataFrame:
@@ -183,7 +70,7 @@ def _city_mismatch(ctx: Context) -> pd.DataFrame:
         return nothing()
     # each distinct (ZIP, city) judged once: a tenant has thousands, not millions
     pairs = a[["zip5", "city"]].astype(str).drop_duplicates()
-    keys = pairs["city"].map(_city_key)
+    keys = pairs["city"].map(city_key)
     accepted = zip_index()["cities"].reindex(pairs["zip5"].to_numpy()).to_numpy()
     ok = np.fromiter((k in c for k, c in zip(keys, accepted, strict=True)), dtype=bool,
                      count=len(pairs))  # fmt: skip

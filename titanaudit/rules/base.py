@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from titanaudit.frames import ENTITIES, Frames
+from titanaudit.rules.parsing import name_features, parse_addresses, parse_contacts
 from titanaudit.rules.settings import RuleSettings
 
 __all__ = [
@@ -130,9 +131,7 @@ class Context:
     @functools.cached_property
     def contacts(self) -> pd.DataFrame:
         """Active contacts of open customers and locations (booking contacts apart), with the
-        parsed phone (:func:`titanaudit.rules.phones.parse_phones`) and e-mail columns."""
-        from titanaudit.rules.contacts import parse_contacts
-
+        parsed phone and e-mail columns (:func:`titanaudit.rules.parsing.parse_contacts`)."""
         frame = self.need("contacts", "id", "type", "value", "owner_type", "customer_id")
         keep = [c for c in CONTACT_COLUMNS if c in frame]
         owners = pd.concat([self.customers["id"], self.locations["customer_id"]]).dropna().unique()
@@ -145,14 +144,12 @@ class Context:
     @functools.cached_property
     def names(self) -> pd.DataFrame:
         """Open customers with the name features of the matching engine's normaliser."""
-        from titanaudit.rules.names import name_features
-
         return name_features(self.customers)
 
     @functools.cached_property
     def addresses(self) -> pd.DataFrame:
         """Open locations' addresses parsed and checked against the ZIP index
-        (:func:`titanaudit.rules.addresses.parse_addresses`)."""
+        (:func:`titanaudit.rules.parsing.parse_addresses`)."""
         return self._places[0]
 
     @functools.cached_property
@@ -162,8 +159,6 @@ class Context:
 
     @functools.cached_property
     def _places(self) -> list[pd.DataFrame]:
-        from titanaudit.rules.addresses import parse_addresses
-
         return parse_addresses(self.locations, self.customers)
 
 

@@ -1,257 +1,145 @@
-"""Phones and e-mails as the rules see them: each distinct value classified once.
-
-:func:`parse_contacts` adds to a contacts frame (``type, value``):
-
-``kind``          ``phone`` or ``email`` (from the contact type; a type not known to us by
-                  whether the value holds an @);
-``phone_fault``   why a phone cannot be dialled: ``length`` (not 10 digits), ``placeholder``
-                  (000..., 555-555-5555, 123-456-7890), ``fictional`` (555-01XX, which
-                  libphonenumber calls valid), ``invalid`` (no such area code or exchange under
-                  the North American plan), ``several`` (two numbers or words in one field),
-                  ``foreign`` (another country's code); empty for a usable number;
-``phone_digits``  the ten digits of a US number (missing otherwise);
-``toll_free``     an 8XX or 900 number (it cannot receive texts);
-``email_fault``   ``syntax`` (email-validator refuses it, offline), ``placeholder``
-                  (noemail@none.com), ``typo`` (gmial.com); empty for a usable address;
-``email_clean``   lower case, trimmed, ``mailto:`` and trailing dots removed;
-``usable``        a phone or e-mail that can reach someone (no fault, not the office's own).
-"""
+"""Phone and e-mail rules (catalogue §4.4-4.5), over the contacts of open customers and
+locations as :func:`~titanaudit.rules.parsing.parse_contacts` classified them."""
 
 from __future__ import annotations
 
-import functools
-import re
-from typing import Any
+from collections.abc import Callable
 
-import numpy as np
 import pandas as pd
-import phonenumbers
-import pyarrow as pa
-import pyarrow.compute as pc
-from email_validator import EmailNotValidError, validate_email
-from rapidfuzz import distance, process
 
-from titanaudit.dedupe.normalize import (
-    PLACEHOLDER_DOMAINS,
-    PLACEHOLDER_LOCALS,
-    SEQUENTIAL,
-    arrow_text,
-    placeholder_email,
-    placeholder_phone,
-)
-from titanaudit.rules.settings import RuleSettings
+from titanaudit.rules.base import Context, Rule, findings, nothing
+from titanaudit.rules.parsing import ROLE_LOCALS, email_domain, email_local
 
-__all__ = [
-    "CONSUMER_DOMAINS",
-    "ROLE_LOCALS",
-    "email_domain",
-    "email_local",
-    "parse_contacts",
-    "phone_digits",
-]
-
-EXTENSION = re.compile(r"\s*(?:ext\.?|extension|x|#)\s*\d{1,6}\s*$", re.IGNORECASE)
-TOLL_FREE = frozenset({"800", "833", "844", "855", "866", "877", "888", "900"})
-CONSUMER_DOMAINS = ("gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "aol.com",
-                    "icloud.com", "comcast.net", "msn.com", "live.com", "att.net", "verizon.net",
-                    "sbcglobal.net", "me.com", "ymail.com", "protonmail.com", "cox.net",
-                    "charter.net", "bellsouth.net", "earthlink.net", "mac.com")  # fmt: skip
-PHONE_TYPES = ("Phone", "MobilePhone", "Fax")
-ROLE_LOCALS = frozenset({"info", "office", "admin", "billing", "sales", "contact", "support",
-                         "accounts", "accounting", "service", "hello", "team", "frontdesk",
-                         "reception", "ap", "invoices", "manager"})  # fmt: skip
-SIMPLE_EMAIL = r"[a-z0-9](?:[a-z0-9._%+'-]*[a-z0-9_])?@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,}"
+__all__ = ["CONTACT_RULES"]
 
 
-@functools.cache
-def _valid_area_codes() -> frozenset[str]:
-    """North American area codes libphonenumber knows as assigned (one lookup per code)."""
-    valid = set()
-    for npa in range(200, 1000):
-        number = phonenumbers.parse(f"+1{npa}2345678")
-        if phonenumbers.is_valid_number(number):
-            valid.add(str(npa))
-    return frozenset(valid)
+def _phones(ctx: Context) -> pd.DataFrame:
+    c = ctx.contacts
+    return c[c["kind"] == "phone"]
 
 
-def phone_digits(value: Any) -> str | None:
-    """The ten digits of a US number as typed (a leading 1 dropped), else None."""
-    if not isinstance(value, str):
-        return None
-    digits = re.sub(r"\D", "", EXTENSION.sub("", value))
-    if len(digits) == 11 and digits.startswith("1"):
-        digits = digits[1:]
-    return digits if len(digits) == 10 else None
+def _emails(ctx: Context) -> pd.DataFrame:
+    c = ctx.contacts
+    return c[c["kind"] == "email"]
 
 
-def _phone(value: Any) -> tuple[str, str | None]:
-    """(fault, ten digits) of one phone as typed."""
-    if not isinstance(value, str) or not value.strip():
-        return "length", None
-    text = value.strip()
-    main = EXTENSION.sub("", text)
-    if text.startswith("011") or (text.startswith("+") and not text.startswith("+1")):
-        return "foreign", None
-    if re.search(r"[a-wyz]", main, re.IGNORECASE):
-        return "several", None
-    digits = re.sub(r"\D", "", main)
-    if len(digits) > 11:
-        return "several", None
-    if len(digits) == 11 and digits.startswith("1"):
-        digits = digits[1:]
-    if len(digits) != 10:
-        return "length", None
-    if digits[3:6] == "555" and digits[6:8] == "01":
-        return "fictional", digits
-    if placeholder_phone(digits):
-        return "placeholder", digits
-    area, exchange = digits[:3], digits[3:6]
-    if exchange[0] in "01" or exchange[1:] == "11" or area not in _valid_area_codes():
-        return "invalid", digits
-    return "", digits
+def _fault(fault: str, message: str, kind: str = "phone") -> Callable[[Context], pd.DataFrame]:
+    """A rule reporting the contacts of ``kind`` whose parsed fault is ``fault``."""
+
+    def check(ctx: Context) -> pd.DataFrame:
+        contacts = ctx.contacts
+        hit = contacts[(contacts["kind"] == kind) & (contacts[f"{kind}_fault"] == fault)]
+        return findings(hit["id"], message, hit["value"])
+
+    return check
 
 
-def _email(value: Any) -> tuple[str, str | None]:
-    """(fault, cleaned address) of one e-mail as typed."""
-    if not isinstance(value, str) or not value.strip():
-        return "syntax", None
-    clean = value.strip().lower().removeprefix("mailto:").strip().rstrip(".,;")
-    if placeholder_email(clean):
-        return "placeholder", clean
-    if not re.fullmatch(SIMPLE_EMAIL, clean) or ".." in clean:
-        try:  # the long tail: quoted parts, IDN domains; offline, syntax only
-            validate_email(clean, check_deliverability=False)
-        except EmailNotValidError:
-            return "syntax", clean
-    return "", clean
+def _office(ctx: Context) -> pd.DataFrame:
+    phones = _phones(ctx)
+    hit = phones[phones["office_phone"]]
+    return findings(hit["id"], "This is the office's own number, typed in for the customer: ask "
+                    "the customer for theirs.", hit["value"])  # fmt: skip
 
 
-def _emails(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """(fault, cleaned address, domain) of each e-mail, as :func:`_email` says: cleaning, placeholders
-    and the everyday shape decided by Arrow's kernels over the column, the rest one distinct
-    value at a time (email-validator, offline)."""
-    text = arrow_text(values)
-    clean = pc.utf8_trim_whitespace(pc.utf8_lower(text))
-    clean = pc.utf8_rtrim(
-        pc.utf8_trim_whitespace(pc.replace_substring_regex(clean, "^mailto:", "")), ".,;"
-    )
-    parts = pc.extract_regex(clean, r"^(?P<local>[^@]*)@(?P<domain>[^@]*)$")
-    placeholder = pc.fill_null(pc.or_(pc.is_in(parts.field("local"), pa.array(sorted(PLACEHOLDER_LOCALS))),
-                                      pc.is_in(parts.field("domain"), pa.array(sorted(PLACEHOLDER_DOMAINS)))), False)  # fmt: skip
-    simple = pc.fill_null(pc.and_(pc.match_substring_regex(clean, f"^(?:{SIMPLE_EMAIL})$"),
-                                  pc.invert(pc.match_substring(clean, ".."))), False)  # fmt: skip
-    placeholder_rows = placeholder.to_numpy(zero_copy_only=False)
-    decided = placeholder_rows | simple.to_numpy(zero_copy_only=False)
-    cleaned = pd.Series(clean.to_numpy(zero_copy_only=False), index=values.index, dtype=object)
-    fault = pd.Series(
-        np.where(placeholder_rows, "placeholder", ""), index=values.index, dtype=object
-    )
-    domain = pd.Series(parts.field("domain").to_numpy(zero_copy_only=False), index=values.index,
-                       dtype=object)  # fmt: skip
-    rest_fault, rest_clean = _per_distinct(values[~decided].astype(object), _email)
-    fault[~decided] = rest_fault.to_numpy()
-    cleaned[~decided] = rest_clean.to_numpy()
-    domain[~decided] = email_domain(rest_clean).to_numpy()
-    return fault, cleaned, domain
+def _mobile_toll_free(ctx: Context) -> pd.DataFrame:
+    phones = _phones(ctx)
+    hit = phones[(phones["type"] == "MobilePhone") & phones["toll_free"]]
+    return findings(hit["id"], "Marked as a mobile, but a toll-free number cannot receive "
+                    "texts: correct the type or the number.", hit["value"])  # fmt: skip
 
 
-def _domain_typos(domains: pd.Series) -> pd.Series:
-    """For each domain, the consumer domain it is a slip of (gmial.com: gmail.com), or None."""
-    distinct = pd.unique(domains.dropna())
-    slips: dict[str, str] = {}
-    candidates = [d for d in distinct if d not in CONSUMER_DOMAINS]
-    if candidates:
-        scores = process.cdist(candidates, CONSUMER_DOMAINS, scorer=distance.OSA.distance,
-                               score_cutoff=2, workers=-1)  # fmt: skip
-        for domain, row in zip(candidates, scores, strict=True):
-            best = int(np.argmin(row))
-            if row[best] <= (1 if len(domain) < 8 else 2):
-                slips[domain] = CONSUMER_DOMAINS[best]
-    return domains.map(slips)
+def _unreachable(ctx: Context) -> pd.DataFrame:
+    customers = ctx.customers
+    reachable = set(ctx.contacts.loc[ctx.contacts["usable"], "customer_id"].dropna().tolist())
+    hit = customers[~customers["id"].isin(reachable)]
+    return findings(hit["id"], "No usable phone or e-mail on the customer or its locations: "
+                    "reminders and invoices cannot reach them.", hit["name"])  # fmt: skip
 
 
-def email_local(emails: pd.Series) -> pd.Series:
-    """The part before the @ (missing where there is none)."""
-    return emails.astype("string").str.extract(r"^([^@]*)@", expand=False).astype(object)
+def _typo(ctx: Context) -> pd.DataFrame:
+    emails = _emails(ctx)
+    hit = emails[emails["email_fault"] == "typo"]
+    if hit.empty:
+        return nothing()
+    parts = hit["email_clean"].astype(str).str.partition("@")
+    fixed = parts[0] + "@" + hit["email_typo_of"].astype(str)
+    message = ("The domain looks mistyped (" + parts[2] + "): did they mean "
+               + hit["email_typo_of"].astype(str) + "?")  # fmt: skip
+    return findings(hit["id"], message, hit["value"], fix=fixed)
 
 
-def email_domain(emails: pd.Series) -> pd.Series:
-    """The part after the last @ (missing where there is none)."""
-    return emails.astype("string").str.extract(r"@([^@]*)$", expand=False).astype(object)
+def _residential(ctx: Context) -> set[int]:
+    customers = ctx.customers
+    if "type" not in customers:
+        return set()
+    return set(customers.loc[customers["type"] == "Residential", "id"].tolist())
 
 
-def _per_distinct(values: pd.Series, parse: Any) -> tuple[pd.Series, pd.Series]:
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    parsed = [parse(v) for v in uniques]
-    faults = np.array([p[0] for p in parsed] + [parse(None)[0]], dtype=object)
-    cleaned = np.array([p[1] for p in parsed] + [None], dtype=object)
-    return (pd.Series(faults[codes], index=values.index),
-            pd.Series(cleaned[codes], index=values.index))  # fmt: skip
+def _role(ctx: Context) -> pd.DataFrame:
+    emails = _emails(ctx)
+    residential = _residential(ctx)
+    local = email_local(emails["email_clean"])
+    hit = emails[local.isin(ROLE_LOCALS) & emails["customer_id"].isin(residential)]
+    return findings(hit["id"], "A shared role address (" + local[hit.index] + "@) on a "
+                    "residential customer: ask for the person's own address.", hit["value"])  # fmt: skip
 
 
-PLAIN_PHONE = (r"^\s*(?:\+?1[\s.-]?)?\(?(?P<area>[2-9]\d{2})\)?[\s.-]?(?P<exchange>\d{3})[\s.-]?"
-               r"(?P<line>\d{4})\s*$")  # fmt: skip
+def _untidy(ctx: Context) -> pd.DataFrame:
+    emails = _emails(ctx)
+    emails = emails[emails["email_clean"].notna()]
+    hit = emails[emails["value"].astype(str) != emails["email_clean"]]
+    return findings(hit["id"], "Stored with capitals, spaces or a mailto: prefix: store it as "
+                    "shown in the fix.", hit["value"], fix=hit["email_clean"])  # fmt: skip
 
 
-def _phones(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """(fault, ten digits) of each phone, as :func:`_phone` says: the everyday shapes
-    ("(303) 699-0464", "303.699.0464", "+1 303 699 0464") decided with vectorised string
-    kernels, the rest one distinct value at a time."""
-    text = arrow_text(values)
-    parts = pc.extract_regex(text, PLAIN_PHONE)  # RE2 over the whole column; non-matches null
-    plain = parts.is_valid().to_numpy(zero_copy_only=False)
-    fault, digits = _per_distinct(values[~plain].astype(object), _phone)
-    if not plain.any():
-        return fault, digits
-    index = values.index[plain]
-    keep = pa.array(plain)
-    area, exchange, line = (parts.field(n).filter(keep) for n in ("area", "exchange", "line"))
-    ten = pc.binary_join_element_wise(area, exchange, line, "")
-    rest = pc.binary_join_element_wise(exchange, line, "")
-
-    def first_repeated(text: pa.Array, times: int) -> pa.Array:
-        return pc.equal(text, pc.binary_repeat(pc.utf8_slice_codeunits(text, 0, 1), times))
-
-    def arrow_mask(array: pa.Array) -> np.ndarray:
-        mask: np.ndarray = array.to_numpy(zero_copy_only=False)
-        return mask
-
-    placeholder = arrow_mask(pc.or_(pc.or_(first_repeated(ten, 10), pc.is_in(ten, pa.array(sorted(SEQUENTIAL)))),
-                                    pc.or_(pc.equal(area, "555"), first_repeated(rest, 7)))) | (
-        arrow_mask(pc.equal(exchange, "555")) & arrow_mask(pc.equal(line, "1212")))  # fmt: skip
-    fictional = arrow_mask(pc.equal(exchange, "555")) & arrow_mask(pc.starts_with(line, "01"))
-    invalid = (
-        arrow_mask(pc.match_substring_regex(exchange, r"^[01]|^\d11$"))
-        | ~arrow_mask(pc.is_in(area, pa.array(sorted(_valid_area_codes()))))
-    )  # fmt: skip
-    quick = pd.Series(np.select([fictional, placeholder, invalid], ["fictional", "placeholder", "invalid"],
-                                default=""), index=index)  # fmt: skip
-    numbers = pd.Series(ten.to_numpy(zero_copy_only=False), index=index, dtype=object)
-    return (pd.concat([fault, quick]).reindex(values.index),
-            pd.concat([digits, numbers]).reindex(values.index))  # fmt: skip
+def _own_domain(ctx: Context) -> pd.DataFrame:
+    """Placeholders, and the tenant's own domain on a residential customer."""
+    emails = _emails(ctx)
+    hit = emails[emails["email_fault"] == "placeholder"]
+    domains = {d.lower() for d in ctx.settings.tenant_email_domains}
+    if domains:
+        domain = email_domain(emails["email_clean"])
+        own = domain.isin(domains) & emails["customer_id"].isin(_residential(ctx))
+        hit = pd.concat([hit, emails[own & (emails["email_fault"] != "placeholder")]])
+    return findings(hit["id"], "A stand-in address, not the customer's: ask for a real one or "
+                    "leave it empty.", hit["value"])  # fmt: skip
 
 
-def parse_contacts(contacts: pd.DataFrame, settings: RuleSettings) -> pd.DataFrame:
-    """``contacts`` with the columns of the module docstring."""
-    out = contacts.copy()
-    # a type ServiceTitan may add later (or a "Pager") is judged by what the value holds
-    at_sign = out["value"].astype("string").str.contains("@", regex=False).fillna(False)
-    email = (out["type"] == "Email") | (~out["type"].isin(PHONE_TYPES) & at_sign)
-    kind = np.where(email, "email", "phone")
-    out["kind"] = kind
-    phones, emails = out["kind"] == "phone", out["kind"] == "email"
-    fault, digits = _phones(out.loc[phones, "value"])
-    out["phone_fault"], out["phone_digits"] = fault.reindex(out.index), digits.reindex(out.index)
-    area = out["phone_digits"].astype("string").str.slice(0, 3)
-    out["toll_free"] = area.isin(TOLL_FREE).fillna(False).astype(bool)
-    fault, clean, domain = _emails(out.loc[emails, "value"])
-    typo = _domain_typos(domain.where(fault == ""))
-    fault = fault.where(typo.isna(), "typo")
-    out["email_fault"], out["email_clean"] = fault.reindex(out.index), clean.reindex(out.index)
-    out["email_typo_of"] = typo.reindex(out.index)
-    office = {d for d in (phone_digits(p) for p in settings.tenant_phones) if d}
-    out["office_phone"] = out["phone_digits"].isin(office) & phones
-    usable_phone = phones & (out["phone_fault"] == "") & ~out["office_phone"]
-    usable_email = emails & out["email_fault"].isin(["", "typo"])
-    out["usable"] = usable_phone | usable_email
-    return out
+def _repeated(ctx: Context) -> pd.DataFrame:
+    """DUP-CON-001: a phone or e-mail one customer or location already has, typed again."""
+    from titanaudit.dedupe.locations import repeated_contacts
+
+    rows = repeated_contacts(ctx.need("contacts", "id", "owner_type", "owner_id", "type", "value"))
+    message = ("The same phone or e-mail as contact " + rows["first_contact_id"].astype(str)
+               + " of this " + rows["owner_type"].astype(str) + ": remove the repeat.")  # fmt: skip
+    return findings(rows["contact_id"], message, rows["value"])
+
+
+CONTACT_RULES: tuple[Rule, ...] = (
+    Rule("PHN-CON-001", "contacts", "high", "Phone of the wrong length",
+         _fault("length", "Not a 10-digit number: ask the customer for the full number.")),
+    Rule("PHN-CON-002", "contacts", "high", "Placeholder phone",
+         _fault("placeholder", "A stand-in number (all one digit, 123-456-7890, area code 555): "
+                "ask the customer for a real one.")),
+    Rule("PHN-CON-003", "contacts", "high", "Fictional 555-01XX phone",
+         _fault("fictional", "555-01XX numbers are reserved for films and examples: nobody "
+                "answers them.")),
+    Rule("PHN-CON-004", "contacts", "medium", "Phone not valid in North America",
+         _fault("invalid", "No such area code or exchange in North America: check the digits.")),
+    Rule("PHN-CON-005", "contacts", "medium", "The office's own phone on a customer", _office),
+    Rule("PHN-CON-006", "contacts", "low", "Toll-free number marked as a mobile", _mobile_toll_free),
+    Rule("PHN-CON-007", "contacts", "low", "Several numbers or words in one phone",
+         _fault("several", "More than one number, or words, in one phone field: give each "
+                "number its own contact.")),
+    Rule("PHN-CON-008", "contacts", "low", "Phone outside North America",
+         _fault("foreign", "A number outside North America: check it is right for a local "
+                "customer.")),
+    Rule("PHN-CON-009", "customers", "medium", "No usable phone or e-mail", _unreachable),
+    Rule("EML-CON-001", "contacts", "high", "E-mail not valid",
+         _fault("syntax", "Not a valid e-mail address: check it with the customer.", "email")),
+    Rule("EML-CON-002", "contacts", "high", "Placeholder e-mail", _own_domain),
+    Rule("EML-CON-003", "contacts", "medium", "E-mail domain mistyped", _typo),
+    Rule("EML-CON-004", "contacts", "low", "Role address on a residential customer", _role),
+    Rule("EML-CON-005", "contacts", "info", "E-mail stored untidily", _untidy),
+    Rule("DUP-CON-001", "contacts", "low", "The same phone or e-mail twice on one record", _repeated),
+)  # fmt: skip

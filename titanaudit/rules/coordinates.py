@@ -13,8 +13,8 @@ import functools
 import numpy as np
 import pandas as pd
 
-from titanaudit.rules.addresses import zip_index
 from titanaudit.rules.base import Context, Rule, findings, nothing
+from titanaudit.rules.parsing import zip_index
 
 __all__ = ["COORDINATE_RULES", "miles"]
 

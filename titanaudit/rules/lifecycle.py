@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from titanaudit.rules.base import Context, MissingColumn, Rule, findings
+from titanaudit.rules.parsing import parse_contacts
 
 __all__ = ["LIFECYCLE_RULES"]
 
@@ -114,8 +115,6 @@ def _pending_booking(ctx: Context) -> pd.DataFrame:
 
 
 def _unreachable_booking(ctx: Context) -> pd.DataFrame:
-    from titanaudit.rules.contacts import parse_contacts
-
     bookings = ctx.need("bookings", "id")
     contacts = ctx.need("contacts", "owner_type", "booking_id", "type", "value")
     own = parse_contacts(contacts[contacts["owner_type"] == "booking"].reset_index(drop=True),

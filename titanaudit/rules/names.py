@@ -16,12 +16,11 @@ from titanaudit.dedupe.normalize import (
     MERGE_MARKER,
     arrow_text,
     given_names,
-    name_frame,
 )
 from titanaudit.rules.base import Context, Rule, findings, nothing
-from titanaudit.rules.contacts import CONSUMER_DOMAINS, email_domain
+from titanaudit.rules.parsing import CONSUMER_DOMAINS, email_domain
 
-__all__ = ["NAME_RULES", "name_features"]
+__all__ = ["NAME_RULES"]
 
 PHONE_IN_NAME = re.compile(r"\(?\d{3}\)?[\s.-]*\d{3}[\s.-]*\d{4}|\d{7,}")
 EMAIL_IN_NAME = re.compile(r"\S+@\S+\.\w+")
@@ -39,14 +38,6 @@ def _matches(names: pd.Series, pattern: str) -> np.ndarray:
         zero_copy_only=False
     )
     return found
-
-
-def name_features(customers: pd.DataFrame) -> pd.DataFrame:
-    """``customers`` with the normaliser's ``name_norm, first, last, is_business,
-    is_household, name_placeholder``."""
-    features = name_frame(customers["name"].astype(object)).reset_index(drop=True)
-    columns = ["name_norm", "first", "last", "is_business", "is_household", "name_placeholder"]
-    return pd.concat([customers.reset_index(drop=True), features[columns]], axis=1)
 
 
 def _named(ctx: Context) -> pd.DataFrame:

@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from titanaudit.errors import ConfigError
 
-__all__ = ["RuleSettings", "rule_settings"]
+__all__ = ["RuleSettings", "read_rule_settings"]
 
 
 def _help(text: str, **kwargs: Any) -> Any:
@@ -119,12 +119,11 @@ NUMBERS = ("zip_distance_medium_miles", "zip_distance_high_miles", "lead_match_p
 COUNTS = ("residential_max_locations", "stale_lead_days", "pending_booking_days")
 
 
-def rule_settings(table: Mapping[str, Any], source: str = "the config file") -> RuleSettings:
+def read_rule_settings(table: Mapping[str, Any], source: str = "the config file", *,
+                       known: Collection[str]) -> RuleSettings:  # fmt: skip
     """:class:`RuleSettings` from a parsed TOML file (its ``rules``, ``allow``, ``service_area``
-    and ``office`` tables), every value checked with a message naming the key."""
-    from titanaudit.rules.catalogue import RULES
-
-    known = {rule.id for rule in RULES}
+    and ``office`` tables), every value checked with a message naming the key; ``known``: the
+    rule ids a setting may name (:func:`titanaudit.rules.rule_settings` gives the built-ins)."""
     rules, allow = dict(table.get("rules", {})), dict(table.get("allow", {}))
     area, office = dict(table.get("service_area", {})), dict(table.get("office", {}))
     values: dict[str, Any] = {}

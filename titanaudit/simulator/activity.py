@@ -12,12 +12,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from titanaudit.simulator.builder import Builder, Built, Person, parse_stamp
 from titanaudit.simulator.tenant import Record
-
-if TYPE_CHECKING:
-    from titanaudit.simulator.generate import Builder, Built, Person
 
 __all__ = ["add_bookings", "add_leads"]
 
@@ -158,9 +156,7 @@ def _booking_contact(builder: Builder, booking: Record, contact_type: str, value
 
 def _web_duplicate(builder: Builder, p: Person, original: Built, booking: Record) -> None:
     """The office converted a web booking into a new customer instead of finding the old one."""
-    from titanaudit.simulator.generate import _parse
-
-    created = _parse(booking["createdOn"]) + timedelta(minutes=builder.rng.randint(2, 90))
+    created = parse_stamp(booking["createdOn"]) + timedelta(minutes=builder.rng.randint(2, 90))
     dup = builder.add_customer(p, name=booking["name"], created=created,
                                phone_format=builder.rng.randrange(6))  # fmt: skip
     builder.truth["duplicate_clusters"].append({

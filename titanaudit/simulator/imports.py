@@ -27,7 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from titanaudit.privacy import touch_private
-from titanaudit.simulator.generate import PHONE_FORMATS, Builder, Person, TenantSpec
+from titanaudit.simulator.builder import PHONE_FORMATS, Builder, Person, TenantSpec
+from titanaudit.simulator.generate import populate
+from titanaudit.simulator.problems import plant_problems
 from titanaudit.simulator.tenant import Tenant
 
 __all__ = ["LAYOUTS", "ImportFile", "generate_import", "write_import_csv", "write_import_xlsx"]
@@ -95,10 +97,8 @@ def generate_import(spec: TenantSpec, *, rows: int, seed: int = 1, layout: str =
     """The tenant of ``spec`` and an import file of ``rows`` rows against it (module docstring);
     ``existing``, ``repeats`` and ``households`` are shares of the rows, the rest new people,
     and ``broken`` rows are written with a field too many."""
-    from titanaudit.simulator.problems import plant_problems
-
     builder = Builder(spec)
-    builder.build()
+    populate(builder)
     plant_problems(builder)
     builder.finish()
     people = [(p, b) for p, b in builder.people if b.customer.get("mergedToId") is None]

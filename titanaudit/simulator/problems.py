@@ -11,18 +11,16 @@ from __future__ import annotations
 import functools
 import random
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import zipcodes
 
+from titanaudit.simulator.builder import Builder, Built
 from titanaudit.simulator.tenant import Record, Tenant
-
-if TYPE_CHECKING:
-    from titanaudit.simulator.generate import Builder, Built
 
 __all__ = ["add_oddities", "plant_problems"]
 
-Planter = Callable[["Builder", "Built"], "int | None"]
+Planter = Callable[[Builder, Built], "int | None"]
 
 
 def _loc(built: Built) -> Record:
