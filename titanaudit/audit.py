@@ -361,13 +361,13 @@ def audit(snapshot: Snapshot | str | Path, out: str | Path | None = None, *,
 
 def check_rules(source: Snapshot | Frames, settings: RuleSettings | None = None, *,
                 as_of: pd.Timestamp | datetime | str | None = None,
-                rules: Sequence[Rule] = RULES,
+                rules: Sequence[Rule] = RULES, lead_matches: pd.DataFrame | None = None,
                 progress: Callable[[str], None] | None = None) -> RuleRun:  # fmt: skip
     """The data-quality rules over a snapshot (or its frames), its open leads and bookings
-    matched to its customers first for DUP-LEAD-001: what the ``titanaudit rules`` command runs.
-    :func:`titanaudit.rules.check_rules` is the rules alone, over frames and lead matches given."""
+    matched to its customers first for DUP-LEAD-001 unless ``lead_matches`` are given: what the
+    ``titanaudit rules`` command runs. :func:`titanaudit.rules.check_rules` is the rules alone."""
     frames = read_frames(source) if isinstance(source, Snapshot) else source
-    leads = match_leads(frames) if len(frames.customers) else None
+    leads = lead_matches if lead_matches is not None else match_leads(frames)
     return rules_runner.check_rules(frames, settings, as_of=as_of, rules=rules,
                                     lead_matches=leads, progress=progress)  # fmt: skip
 

@@ -99,7 +99,9 @@ def match_leads(
     (``leads`` or ``bookings``), ``record_id``, ``customer_id``, ``probability``,
     ``match_weight``, ``evidence``, the field levels and ``rank`` (1 for the record's best
     match). A booking that matches two customers usually created the second one (DUP-BKG-001). ``model`` is the customers' fitted model (fitted here
-    from the snapshot when not given)."""
+    from the frames when not given, and only when there are leads or bookings to match)."""
+    if frames.leads.empty and frames.bookings.empty:
+        return pd.DataFrame(columns=LEAD_MATCH_COLUMNS)  # nothing to match: no engine to run
     if model is None:
         model = dedupe_customers(frames, progress=progress).model
     if progress:
