@@ -216,3 +216,35 @@ def test_one_call_from_python(audited: tuple[AuditResult, Path, dict], tmp_path:
     result = titanaudit.audit(snapshot, tmp_path / "out", as_of="2026-11-01")
     assert (tmp_path / "out" / "index.html").exists()
     assert result.summary["change"]["previous_audit"] is not None  # the fixture's audit came first
+
+
+def test_the_threshold_reaches_every_stage_that_decides_a_match(
+    audited: tuple[AuditResult, Path, dict],  # type: ignore[type-arg]
+) -> None:
+    result, path, _ = audited
+    leads = result.lead_matches["probability"]
+    strict = float(leads.median())
+    assert (leads >= 0.5).all() and (leads < strict).any()  # else the test could not fail
+    from titanaudit.store import open_snapshot
+
+    with open_snapshot(path) as snapshot:
+        stricter = run_audit(snapshot, as_of=SPEC.as_of, threshold=strict)
+    assert (stricter.lead_matches["probability"] >= strict).all()
+    assert len(stricter.lead_matches) < len(result.lead_matches)
+    likely = stricter.pairs[stricter.pairs["rule_id"] == "DUP-CUS-001"]
+    assert (likely["probability"] >= strict).all()
+
+
+def test_without_as_of_the_rules_and_the_stamp_share_the_clocks_moment(
+    audited: tuple[AuditResult, Path, dict],  # type: ignore[type-arg]
+) -> None:
+    result, path, truth = audited
+    from titanaudit.store import open_snapshot
+
+    with open_snapshot(path) as snapshot:  # no as_of: the clock's now
+        clocked = run_audit(
+            snapshot, settings=tenant_rule_settings(truth), clock=lambda: SPEC.as_of
+        )
+    assert clocked.summary["as_of"] == SPEC.as_of.isoformat()
+    assert clocked.summary["generated_at"] == SPEC.as_of.isoformat(timespec="seconds")
+    assert clocked.findings.drop(columns="status").equals(result.findings.drop(columns="status"))

@@ -30,12 +30,14 @@ from titanaudit.audit_result import (
     PAIR_COLUMNS,
     AuditResult,  # fmt: skip
 )
+from titanaudit.clock import Clock, reference_time, utc_now
 from titanaudit.decisions import AppliedDecisions, apply_decisions, suppressed_findings
 from titanaudit.dedupe.compare import FIELDS
 from titanaudit.dedupe.customers import dedupe_customers
 from titanaudit.dedupe.engine import EVIDENCE_FROM, DedupeResult
 from titanaudit.dedupe.leads import match_leads
 from titanaudit.dedupe.locations import duplicate_locations, location_clusters
+from titanaudit.defaults import MATCH_THRESHOLD
 from titanaudit.export import write_csv
 from titanaudit.frames import Frames, read_frames
 from titanaudit.privacy import check_folder, make_folder, write_whole
@@ -194,9 +196,9 @@ def _merged_since(customers: pd.DataFrame, previous: PastAudit) -> int:
 
 
 def run_audit(snapshot: Snapshot, *, settings: RuleSettings | None = None,
-              as_of: pd.Timestamp | datetime | str | None = None, threshold: float = 0.5,
+              as_of: pd.Timestamp | datetime | str | None = None, threshold: float = MATCH_THRESHOLD,
               ui_url: str | None = None, progress: Callable[[str], None] | None = None,
-              clock: Callable[[], datetime] | None = None) -> AuditResult:  # fmt: skip
+              clock: Clock | None = None) -> AuditResult:  # fmt: skip
     """Audit ``snapshot`` (see the module docstring): read its frames and what it recorded
     (:class:`Recorded`), then :func:`audit_frames`. ``as_of`` is the reference time of the
     time-dependent rules (default: the moment the audit runs); ``threshold`` the probability
@@ -207,11 +209,11 @@ def run_audit(snapshot: Snapshot, *, settings: RuleSettings | None = None,
     (:func:`remember_audit`), for the next audit to tell new from persisting. A snapshot no
     pull into has finished is refused (:class:`~titanaudit.errors.ConfigError`)."""
     snapshot.require_fetched()  # an empty or half-pulled snapshot would audit as clean
-    now = (clock or _utc_now)()
+    now = (clock or utc_now)()
     if progress:
         progress("reading the snapshot")
     frames, recorded = read_frames(snapshot), Recorded.read(snapshot)
-    return audit_frames(frames, recorded, settings=settings, as_of=reference_time(as_of, now),
+    return audit_frames(frames, recorded, settings=settings, as_of=reference_time(as_of, lambda: now),
                         now=now, threshold=threshold, ui_url=ui_url, progress=progress)  # fmt: skip
 
 
@@ -222,19 +224,9 @@ def remember_audit(snapshot: Snapshot, result: AuditResult) -> int:
                                  result.summary, result.fingerprints)  # fmt: skip
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def reference_time(as_of: pd.Timestamp | datetime | str | None, now: datetime) -> pd.Timestamp:
-    """``as_of`` as a UTC timestamp (a time without a zone is UTC); ``now`` when it is None."""
-    when = pd.Timestamp(as_of if as_of is not None else now)
-    return when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
-
-
 def audit_frames(frames: Frames, recorded: Recorded | None = None, *,
                  settings: RuleSettings | None = None, as_of: pd.Timestamp, now: datetime,
-                 threshold: float = 0.5, ui_url: str | None = None,
+                 threshold: float = MATCH_THRESHOLD, ui_url: str | None = None,
                  progress: Callable[[str], None] | None = None) -> AuditResult:  # fmt: skip
     """The audit's stages over ``frames`` and what the snapshot ``recorded``, composed; a
     function of its inputs alone (no store, no clock: ``now`` is the moment to stamp)."""
@@ -246,7 +238,7 @@ def audit_frames(frames: Frames, recorded: Recorded | None = None, *,
                                  protected=decided.protected["customers"], keep=decided.keep,
                                  progress=progress)  # fmt: skip
     stage("matching open leads and bookings to customers")
-    leads = match_leads(frames, model=customers.model)
+    leads = match_leads(frames, model=customers.model, threshold=threshold)
     stage("finding repeated locations")
     locations = duplicate_locations(frames)
     stage("running the data-quality rules")
@@ -340,9 +332,9 @@ def write_audit(result: AuditResult, out: Path) -> dict[str, Path]:
 
 def audit(snapshot: Snapshot | str | Path, out: str | Path | None = None, *,
           settings: RuleSettings | None = None, as_of: pd.Timestamp | datetime | str | None = None,
-          threshold: float = 0.5, ui_url: str | None = None,
+          threshold: float = MATCH_THRESHOLD, ui_url: str | None = None,
           progress: Callable[[str], None] | None = None,
-          clock: Callable[[], datetime] | None = None) -> AuditResult:  # fmt: skip
+          clock: Clock | None = None) -> AuditResult:  # fmt: skip
     """:func:`run_audit` on a snapshot (or its file); with ``out``, :func:`write_audit` and
     :func:`remember_audit` too: ``titanaudit.audit("tenant.sqlite", "audit/")`` is
     ``titanaudit audit`` from Python. Without ``out`` nothing is written or recorded."""
@@ -362,17 +354,20 @@ def audit(snapshot: Snapshot | str | Path, out: str | Path | None = None, *,
 def check_rules(source: Snapshot | Frames, settings: RuleSettings | None = None, *,
                 as_of: pd.Timestamp | datetime | str | None = None,
                 rules: Sequence[Rule] = RULES, lead_matches: pd.DataFrame | None = None,
+                threshold: float = MATCH_THRESHOLD,
                 progress: Callable[[str], None] | None = None) -> RuleRun:  # fmt: skip
     """The data-quality rules over a snapshot (or its frames), its open leads and bookings
-    matched to its customers first for DUP-LEAD-001 unless ``lead_matches`` are given: what the
-    ``titanaudit rules`` command runs. :func:`titanaudit.rules.check_rules` is the rules alone."""
+    matched to its customers first (from ``threshold``) for DUP-LEAD-001 unless
+    ``lead_matches`` are given: what the ``titanaudit rules`` command runs.
+    :func:`titanaudit.rules.check_rules` is the rules alone."""
     frames = read_frames(source) if isinstance(source, Snapshot) else source
-    leads = lead_matches if lead_matches is not None else match_leads(frames)
+    leads = lead_matches if lead_matches is not None else match_leads(frames, threshold=threshold)
     return rules_runner.check_rules(frames, settings, as_of=as_of, rules=rules,
                                     lead_matches=leads, progress=progress)  # fmt: skip
 
 
 def run_rules(source: Snapshot | Frames, settings: RuleSettings | None = None, *,
-              as_of: pd.Timestamp | datetime | str | None = None) -> pd.DataFrame:  # fmt: skip
+              as_of: pd.Timestamp | datetime | str | None = None,
+              threshold: float = MATCH_THRESHOLD) -> pd.DataFrame:  # fmt: skip
     """Every finding of :func:`check_rules` (rules that could not run are logged)."""
-    return check_rules(source, settings, as_of=as_of).findings
+    return check_rules(source, settings, as_of=as_of, threshold=threshold).findings

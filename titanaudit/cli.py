@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from titanaudit.config import ENVIRONMENTS, load_config
+from titanaudit.defaults import EXISTING_AT, MATCH_THRESHOLD, REVIEW_FROM
 from titanaudit.errors import ConfigError, TitanAuditError
 from titanaudit.privacy import check_file, check_folder
 from titanaudit.simulator.faults import Faults
@@ -266,7 +267,7 @@ def demo(out: Path, customers: int, seed: int, faults: str) -> None:
 @click.option(
     "--threshold",
     type=click.FloatRange(0, 1),
-    default=0.5,
+    default=MATCH_THRESHOLD,
     show_default=True,
     help="Match probability at which two rows join a cluster.",
 )
@@ -309,8 +310,9 @@ def dedupe(file: Path, id_column: str, maps: tuple[str, ...], out: Path, pairs_o
 
 
 threshold_option = click.option(
-    "--threshold", type=click.FloatRange(0, 1), default=0.5, show_default=True,
-    help="Match probability from which two customers are duplicates.",
+    "--threshold", type=click.FloatRange(0, 1), default=MATCH_THRESHOLD, show_default=True,
+    help="Match probability from which two customers are duplicates, and an open lead or "
+    "booking belongs to an existing customer.",
 )  # fmt: skip
 ui_url_option = click.option(
     "--ui-url", help="Web app base URL for record links, e.g. https://go.servicetitan.com."
@@ -332,19 +334,10 @@ def judging_options(func: Any) -> Any:
 
 
 def _as_of(value: str | None) -> Any:
-    """--as-of: an ISO date or time (UTC unless it says otherwise)."""
-    import pandas as pd
+    """--as-of: an ISO date or time (UTC unless it says otherwise), or None for now."""
+    from titanaudit.clock import parse_as_of
 
-    from titanaudit.errors import ConfigError
-
-    if value is None:
-        return None
-    try:
-        when = pd.Timestamp(value)
-    except ValueError:
-        raise ConfigError(f"--as-of {value!r} is not a date or time; write e.g. 2026-11-01 or "
-                          "2026-11-01T08:00:00Z") from None  # fmt: skip
-    return when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
+    return None if value is None else parse_as_of(value)
 
 
 def _rule_settings(config_file: Path | None) -> Any:
@@ -581,9 +574,9 @@ def _without_values(problem: str) -> str:
                    "zip, phone, email, ...); repeat for several.")  # fmt: skip
 @click.option("--sheet", help="The workbook's sheet to read (default: the first).")
 @click.option("--encoding", help="The text file's encoding when the guess is wrong. Recognised without it: utf-8 and utf-8-sig (UTF-8 with a byte-order mark); utf-16, utf-16-le, utf-16-be, utf-32, utf-32-le, utf-32-be (by their byte-order mark; UTF-16 also without, e.g. Excel's Unicode Text); cp1252 (Windows-1252) and latin-1, guessed. Any other Python codec name works too (e.g. cp437, mac-roman, shift_jis).")  # fmt: skip
-@click.option("--existing-at", type=click.FloatRange(0, 1), default=0.9, show_default=True,
+@click.option("--existing-at", type=click.FloatRange(0, 1), default=EXISTING_AT, show_default=True,
               help="Match probability from which a row is an existing customer.")  # fmt: skip
-@click.option("--review-from", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+@click.option("--review-from", type=click.FloatRange(0, 1), default=REVIEW_FROM, show_default=True,
               help="Match probability from which a row below --existing-at needs review.")  # fmt: skip
 @click.option("--dry-run", is_flag=True, help="Print how the file is read and which columns are used; check nothing.")  # fmt: skip
 @ui_url_option
@@ -671,9 +664,10 @@ def rules_list() -> None:
     help="CSV to write: rule_id, severity, entity, record_id, message, value, fix, customer_id.",
 )
 @judging_options
+@threshold_option
 @click.option("--quiet", is_flag=True, help="No progress display.")  # fmt: skip
 def rules_check(
-    db: Path, out: Path, as_of: str | None, config_file: Path | None, quiet: bool
+    db: Path, out: Path, as_of: str | None, config_file: Path | None, threshold: float, quiet: bool
 ) -> None:
     """Run the data-quality rules on a snapshot and write the findings."""
     from titanaudit.audit import check_rules
@@ -692,7 +686,7 @@ def rules_check(
         display.stage("reading the snapshot")
         frames = read_frames(snapshot)
         display.stage("matching open leads to customers, then running the rules")
-        run = check_rules(frames, settings, as_of=when,
+        run = check_rules(frames, settings, as_of=when, threshold=threshold,
                           progress=lambda rule: display.detail(f"running the rules: {rule}"))  # fmt: skip
         display.detail(f"ran {len(run.seconds)} rules")
         display.stage(f"writing {out}")

@@ -40,6 +40,7 @@ import httpx
 
 from titanaudit.audit import AuditResult, remember_audit, run_audit, write_audit
 from titanaudit.config import Config, check_url, read_toml
+from titanaudit.defaults import MATCH_THRESHOLD
 from titanaudit.errors import ConfigError, DeliveryError, TitanAuditError
 from titanaudit.privacy import check_folder, make_folder, write_whole
 from titanaudit.rules import RuleSettings
@@ -237,7 +238,7 @@ class MonthlyRun:
 
 
 def run_monthly(db: str | Path, out: str | Path, *, config: Config | None, settings: MonthlySettings,
-                rules: RuleSettings | None = None, threshold: float = 0.5,
+                rules: RuleSettings | None = None, threshold: float = MATCH_THRESHOLD,
                 ui_url: str | None = None, progress: Callable[[str], None] | None = None,
                 clock: Callable[[], datetime] | None = None,
                 env: Mapping[str, str] | None = None,

@@ -38,6 +38,7 @@ from titanaudit.dedupe.explain import explain_pairs
 from titanaudit.dedupe.frame import recognise_columns, values_of
 from titanaudit.dedupe.model import fit, score
 from titanaudit.dedupe.normalize import address_frame
+from titanaudit.defaults import EXISTING_AT, MATCH_THRESHOLD, REVIEW_FROM
 from titanaudit.errors import ConfigError
 from titanaudit.frames import Frames, read_frames
 from titanaudit.servicetitan.links import customer_url, location_url
@@ -61,7 +62,7 @@ CHECK_COLUMNS = ["decision", "customer_id", "location_id", "probability", "dupli
 EXIT_REVIEW = 10
 MATCHABLE = {"name", "first_name", "last_name", "company", "street", "house_number",
              "street_name", "phone", "email"}  # fmt: skip
-REPEAT_AT = 0.5  # rows of the file at this probability or more are one person
+REPEAT_AT = MATCH_THRESHOLD  # rows of the file at this probability or more are one person
 
 
 @dataclass
@@ -237,8 +238,8 @@ def _location_ids(
 
 
 def check_table(table: Table, *, frames: Frames | None = None,
-                mapping: Mapping[str, str | Sequence[str]] | None = None, existing_at: float = 0.9,
-                review_from: float = 0.5, ui_url: str | None = None,
+                mapping: Mapping[str, str | Sequence[str]] | None = None, existing_at: float = EXISTING_AT,
+                review_from: float = REVIEW_FROM, ui_url: str | None = None,
                 progress: Callable[[str], None] | None = None, name: str = "the file") -> ImportCheck:  # fmt: skip
     """Check a table read by :func:`~titanaudit.tables.read_table` (see the module docstring).
     ``frames`` are the tenant's (:func:`titanaudit.frames.read_frames`); without them the rows
@@ -427,7 +428,7 @@ def _finish(table: Table, checked: pd.DataFrame, columns: dict[str, list[str]]) 
 
 def check_import(df_or_path: pd.DataFrame | str | Path, snapshot: Snapshot | str | Path | None = None, *,
                  mapping: Mapping[str, str | Sequence[str]] | None = None, sheet: str | None = None,
-                 existing_at: float = 0.9, review_from: float = 0.5,
+                 existing_at: float = EXISTING_AT, review_from: float = REVIEW_FROM,
                  ui_url: str | None = None) -> pd.DataFrame:  # fmt: skip
     """Check rows before importing them: a DataFrame, or a ``.csv`` / ``.xlsx`` file, against a
     snapshot (an open one or its file; without one the rows are checked against each other).
@@ -438,7 +439,7 @@ def check_import(df_or_path: pd.DataFrame | str | Path, snapshot: Snapshot | str
 
 def run_check(source: pd.DataFrame | str | Path, snapshot: Snapshot | str | Path | None = None, *,
               mapping: Mapping[str, str | Sequence[str]] | None = None, sheet: str | None = None,
-              encoding: str | None = None, existing_at: float = 0.9, review_from: float = 0.5,
+              encoding: str | None = None, existing_at: float = EXISTING_AT, review_from: float = REVIEW_FROM,
               ui_url: str | None = None, progress: Callable[[str], None] | None = None) -> ImportCheck:  # fmt: skip
     """:func:`check_import`, returning the whole :class:`ImportCheck`."""
     if isinstance(source, pd.DataFrame):

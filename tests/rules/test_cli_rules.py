@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,6 +53,29 @@ def test_check_writes_private_findings(snapshot_file: Path, tmp_path: Path) -> N
     assert {r["rule_id"] for r in rows} >= {"GEO-LOC-002", "PHN-CON-002", "NAM-CUS-001"}
     assert "LIF-MRG-001" not in {r["rule_id"] for r in rows}
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_the_threshold_reaches_lead_matching(
+    snapshot_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from titanaudit.cli import main
+
+    audit = importlib.import_module("titanaudit.audit")  # the package's ``audit`` is a function
+
+    seen: list[float] = []
+    match_leads = audit.match_leads
+
+    def spy(frames: Any, **options: Any) -> Any:
+        seen.append(options["threshold"])
+        return match_leads(frames, **options)
+
+    monkeypatch.setattr(audit, "match_leads", spy)
+    done = CliRunner().invoke(main, ["rules", "check", "--db", str(snapshot_file), "--out",
+                                     str(tmp_path / "f.csv"), "--threshold", "0.8", "--quiet"])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert seen == [0.8]
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,8 @@ from collections.abc import Callable, Collection, Sequence
 import numpy as np
 import pandas as pd
 
+from titanaudit.defaults import MATCH_THRESHOLD
+
 __all__ = ["JUDGED_AT_ONCE", "Judge", "choose_keepers", "cluster_pairs", "linked_groups"]
 
 #: scores pairs of records (two aligned arrays) and says for each whether there is clear
@@ -35,7 +37,7 @@ Judge = Callable[[np.ndarray, np.ndarray], np.ndarray]
 JUDGED_AT_ONCE = 200
 
 
-def cluster_pairs(scored: pd.DataFrame, *, threshold: float = 0.5, veto: float = 0.05,
+def cluster_pairs(scored: pd.DataFrame, *, threshold: float = MATCH_THRESHOLD, veto: float = 0.05,
                   max_size: int = 25, apart: Collection[tuple[int, int]] = (),
                   judge: Judge | None = None) -> pd.DataFrame:  # fmt: skip
     """Clusters of two or more records. ``scored`` has ``left, right, probability`` (lower record

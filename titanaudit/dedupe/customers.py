@@ -12,6 +12,7 @@ from collections.abc import Collection
 
 from titanaudit.dedupe.engine import DedupeResult, Stage, run_engine
 from titanaudit.dedupe.entities import customer_values
+from titanaudit.defaults import MATCH_THRESHOLD
 from titanaudit.frames import Frames
 
 __all__ = ["dedupe_customers"]
@@ -20,7 +21,7 @@ __all__ = ["dedupe_customers"]
 def dedupe_customers(
     frames: Frames,
     *,
-    threshold: float = 0.5,
+    threshold: float = MATCH_THRESHOLD,
     apart: Collection[tuple[int, int]] = (),
     protected: Collection[int] = (),
     keep: Collection[int] = (),

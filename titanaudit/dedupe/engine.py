@@ -17,6 +17,7 @@ from titanaudit.dedupe.compare import FIELDS, Prepared, compare_customers
 from titanaudit.dedupe.entities import CUSTOMER_RULES
 from titanaudit.dedupe.explain import explain_pairs
 from titanaudit.dedupe.model import MatchModel, fit, score, two_at_one_house
+from titanaudit.defaults import MATCH_THRESHOLD
 
 __all__ = [
     "CLUSTER_COLUMNS",
@@ -145,7 +146,7 @@ def run_engine(
     ids: np.ndarray | None = None,
     merged_into: Mapping[int, int] | None = None,
     eligible: Collection[int] | None = None,
-    threshold: float = 0.5,
+    threshold: float = MATCH_THRESHOLD,
     apart: Collection[tuple[int, int]] = (),
     rules: Sequence[BlockingRule] = CUSTOMER_RULES,
     progress: Stage | None = None,

@@ -31,6 +31,7 @@ from titanaudit.dedupe.normalize import (
     name_parts_frame,
     phone_frame,
 )
+from titanaudit.defaults import MATCH_THRESHOLD
 from titanaudit.errors import ConfigError
 
 __all__ = [
@@ -201,7 +202,7 @@ def values_of(df: pd.DataFrame, columns: dict[str, list[str]]) -> pd.DataFrame:
 
 
 def dedupe_frame(df: pd.DataFrame, *, id_column: str | None = None, mapping: Mapping[str, str | Sequence[str]] | None = None,
-                 threshold: float = 0.5, blocking: Sequence[BlockingRule] = CUSTOMER_RULES,
+                 threshold: float = MATCH_THRESHOLD, blocking: Sequence[BlockingRule] = CUSTOMER_RULES,
                  progress: Stage | None = None) -> DedupeResult:  # fmt: skip
     """Find the duplicate clusters in ``df`` (see the module docstring). ``blocking``: which
     pairs are compared at all (:class:`~titanaudit.dedupe.blocking.BlockingRule`s; default the

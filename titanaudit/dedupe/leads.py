@@ -22,6 +22,7 @@ from titanaudit.dedupe.entities import CUSTOMER_RULES, NAME_FEATURES, customer_v
 from titanaudit.dedupe.explain import explain_pairs
 from titanaudit.dedupe.model import MatchModel, score
 from titanaudit.dedupe.normalize import address_frame, email_frame, name_frame, phone_frame
+from titanaudit.defaults import MATCH_THRESHOLD
 from titanaudit.frames import Frames
 
 __all__ = ["LEAD_MATCH_COLUMNS", "match_leads", "unlinked_values"]
@@ -91,7 +92,7 @@ def _booking_values(
 
 
 def match_leads(
-    frames: Frames, *, model: MatchModel | None = None, threshold: float = 0.5,
+    frames: Frames, *, model: MatchModel | None = None, threshold: float = MATCH_THRESHOLD,
     progress: Stage | None = None,
 ) -> pd.DataFrame:  # fmt: skip
     """Open leads without a customer, and bookings not yet turned into jobs, that match an

@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from titanaudit.clock import reference_time
 from titanaudit.frames import ENTITIES, Frames
 from titanaudit.rules.parsing import name_features, parse_addresses, parse_contacts
 from titanaudit.rules.settings import RuleSettings
@@ -97,7 +98,7 @@ class Context:
                  lead_matches: pd.DataFrame | None = None) -> None:  # fmt: skip
         self.frames = frames
         self.settings = settings or RuleSettings()
-        self.as_of = as_of if as_of is not None else pd.Timestamp.now(tz="UTC")
+        self.as_of = reference_time(as_of)  # UTC; the system's now when not given
         #: open leads and bookings matched to customers
         #: (:func:`~titanaudit.dedupe.leads.match_leads`), or None when not given
         self.lead_matches = lead_matches

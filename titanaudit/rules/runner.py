@@ -10,6 +10,7 @@ from datetime import datetime
 
 import pandas as pd
 
+from titanaudit.clock import Clock, reference_time
 from titanaudit.rules.base import FINDING_COLUMNS, SEVERITIES, Context, Frames, MissingColumn, Rule
 from titanaudit.rules.catalogue import RULES
 from titanaudit.rules.settings import RuleSettings
@@ -53,18 +54,16 @@ class RuleRun:
 
 def check_rules(frames: Frames, settings: RuleSettings | None = None, *,
                 as_of: pd.Timestamp | datetime | str | None = None, rules: Sequence[Rule] = RULES,
-                lead_matches: pd.DataFrame | None = None,
+                lead_matches: pd.DataFrame | None = None, clock: Clock | None = None,
                 progress: Callable[[str], None] | None = None) -> RuleRun:  # fmt: skip
     """Run ``rules`` over ``frames`` (:func:`titanaudit.frames.read_frames`). ``as_of`` is the
-    reference time of rules that depend on time (default: now). ``lead_matches`` (from
+    reference time of rules that depend on time (default: the ``clock``'s now, by default the
+    system's; see :mod:`titanaudit.clock`). ``lead_matches`` (from
     :func:`~titanaudit.dedupe.leads.match_leads`) feeds DUP-LEAD-001, which is skipped without
     them: the rules never run the matching engine themselves
     (:func:`titanaudit.audit.check_rules` runs both over a snapshot)."""
     settings = settings or RuleSettings()
-    when = pd.Timestamp(as_of) if as_of is not None else None
-    if when is not None and when.tzinfo is None:
-        when = when.tz_localize("UTC")
-    ctx = Context(frames, settings, when, lead_matches=lead_matches)
+    ctx = Context(frames, settings, reference_time(as_of, clock), lead_matches=lead_matches)
     found, skipped, seconds = [], [], {}
     for rule in rules:
         if rule.id in settings.disable:

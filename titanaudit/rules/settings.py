@@ -31,6 +31,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from titanaudit.defaults import MATCH_THRESHOLD
 from titanaudit.errors import ConfigError
 
 __all__ = ["RuleSettings", "read_rule_settings"]
@@ -68,8 +69,9 @@ class RuleSettings:
         default=7,
     )
     lead_match_probability: float = _help(
-        "An open lead matches an existing customer from this probability (DUP-LEAD-001).",
-        default=0.5,
+        "An open lead matches an existing customer from this probability (DUP-LEAD-001); "
+        "leads are matched from the audit's --threshold, so a lower value here has no effect.",
+        default=MATCH_THRESHOLD,
     )
     placeholder_customers: tuple[str, ...] = _help(
         "Customer names used on purpose as placeholders; never reported as test names.",
