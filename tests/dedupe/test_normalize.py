@@ -3,13 +3,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from titanaudit.dedupe.normalize import (
-    address_frame,
-    email_frame,
-    given_name_group,
-    name_frame,
-    phone_frame,
-)
+from titanaudit.dedupe.normalize import address_frame, given_name_group, name_frame
 from titanaudit.simulator import Tenant
 
 
@@ -89,50 +83,6 @@ def test_surnames_get_a_phonetic_code() -> None:
 
 
 @pytest.mark.parametrize(
-    ("raw", "e164", "placeholder"),
-    [
-        ("(602) 867-5309", "+16028675309", False),
-        ("602.867.5309", "+16028675309", False),
-        ("+1 602 867 5309", "+16028675309", False),
-        ("1-602-867-5309", "+16028675309", False),
-        ("602-867-5309 x12", "+16028675309", False),
-        ("+44 20 7946 0958", "+442079460958", False),
-        ("555-555-5555", None, True),
-        ("0000000000", None, True),
-        ("(999) 999-9999", None, True),
-        ("1234567890", None, True),
-        ("602-555-0143", None, True),
-        ("602-555-1212", None, True),
-        ("867-5309", None, False),
-        ("", None, False),
-        (None, None, False),
-    ],
-)
-def test_phones(raw: str | None, e164: str | None, placeholder: bool) -> None:
-    row = one(phone_frame(pd.Series([raw], dtype="object")))
-    assert row["phone"] == e164
-    assert row["phone_placeholder"] == placeholder
-
-
-@pytest.mark.parametrize(
-    ("raw", "email", "placeholder"),
-    [
-        ("  John.Smith@Gmail.com ", "john.smith@gmail.com", False),
-        ("mailto:mary@yahoo.com", "mary@yahoo.com", False),
-        ("noemail@none.com", None, True),
-        ("none@gmail.com", None, True),
-        ("test@example.com", None, True),
-        ("john.smith@gmail", None, False),
-        ("john smith@gmail.com", None, False),
-        (None, None, False),
-    ],
-)
-def test_emails(raw: str | None, email: str | None, placeholder: bool) -> None:
-    row = one(email_frame(pd.Series([raw], dtype="object")))
-    assert (row["email"], row["email_placeholder"]) == (email, placeholder)
-
-
-@pytest.mark.parametrize(
     ("street", "unit", "number", "name", "unit_norm"),
     [
         ("1420 W. Elm Street", None, "1420", "w elm st", None),
@@ -182,30 +132,6 @@ def test_zip5(raw: object, zip5: str | None) -> None:
     assert row["zip5"] == zip5
 
 
-def test_each_distinct_value_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    from titanaudit.dedupe import normalize
-
-    calls: list[object] = []
-    real = normalize._parse_phone
-
-    def counting(value: object) -> dict[str, object]:
-        calls.append(value)
-        return real(value)
-
-    monkeypatch.setattr(normalize, "_parse_phone", counting)
-    frame = normalize.phone_frame(
-        pd.Series(
-            ["602-867-5309 x1", "(602) 867-5309 ext 1", "602-867-5309 x1"] * 1000,
-            index=range(5, 3005),
-        )
-    )
-    assert len(calls) == 2, (
-        "the parser (plain numbers never reach it) sees each distinct value once"
-    )
-    assert list(frame.index) == list(range(5, 3005))
-    assert frame["phone"].eq("+16028675309").all()
-
-
 def test_the_quick_street_path_agrees_with_usaddress(
     base_tenant: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -237,36 +163,26 @@ def test_merge_markers_are_not_part_of_the_name() -> None:
 
 
 def test_the_fast_path_for_plain_names_gives_what_the_parser_gives(base_tenant: Tenant) -> None:
-    from titanaudit.dedupe.normalize import NAME_COLUMNS, _parse_name, _per_distinct
+    from titanaudit.dedupe.normalize import NAME_COLUMNS, _parse_name
+    from titanaudit.fields import per_distinct
 
     names = pd.Series(
         [c["name"] for c in base_tenant.feeds["customers"]] + ["Mr Smith", "New Owner", "Dnu Lee"]
     )
     fast = name_frame(names)
-    slow = _per_distinct(names, _parse_name, NAME_COLUMNS)
-    pd.testing.assert_frame_equal(fast.astype(str), slow.astype(str))
-
-
-def test_the_fast_path_for_plain_phones_gives_what_the_parser_gives(base_tenant: Tenant) -> None:
-    from titanaudit.dedupe.normalize import _parse_phone, _per_distinct
-
-    typed = [c["value"] for c in base_tenant.feeds["customer_contacts"] if c["type"] != "Email"]
-    values = pd.Series(
-        [*typed, "602-867-5309", "(602) 555-0123", "6021111111", "1234567890", None, ""]
-    )
-    fast = phone_frame(values)
-    slow = _per_distinct(values, _parse_phone, ["phone", "phone_placeholder"])
+    slow = per_distinct(names, _parse_name, NAME_COLUMNS)
     pd.testing.assert_frame_equal(fast.astype(str), slow.astype(str))
 
 
 def test_the_bulk_street_path_gives_what_the_parser_gives(base_tenant: Tenant) -> None:
-    from titanaudit.dedupe.normalize import STREET_COLUMNS, _parse_street, _per_distinct, _streets
+    from titanaudit.dedupe.normalize import STREET_COLUMNS, _parse_street, _streets
+    from titanaudit.fields import per_distinct
 
     typed = [loc["address"]["street"] for loc in base_tenant.feeds["locations"]]
     streets = pd.Series([*typed, "102 5th Ave between 15th and 16th sts.", "PO Box 12", "12 Main St Apt 4",
                          "Calle Árbol 5", None, "", "1420 West Elm Street NW", "77 Sunset", "12 Main St."])  # fmt: skip
     fast = _streets(streets)
-    slow = _per_distinct(streets, _parse_street, STREET_COLUMNS)
+    slow = per_distinct(streets, _parse_street, STREET_COLUMNS)
     pd.testing.assert_frame_equal(fast.astype(str), slow.astype(str))
 
 
@@ -285,27 +201,3 @@ def test_a_whole_address_typed_as_the_street_gives_its_place() -> None:
     assert list(frame["city"].fillna("-")) == ["zephyrhills", "tampa", "-", "-", "-"]
     assert list(frame["state"].fillna("-")) == ["fl", "fl", "az", "-", "-"]
     assert frame["street_key"].iloc[0] == "33540|5763|lewis ct"
-
-
-def test_seven_digit_phones_get_the_tables_own_area_code() -> None:
-    from titanaudit.dedupe.normalize import fill_area_codes, local_numbers
-
-    written = pd.Series(["773-928-3600", "928-3600", "626-3800", "312 829 6820", "555-0123"])
-    phones = phone_frame(written)["phone"]
-    filled = fill_area_codes(phones, local_numbers(written))
-    # the full number ending in the same seven digits gives its area code; a number no full one
-    # ends in stays local (two area codes here, neither the table's); 555-01XX is nobody's
-    assert filled.tolist()[:4] == ["+17739283600", "+17739283600", "local:6263800", "+13128296820"]
-    assert pd.isna(filled.iloc[4])
-    one_area = pd.Series(["602-814-0147", "602-555-8877", "602-231-7710", "814-9921"])
-    assert (
-        fill_area_codes(phone_frame(one_area)["phone"], local_numbers(one_area)).iloc[3]
-        == "+16028149921"
-    )
-
-
-def test_organisation_names_are_written_one_way() -> None:
-    names = name_frame(pd.Series(["Abraham Lincoln Centre - Lincoln/King", "C.Y.C. Roseland Head Start",
-                                  "Salvation Army Comm Ctr", "Ann Lee 602-814-0147"]))["name_norm"]  # fmt: skip
-    assert names.tolist() == ["abraham lincoln center lincoln king", "cyc roseland head start",
-                              "salvation army community center", "ann lee"]  # fmt: skip

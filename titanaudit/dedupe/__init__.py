@@ -17,13 +17,8 @@ from titanaudit.dedupe.explain import explain_pairs
 from titanaudit.dedupe.frame import dedupe_frame, recognise_columns
 from titanaudit.dedupe.leads import match_leads
 from titanaudit.dedupe.model import MatchModel, estimate, score
-from titanaudit.dedupe.normalize import (
-    address_frame,
-    email_frame,
-    given_name_group,
-    name_frame,
-    phone_frame,
-)
+from titanaudit.dedupe.normalize import address_frame, given_name_group, name_frame
+from titanaudit.fields import email_frame, phone_frame
 
 __all__ = [
     "CUSTOMER_RULES",

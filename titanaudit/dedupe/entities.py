@@ -12,14 +12,8 @@ from __future__ import annotations
 import pandas as pd
 
 from titanaudit.dedupe.blocking import BlockingRule
-from titanaudit.dedupe.normalize import (
-    address_frame,
-    email_frame,
-    fill_area_codes,
-    local_numbers,
-    name_frame,
-    phone_frame,
-)
+from titanaudit.dedupe.normalize import address_frame, name_frame
+from titanaudit.fields import email_frame, fill_area_codes, local_numbers, phone_frame
 
 __all__ = ["CUSTOMER_RULES", "customer_values"]
 

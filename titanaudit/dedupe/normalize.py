@@ -1,4 +1,5 @@
-"""Normalisation for matching: names, addresses, phones and e-mails into comparable keys.
+"""Normalisation for matching: names and addresses into comparable keys (phones and e-mails are
+parsed one layer down, in :mod:`titanaudit.fields`, for matching and rules alike).
 
 Every function takes a pandas Series (or several) and returns a DataFrame on the same index with
 documented columns. Each *distinct* value is parsed once and the results are mapped back, because
@@ -19,206 +20,26 @@ from typing import Any
 import jellyfish
 import numpy as np
 import pandas as pd
-import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
 import usaddress
 from nicknames import NickNamer
 
+from titanaudit.fields.text import arrow_text, per_distinct
+
 __all__ = [
     "SUFFIXES",
     "address_frame",
-    "arrow_text",
-    "email_frame",
-    "fill_area_codes",
     "given_name_group",
-    "local_numbers",
     "name_frame",
-    "phone_frame",
-    "placeholder_email",
     "placeholder_name",
-    "placeholder_phone",
 ]
 
 # ---- shared -----------------------------------------------------------------------------
 
 
-def _per_distinct(
-    values: pd.Series, parse: Callable[[Any], dict[str, Any]], columns: list[str]
-) -> pd.DataFrame:
-    """Apply ``parse`` once per distinct value and spread the results back over ``values``."""
-    codes, distinct = pd.factorize(values.astype("object").to_numpy(), use_na_sentinel=True)
-    # a missing value is parsed once too, as the last row: code -1 picks it
-    missing = [parse(None)] if (codes < 0).any() else []
-    parsed = pd.DataFrame.from_records([*(parse(v) for v in distinct), *missing], columns=columns)
-    frame: pd.DataFrame = parsed.iloc[codes].reset_index(drop=True)
-    frame.index = values.index
-    return frame
-
-
-def arrow_text(values: pd.Series) -> pa.Array:
-    """A column as Arrow text for Arrow's string kernels: zero-copy when pandas already holds it
-    in Arrow; numbers written out (a ZIP stored as 80301); missing values null."""
-    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-        held = pa.array(values.array)
-        flat = held.combine_chunks() if isinstance(held, pa.ChunkedArray) else held
-        return flat.cast(pa.string())
-    text = values.astype("string")
-    return pa.array(text.to_numpy(dtype=object, na_value=None), type=pa.string())  # type: ignore[call-overload]
-
-
 def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-
-
-# ---- phones -----------------------------------------------------------------------------
-
-SEQUENTIAL = {"1234567890", "0123456789", "9876543210", "0987654321"}
-NANP = re.compile(r"^[2-9]\d{2}[2-9]\d{2}\d{4}$")
-
-
-def placeholder_phone(digits: str) -> bool:
-    """A number nobody can be reached on: 000…, 111…, 123-456-7890, area code 555, 555-01XX,
-    555-1212 (catalogue PHN-CON-002/003)."""
-    if len(digits) != 10:
-        return False
-    area, exchange, line = digits[:3], digits[3:6], digits[6:]
-    return (
-        len(set(digits)) == 1
-        or digits in SEQUENTIAL
-        or area == "555"
-        or (exchange == "555" and (line.startswith("01") or line == "1212"))
-        or len(set(digits[3:])) == 1
-    )
-
-
-def _parse_phone(value: Any) -> dict[str, Any]:
-    empty = {"phone": None, "phone_placeholder": False}
-    if not isinstance(value, str) or not value.strip():
-        return empty
-    text = value.strip()
-    digits = re.sub(r"\D", "", text.split("x")[0].split("ext")[0])
-    if len(digits) == 11 and digits.startswith("1"):
-        digits = digits[1:]
-    if placeholder_phone(digits):
-        return {**empty, "phone_placeholder": True}
-    if NANP.match(digits) and re.fullmatch(r"[\d\s().+-]+", text):  # the common case, 30x faster
-        return {"phone": f"+1{digits}", "phone_placeholder": False}
-    try:
-        number = phonenumbers.parse(text, "US")
-    except phonenumbers.NumberParseException:
-        return empty
-    reason = phonenumbers.is_possible_number_with_reason(number)
-    if reason != phonenumbers.ValidationResult.IS_POSSIBLE:  # 7-digit local numbers too
-        return empty
-    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return {"phone": e164, "phone_placeholder": False}
-
-
-def phone_frame(values: pd.Series) -> pd.DataFrame:
-    """Columns: ``phone`` (E.164, e.g. +16028675309; missing when it cannot be a number or is a
-    placeholder) and ``phone_placeholder``. Extensions are dropped. Whether a number is assigned
-    (libphonenumber's validity) is a data-quality question for the rules, not for matching."""
-    text = values.astype("object").where(values.notna(), None)
-    plain = text.str.fullmatch(r"\s*[\d\s().+-]+\s*", na=False).astype(bool)
-    digits = text[plain].str.replace(r"\D", "", regex=True)
-    digits = digits.where(~((digits.str.len() == 11) & digits.str.startswith("1")), digits.str[1:])
-    nanp = digits.str.fullmatch(r"[2-9]\d{2}[2-9]\d{2}\d{4}").astype(bool)
-    area, exchange, line = digits.str[:3], digits.str[3:6], digits.str[6:]
-    placeholder = (
-        digits.isin(SEQUENTIAL)
-        | (area == "555")
-        | ((exchange == "555") & (line.str.startswith("01") | (line == "1212")))
-        | digits.str[3:].str.fullmatch(r"(\d)\1{6}").astype(bool)
-    )
-    # written with digits and punctuation only, a valid US number or a placeholder: decided here;
-    # everything else (letters, extensions, foreign numbers) goes through phonenumbers
-    quick = nanp & ~placeholder
-    plain[plain] = quick.to_numpy()
-    frame = _per_distinct(values[~plain], _parse_phone, ["phone", "phone_placeholder"])
-    if not plain.any():
-        return frame
-    fast = pd.DataFrame({"phone": "+1" + digits[quick], "phone_placeholder": False})
-    return pd.concat([frame, fast]).reindex(values.index)
-
-
-LOCAL_NUMBER = re.compile(r"^\s*[2-9]\d{2}[\s.-]?\d{4}\s*$")
-#: a share of a table's full numbers from which its commonest area code is *the* area code
-ONE_AREA = 0.9
-
-
-def local_numbers(values: pd.Series) -> pd.Series:
-    """The seven digits of phones written without an area code ("928-3600"); missing elsewhere."""
-    text = values.astype("object").where(values.notna(), None)
-    local = text.str.fullmatch(LOCAL_NUMBER.pattern, na=False).astype(bool)
-    digits = text.where(local).str.replace(r"\D", "", regex=True)
-    fictional = digits.str.startswith("555").fillna(False).astype(bool)
-    return digits.where(~fictional)
-
-
-def fill_area_codes(phone: pd.Series, local: pd.Series) -> pd.Series:
-    """``phone`` (E.164) with each seven-digit ``local`` number completed from the table itself:
-    the area code of the full numbers that end in those seven digits, if they all have one; else
-    the table's area code, if nine in ten of its full numbers have it; else the number stays
-    local ("local:9283600") and equals only the same local number."""
-    out = phone.copy()
-    wanted = local.notna() & phone.isna()
-    if not wanted.any():
-        return out
-    full = phone.dropna()
-    full = full[full.str.match(r"^\+1\d{10}$")]
-    areas = pd.DataFrame({"last": full.str[-7:], "area": full.str[2:5]}).drop_duplicates()
-    counts = areas.groupby("last")["area"].agg(["first", "size"])
-    known = counts.loc[counts["size"] == 1, "first"]
-    share = full.str[2:5].value_counts(normalize=True)
-    main = share.index[0] if len(share) and share.iloc[0] >= ONE_AREA else None
-    digits = local[wanted]
-    area = digits.map(known)
-    if main is not None:
-        area = area.fillna(main)
-    out[wanted] = np.where(area.notna(), "+1" + area.fillna("") + digits, "local:" + digits)
-    return out
-
-
-# ---- e-mails ----------------------------------------------------------------------------
-
-PLACEHOLDER_LOCALS = {"no", "none", "noemail", "nomail", "na", "n/a", "test", "customer", "email",
-                      "unknown", "donotreply", "declined", "refused", "noreply", "no-reply", "null",
-                      "nobody", "x", "xx", "xxx", "asdf", "fake"}  # fmt: skip
-PLACEHOLDER_DOMAINS = {"noemail.com", "none.com", "test.com", "example.com", "email.com", "nomail.com",
-                       "na.com", "no.com", "fake.com", "asdf.com", "donotreply.com", "noreply.com",
-                       "example.org", "example.net", "invalid", "none.none"}  # fmt: skip
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
-
-
-def placeholder_email(email: str) -> bool:
-    """noemail@none.com and its kind (catalogue EML-CON-002)."""
-    local, _, domain = email.partition("@")
-    return local in PLACEHOLDER_LOCALS or domain in PLACEHOLDER_DOMAINS
-
-
-def _parse_email(value: Any) -> dict[str, Any]:
-    empty = {"email": None, "email_user": None, "email_placeholder": False}
-    if not isinstance(value, str):
-        return empty
-    text = value.strip().lower().removeprefix("mailto:").strip(" .,;<>\"'")
-    if not EMAIL.match(text):
-        return empty
-    if placeholder_email(text):
-        return {**empty, "email_placeholder": True}
-    local = text.partition("@")[0].partition("+")[0].replace(".", "")
-    return {
-        "email": text,
-        "email_user": local if len(local) >= 4 else None,
-        "email_placeholder": False,
-    }
-
-
-def email_frame(values: pd.Series) -> pd.DataFrame:
-    """Columns: ``email`` (trimmed, lower case, ``mailto:`` dropped; missing when not an address
-    or a placeholder), ``email_user`` (the part before the @, without dots or a +tag, when it
-    has four characters or more: jane.doe+hvac@gmail.com → janedoe) and ``email_placeholder``."""
-    return _per_distinct(values, _parse_email, ["email", "email_user", "email_placeholder"])
 
 
 # ---- names ------------------------------------------------------------------------------
@@ -422,7 +243,7 @@ def name_frame(values: pd.Series) -> pd.DataFrame:
     plain = pc.invert(pc.or_(pc.or_(pc.is_in(first, slow), pc.is_in(last, slow)),
                              pc.is_in(pc.binary_join_element_wise(first, last, " "), pa.array(sorted(SLOW_PAIRS)))))  # fmt: skip
     simple[simple] = plain.to_numpy(zero_copy_only=False)
-    frame = _per_distinct(values[~simple], _parse_name, NAME_COLUMNS)
+    frame = per_distinct(values[~simple], _parse_name, NAME_COLUMNS)
     if not simple.any():
         return frame
     first, last = first.filter(plain), last.filter(plain)
@@ -463,7 +284,7 @@ def name_parts_frame(
     keys = (given.astype(str) + "\x1f" + family.astype(str)).where(
         (given != "") | (family != ""), None
     )
-    return _per_distinct(keys, _parse_parts, NAME_COLUMNS)
+    return per_distinct(keys, _parse_parts, NAME_COLUMNS)
 
 
 # ---- addresses --------------------------------------------------------------------------
@@ -583,7 +404,7 @@ def _streets(street: pd.Series) -> pd.DataFrame:
     named = {rest: _plain_rest(rest) for rest in pd.unique(rests.to_numpy())}
     name = rests.map(named)
     plain[plain] = name.notna().to_numpy()
-    frame = _per_distinct(street[~plain], _parse_street, STREET_COLUMNS)
+    frame = per_distinct(street[~plain], _parse_street, STREET_COLUMNS)
     if plain.any():
         fast = pd.DataFrame({"house_number": parts.loc[plain, 0], "street_name": name[name.notna()],
                              "street_unit": None, "is_po_box": False})  # fmt: skip
@@ -710,4 +531,4 @@ def _mapped(
 ) -> pd.Series:
     if values is None:
         return pd.Series(None, index=index, dtype="object")
-    return _per_distinct(values, lambda v: {"v": parse(v)}, ["v"])["v"]
+    return per_distinct(values, lambda v: {"v": parse(v)}, ["v"])["v"]

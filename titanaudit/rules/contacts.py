@@ -7,8 +7,9 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from titanaudit.fields import email_domain, email_local
 from titanaudit.rules.base import Context, Rule, findings, nothing
-from titanaudit.rules.parsing import ROLE_LOCALS, email_domain, email_local
+from titanaudit.rules.parsing import ROLE_LOCALS
 
 __all__ = ["CONTACT_RULES"]
 
@@ -88,7 +89,7 @@ def _untidy(ctx: Context) -> pd.DataFrame:
     emails = _emails(ctx)
     emails = emails[emails["email_clean"].notna()]
     hit = emails[emails["value"].astype(str) != emails["email_clean"]]
-    return findings(hit["id"], "Stored with capitals, spaces or a mailto: prefix: store it as "
+    return findings(hit["id"], "Stored with capitals, spaces, quotes or a mailto: prefix: store it as "
                     "shown in the fix.", hit["value"], fix=hit["email_clean"])  # fmt: skip
 
 

@@ -10,15 +10,10 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from titanaudit.dedupe.normalize import (
-    BUSINESS_WORDS,
-    LEGAL_FORMS,
-    MERGE_MARKER,
-    arrow_text,
-    given_names,
-)
+from titanaudit.dedupe.normalize import BUSINESS_WORDS, LEGAL_FORMS, MERGE_MARKER, given_names
+from titanaudit.fields import arrow_text, email_domain
 from titanaudit.rules.base import Context, Rule, findings, nothing
-from titanaudit.rules.parsing import CONSUMER_DOMAINS, email_domain
+from titanaudit.rules.parsing import CONSUMER_DOMAINS
 
 __all__ = ["NAME_RULES"]
 

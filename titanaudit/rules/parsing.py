@@ -1,23 +1,23 @@
 """What the rules see, parsed once per distinct value: phones and e-mails, names, addresses.
 
 The rules' :class:`~titanaudit.rules.base.Context` builds these views once per run and every rule
-reads them; names and streets are read by the matching engine's normaliser
-(:mod:`titanaudit.dedupe.normalize`), so matching and rules agree on them.
+reads them. Phones and e-mails are parsed by :mod:`titanaudit.fields`, names and streets by the
+matching engine's normaliser (:mod:`titanaudit.dedupe.normalize`): matching and rules read one
+parse of each value, so they agree on it.
 
 **Contacts.** :func:`parse_contacts` adds to a contacts frame (``type, value``):
 
 ``kind``          ``phone`` or ``email`` (from the contact type; a type not known to us by
                   whether the value holds an @);
-``phone_fault``   why a phone cannot be dialled: ``length`` (not 10 digits), ``placeholder``
-                  (000..., 555-555-5555, 123-456-7890), ``fictional`` (555-01XX, which
-                  libphonenumber calls valid), ``invalid`` (no such area code or exchange under
-                  the North American plan), ``several`` (two numbers or words in one field),
-                  ``foreign`` (another country's code); empty for a usable number;
+``phone_fault``   why a phone cannot be dialled (:mod:`titanaudit.fields.phones`): ``length``,
+                  ``placeholder``, ``fictional``, ``invalid``, ``several``, ``foreign``; empty
+                  for a usable number;
 ``phone_digits``  the ten digits of a US number (missing otherwise);
 ``toll_free``     an 8XX or 900 number (it cannot receive texts);
 ``email_fault``   ``syntax`` (email-validator refuses it, offline), ``placeholder``
                   (noemail@none.com), ``typo`` (gmial.com); empty for a usable address;
-``email_clean``   lower case, trimmed, ``mailto:`` and trailing dots removed;
+``email_clean``   lower case, trimmed, ``mailto:`` and the punctuation or quotes around it
+                  removed (:mod:`titanaudit.fields.emails`);
 ``usable``        a phone or e-mail that can reach someone (no fault, not the office's own).
 
 **Names.** :func:`name_features`: the normaliser's reading of each customer's name.
@@ -31,26 +31,19 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any
 
 import numpy as np
 import pandas as pd
-import phonenumbers
-import pyarrow as pa
 import pyarrow.compute as pc
 import zipcodes
-from email_validator import EmailNotValidError, validate_email
 from rapidfuzz import distance, process
 
-from titanaudit.dedupe.normalize import (
-    PLACEHOLDER_DOMAINS,
-    PLACEHOLDER_LOCALS,
-    SEQUENTIAL,
-    address_frame,
+from titanaudit.dedupe.normalize import address_frame, name_frame
+from titanaudit.fields import (
     arrow_text,
-    name_frame,
-    placeholder_email,
-    placeholder_phone,
+    email_frame,
+    phone_digits,
+    phone_frame,
 )
 from titanaudit.rules.settings import RuleSettings
 
@@ -60,16 +53,12 @@ __all__ = [
     "PLACEHOLDER_STREETS",
     "ROLE_LOCALS",
     "city_key",
-    "email_domain",
-    "email_local",
     "name_features",
     "parse_addresses",
     "parse_contacts",
-    "phone_digits",
     "zip_index",
 ]
 
-EXTENSION = re.compile(r"\s*(?:ext\.?|extension|x|#)\s*\d{1,6}\s*$", re.IGNORECASE)
 TOLL_FREE = frozenset({"800", "833", "844", "855", "866", "877", "888", "900"})
 CONSUMER_DOMAINS = ("gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "aol.com",
                     "icloud.com", "comcast.net", "msn.com", "live.com", "att.net", "verizon.net",
@@ -79,99 +68,6 @@ PHONE_TYPES = ("Phone", "MobilePhone", "Fax")
 ROLE_LOCALS = frozenset({"info", "office", "admin", "billing", "sales", "contact", "support",
                          "accounts", "accounting", "service", "hello", "team", "frontdesk",
                          "reception", "ap", "invoices", "manager"})  # fmt: skip
-SIMPLE_EMAIL = r"[a-z0-9](?:[a-z0-9._%+'-]*[a-z0-9_])?@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,}"
-
-
-@functools.cache
-def _valid_area_codes() -> frozenset[str]:
-    """North American area codes libphonenumber knows as assigned (one lookup per code)."""
-    valid = set()
-    for npa in range(200, 1000):
-        number = phonenumbers.parse(f"+1{npa}2345678")
-        if phonenumbers.is_valid_number(number):
-            valid.add(str(npa))
-    return frozenset(valid)
-
-
-def phone_digits(value: Any) -> str | None:
-    """The ten digits of a US number as typed (a leading 1 dropped), else None."""
-    if not isinstance(value, str):
-        return None
-    digits = re.sub(r"\D", "", EXTENSION.sub("", value))
-    if len(digits) == 11 and digits.startswith("1"):
-        digits = digits[1:]
-    return digits if len(digits) == 10 else None
-
-
-def _phone(value: Any) -> tuple[str, str | None]:
-    """(fault, ten digits) of one phone as typed."""
-    if not isinstance(value, str) or not value.strip():
-        return "length", None
-    text = value.strip()
-    main = EXTENSION.sub("", text)
-    if text.startswith("011") or (text.startswith("+") and not text.startswith("+1")):
-        return "foreign", None
-    if re.search(r"[a-wyz]", main, re.IGNORECASE):
-        return "several", None
-    digits = re.sub(r"\D", "", main)
-    if len(digits) > 11:
-        return "several", None
-    if len(digits) == 11 and digits.startswith("1"):
-        digits = digits[1:]
-    if len(digits) != 10:
-        return "length", None
-    if digits[3:6] == "555" and digits[6:8] == "01":
-        return "fictional", digits
-    if placeholder_phone(digits):
-        return "placeholder", digits
-    area, exchange = digits[:3], digits[3:6]
-    if exchange[0] in "01" or exchange[1:] == "11" or area not in _valid_area_codes():
-        return "invalid", digits
-    return "", digits
-
-
-def _email(value: Any) -> tuple[str, str | None]:
-    """(fault, cleaned address) of one e-mail as typed."""
-    if not isinstance(value, str) or not value.strip():
-        return "syntax", None
-    clean = value.strip().lower().removeprefix("mailto:").strip().rstrip(".,;")
-    if placeholder_email(clean):
-        return "placeholder", clean
-    if not re.fullmatch(SIMPLE_EMAIL, clean) or ".." in clean:
-        try:  # the long tail: quoted parts, IDN domains; offline, syntax only
-            validate_email(clean, check_deliverability=False)
-        except EmailNotValidError:
-            return "syntax", clean
-    return "", clean
-
-
-def _emails(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """(fault, cleaned address, domain) of each e-mail, as :func:`_email` says: cleaning, placeholders
-    and the everyday shape decided by Arrow's kernels over the column, the rest one distinct
-    value at a time (email-validator, offline)."""
-    text = arrow_text(values)
-    clean = pc.utf8_trim_whitespace(pc.utf8_lower(text))
-    clean = pc.utf8_rtrim(
-        pc.utf8_trim_whitespace(pc.replace_substring_regex(clean, "^mailto:", "")), ".,;"
-    )
-    parts = pc.extract_regex(clean, r"^(?P<local>[^@]*)@(?P<domain>[^@]*)$")
-    placeholder = pc.fill_null(pc.or_(pc.is_in(parts.field("local"), pa.array(sorted(PLACEHOLDER_LOCALS))),
-                                      pc.is_in(parts.field("domain"), pa.array(sorted(PLACEHOLDER_DOMAINS)))), False)  # fmt: skip
-    simple = pc.fill_null(pc.and_(pc.match_substring_regex(clean, f"^(?:{SIMPLE_EMAIL})$"),
-                                  pc.invert(pc.match_substring(clean, ".."))), False)  # fmt: skip
-    placeholder_rows = placeholder.to_numpy(zero_copy_only=False)
-    decided = placeholder_rows | simple.to_numpy(zero_copy_only=False)
-    cleaned = pd.Series(clean.to_numpy(zero_copy_only=False), index=values.index, dtype=object)
-    fault = pd.Series(
-        np.where(placeholder_rows, "placeholder", ""), index=values.index, dtype=object
-    )
-    domain = pd.Series(parts.field("domain").to_numpy(zero_copy_only=False), index=values.index,
-                       dtype=object)  # fmt: skip
-    rest_fault, rest_clean = _per_distinct(values[~decided].astype(object), _email)
-    fault[~decided] = rest_fault.to_numpy()
-    cleaned[~decided] = rest_clean.to_numpy()
-    domain[~decided] = email_domain(rest_clean).to_numpy()
-    return fault, cleaned, domain
 
 
 def _domain_typos(domains: pd.Series) -> pd.Series:
@@ -189,67 +85,6 @@ def _domain_typos(domains: pd.Series) -> pd.Series:
     return domains.map(slips)
 
 
-def email_local(emails: pd.Series) -> pd.Series:
-    """The part before the @ (missing where there is none)."""
-    return emails.astype("string").str.extract(r"^([^@]*)@", expand=False).astype(object)
-
-
-def email_domain(emails: pd.Series) -> pd.Series:
-    """The part after the last @ (missing where there is none)."""
-    return emails.astype("string").str.extract(r"@([^@]*)$", expand=False).astype(object)
-
-
-def _per_distinct(values: pd.Series, parse: Any) -> tuple[pd.Series, pd.Series]:
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    parsed = [parse(v) for v in uniques]
-    faults = np.array([p[0] for p in parsed] + [parse(None)[0]], dtype=object)
-    cleaned = np.array([p[1] for p in parsed] + [None], dtype=object)
-    return (pd.Series(faults[codes], index=values.index),
-            pd.Series(cleaned[codes], index=values.index))  # fmt: skip
-
-
-PLAIN_PHONE = (r"^\s*(?:\+?1[\s.-]?)?\(?(?P<area>[2-9]\d{2})\)?[\s.-]?(?P<exchange>\d{3})[\s.-]?"
-               r"(?P<line>\d{4})\s*$")  # fmt: skip
-
-
-def _phones(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """(fault, ten digits) of each phone, as :func:`_phone` says: the everyday shapes
-    ("(303) 699-0464", "303.699.0464", "+1 303 699 0464") decided with vectorised string
-    kernels, the rest one distinct value at a time."""
-    text = arrow_text(values)
-    parts = pc.extract_regex(text, PLAIN_PHONE)  # RE2 over the whole column; non-matches null
-    plain = parts.is_valid().to_numpy(zero_copy_only=False)
-    fault, digits = _per_distinct(values[~plain].astype(object), _phone)
-    if not plain.any():
-        return fault, digits
-    index = values.index[plain]
-    keep = pa.array(plain)
-    area, exchange, line = (parts.field(n).filter(keep) for n in ("area", "exchange", "line"))
-    ten = pc.binary_join_element_wise(area, exchange, line, "")
-    rest = pc.binary_join_element_wise(exchange, line, "")
-
-    def first_repeated(text: pa.Array, times: int) -> pa.Array:
-        return pc.equal(text, pc.binary_repeat(pc.utf8_slice_codeunits(text, 0, 1), times))
-
-    def arrow_mask(array: pa.Array) -> np.ndarray:
-        mask: np.ndarray = array.to_numpy(zero_copy_only=False)
-        return mask
-
-    placeholder = arrow_mask(pc.or_(pc.or_(first_repeated(ten, 10), pc.is_in(ten, pa.array(sorted(SEQUENTIAL)))),
-                                    pc.or_(pc.equal(area, "555"), first_repeated(rest, 7)))) | (
-        arrow_mask(pc.equal(exchange, "555")) & arrow_mask(pc.equal(line, "1212")))  # fmt: skip
-    fictional = arrow_mask(pc.equal(exchange, "555")) & arrow_mask(pc.starts_with(line, "01"))
-    invalid = (
-        arrow_mask(pc.match_substring_regex(exchange, r"^[01]|^\d11$"))
-        | ~arrow_mask(pc.is_in(area, pa.array(sorted(_valid_area_codes()))))
-    )  # fmt: skip
-    quick = pd.Series(np.select([fictional, placeholder, invalid], ["fictional", "placeholder", "invalid"],
-                                default=""), index=index)  # fmt: skip
-    numbers = pd.Series(ten.to_numpy(zero_copy_only=False), index=index, dtype=object)
-    return (pd.concat([fault, quick]).reindex(values.index),
-            pd.concat([digits, numbers]).reindex(values.index))  # fmt: skip
-
-
 def parse_contacts(contacts: pd.DataFrame, settings: RuleSettings) -> pd.DataFrame:
     """``contacts`` with the columns of the module docstring."""
     out = contacts.copy()
@@ -259,12 +94,14 @@ def parse_contacts(contacts: pd.DataFrame, settings: RuleSettings) -> pd.DataFra
     kind = np.where(email, "email", "phone")
     out["kind"] = kind
     phones, emails = out["kind"] == "phone", out["kind"] == "email"
-    fault, digits = _phones(out.loc[phones, "value"])
-    out["phone_fault"], out["phone_digits"] = fault.reindex(out.index), digits.reindex(out.index)
+    phone = phone_frame(out.loc[phones, "value"])
+    out["phone_fault"] = phone["phone_fault"].reindex(out.index)
+    out["phone_digits"] = phone["phone_digits"].reindex(out.index)
     area = out["phone_digits"].astype("string").str.slice(0, 3)
     out["toll_free"] = area.isin(TOLL_FREE).fillna(False).astype(bool)
-    fault, clean, domain = _emails(out.loc[emails, "value"])
-    typo = _domain_typos(domain.where(fault == ""))
+    address = email_frame(out.loc[emails, "value"])
+    fault, clean = address["email_fault"], address["email_clean"]
+    typo = _domain_typos(address["email_domain"].where(fault == ""))
     fault = fault.where(typo.isna(), "typo")
     out["email_fault"], out["email_clean"] = fault.reindex(out.index), clean.reindex(out.index)
     out["email_typo_of"] = typo.reindex(out.index)
