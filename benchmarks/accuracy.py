@@ -42,8 +42,10 @@ from titanaudit.frames import read_frames
 from titanaudit.simulator import TenantSpec, generate_tenant
 from titanaudit.testing import snapshot_from_tenant
 
-HEADER = (f"{'data':18} {'tool':22} {'P':>6} {'R':>6} {'F1':>6} {'clu P':>6} {'clu R':>6} "
-          f"{'clu F1':>6} {'largest':>7} {'pure':>6} {'apart':>7} {'seconds':>8} {'MB':>6}")  # fmt: skip
+HEADER = (
+    f"{'data':18} {'tool':22} {'P':>6} {'R':>6} {'F1':>6} {'clu P':>6} {'clu R':>6} "
+    f"{'clu F1':>6} {'largest':>7} {'pure':>6} {'apart':>7} {'seconds':>8} {'MB':>6}"
+)
 
 
 def cluster_shape(clusters: list[list[str]], truth: list[list[str]]) -> tuple[int, float]:
@@ -69,9 +71,11 @@ def side_by_side(data: Dataset, tools: list[str], work: Path) -> None:
             else f"{'':7}"
         )
         largest, pure = cluster_shape(run.clusters, data.truth)
-        print(f"{data.name:18} {tool:22} {p:6.3f} {r:6.3f} {f1:6.3f} {cp:6.3f} {cr:6.3f} "
-              f"{cf1:6.3f} {largest:7,} {pure:6.3f} {apart} {run.seconds:8.1f} {run.peak_mb:6,}",
-              flush=True)  # fmt: skip
+        print(
+            f"{data.name:18} {tool:22} {p:6.3f} {r:6.3f} {f1:6.3f} {cp:6.3f} {cr:6.3f} "
+            f"{cf1:6.3f} {largest:7,} {pure:6.3f} {apart} {run.seconds:8.1f} {run.peak_mb:6,}",
+            flush=True,
+        )
 
 
 def snapshot_engine(customers: int, seed: int) -> None:
@@ -100,9 +104,11 @@ def snapshot_engine(customers: int, seed: int) -> None:
     largest, pure = cluster_shape(list(clusters), truth)
     apart = 1 - len(linked & negatives) / max(1, len(negatives))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-    print(f"{f'tenant {customers:,}':18} {'titanaudit (snapshot)':22} {p:6.3f} {r:6.3f} {f1:6.3f} "
-          f"{cp:6.3f} {cr:6.3f} {cf1:6.3f} {largest:7,} {pure:6.3f} {apart:7.4f} {seconds:8.1f} {peak:6,}",
-          flush=True)  # fmt: skip
+    print(
+        f"{f'tenant {customers:,}':18} {'titanaudit (snapshot)':22} {p:6.3f} {r:6.3f} {f1:6.3f} "
+        f"{cp:6.3f} {cr:6.3f} {cf1:6.3f} {largest:7,} {pure:6.3f} {apart:7.4f} {seconds:8.1f} {peak:6,}",
+        flush=True,
+    )
 
 
 def main() -> None:

@@ -27,16 +27,38 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from rules import _snapshot  # the cached tenant of the rules benchmark
 
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-         "--disable-background-networking", "--disable-component-update"]  # fmt: skip
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 
 
 def _audit(db: Path, out: Path) -> tuple[float, float]:
     """Seconds and the child's peak memory (GB) of one ``titanaudit audit``."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "titanaudit", "audit", "--db", str(db), "--out", str(out),
-                    "--as-of", "2026-11-01", "--quiet"], check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "titanaudit",
+            "audit",
+            "--db",
+            str(db),
+            "--out",
+            str(out),
+            "--as-of",
+            "2026-11-01",
+            "--quiet",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return seconds, max(peak, before) / 1024 / 1024
@@ -97,9 +119,11 @@ def main() -> None:
     )
     print(f"titanaudit audit, first audit: {first:.1f} s, peak {first_peak:.2f} GB")
     print(f"titanaudit audit, second audit (with history): {second:.1f} s")
-    print(f"index.html: {size:.1f} MB; Chromium draws it in median {statistics.median(opened):.2f} s "
-          f"(min {min(opened):.2f}, max {max(opened):.2f}, {len(opened)} openings; "
-          f"the browser's start, {launch:.2f} s, apart)")  # fmt: skip
+    print(
+        f"index.html: {size:.1f} MB; Chromium draws it in median {statistics.median(opened):.2f} s "
+        f"(min {min(opened):.2f}, max {max(opened):.2f}, {len(opened)} openings; "
+        f"the browser's start, {launch:.2f} s, apart)"
+    )
 
 
 if __name__ == "__main__":

@@ -61,8 +61,10 @@ def main() -> None:
             snap.close()
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
         recall = blocking_recall(pairs, truth)
-        print(f"{len(customers):>10,} {len(long):>8,} {len(pairs):>10,} {len(pairs) / len(customers):>9.1f} {recall:>7.3f} "
-              f"{read:>7.1f} {valued:>8.1f} {blocked:>7.1f} {peak:>8,}")  # fmt: skip
+        print(
+            f"{len(customers):>10,} {len(long):>8,} {len(pairs):>10,} {len(pairs) / len(customers):>9.1f} {recall:>7.3f} "
+            f"{read:>7.1f} {valued:>8.1f} {blocked:>7.1f} {peak:>8,}"
+        )
 
 
 if __name__ == "__main__":

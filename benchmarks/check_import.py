@@ -45,12 +45,26 @@ def _inputs(customers: int, rows: int, seed: int) -> tuple[Path, Path, Path]:
     stem = CACHE / f"import-{customers}-{rows}-{seed}"
     db, csv_path, truth = (stem.with_suffix(s) for s in (".sqlite", ".csv", ".truth.json"))
     if not all(p.exists() for p in (db, csv_path, truth)):
-        print(f"generating {customers:,} customers and a file of {rows:,} rows (once; kept in {CACHE})",
-              flush=True)  # fmt: skip
+        print(
+            f"generating {customers:,} customers and a file of {rows:,} rows (once; kept in {CACHE})",
+            flush=True,
+        )
         partial = db.with_suffix(".partial")
         partial.unlink(missing_ok=True)
-        subprocess.run([sys.executable, "-c", CHILD, str(customers), str(rows), str(seed), str(partial),
-                        str(csv_path), str(truth)], check=True)  # fmt: skip
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                CHILD,
+                str(customers),
+                str(rows),
+                str(seed),
+                str(partial),
+                str(csv_path),
+                str(truth),
+            ],
+            check=True,
+        )
         partial.rename(db)
     return db, csv_path, truth
 
@@ -67,8 +81,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "checked"
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "titanaudit", "check-import", str(csv_path), "--db", str(db),
-                               "--out", str(out), "--quiet"], capture_output=True, text=True, check=False)  # fmt: skip
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "titanaudit",
+                "check-import",
+                str(csv_path),
+                "--db",
+                str(db),
+                "--out",
+                str(out),
+                "--quiet",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         seconds = time.perf_counter() - started
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 / 1024
         if done.returncode not in (0, 10):
@@ -100,8 +129,10 @@ def main() -> None:
         f"existing rows decided existing with a right customer: {((decided == 'existing') & right)[existing].mean():.4f}; "
         f"decided new (a duplicate on import): {(decided == 'new')[existing].mean():.4f}"
     )
-    print(f"new rows decided existing (never imported): {(decided == 'existing')[(expected == 'new').to_numpy()].mean():.4f}; "
-          f"import-ready rows: {ready:,}")  # fmt: skip
+    print(
+        f"new rows decided existing (never imported): {(decided == 'existing')[(expected == 'new').to_numpy()].mean():.4f}; "
+        f"import-ready rows: {ready:,}"
+    )
 
 
 if __name__ == "__main__":

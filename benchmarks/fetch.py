@@ -22,8 +22,12 @@ import tempfile
 import time
 from pathlib import Path
 
-ENV = {"ST_CLIENT_ID": "cid.simulator", "ST_CLIENT_SECRET": "cs1.simulator-secret", "ST_APP_KEY": "ak1.simulator",
-       "ST_TENANT_ID": "1234567"}  # fmt: skip
+ENV = {
+    "ST_CLIENT_ID": "cid.simulator",
+    "ST_CLIENT_SECRET": "cs1.simulator-secret",
+    "ST_APP_KEY": "ak1.simulator",
+    "ST_TENANT_ID": "1234567",
+}
 
 
 def free_port() -> int:
@@ -36,8 +40,21 @@ def start_server(
     customers: int, latency: float, page_size: int
 ) -> tuple[subprocess.Popen[str], str]:
     port = free_port()
-    args = [sys.executable, "-m", "titanaudit", "simulator", "serve", "--customers", str(customers),
-            "--port", str(port), "--page-size", str(page_size), "--faults", f"latency={latency}"]  # fmt: skip
+    args = [
+        sys.executable,
+        "-m",
+        "titanaudit",
+        "simulator",
+        "serve",
+        "--customers",
+        str(customers),
+        "--port",
+        str(port),
+        "--page-size",
+        str(page_size),
+        "--faults",
+        f"latency={latency}",
+    ]
     server = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
     assert server.stdout is not None
     line = server.stdout.readline()
@@ -50,8 +67,21 @@ def start_server(
 
 def fetch(url: str, db: Path, rate_limit: float) -> tuple[float, int, str]:
     env = {**os.environ, **ENV}
-    args = [sys.executable, "-m", "titanaudit", "fetch", "--db", str(db), "--api-url", url, "--auth-url", url,
-            "--quiet", "--rate-limit", str(rate_limit)]  # fmt: skip
+    args = [
+        sys.executable,
+        "-m",
+        "titanaudit",
+        "fetch",
+        "--db",
+        str(db),
+        "--api-url",
+        url,
+        "--auth-url",
+        url,
+        "--quiet",
+        "--rate-limit",
+        str(rate_limit),
+    ]
     started = time.monotonic()
     child = subprocess.Popen(
         args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -75,10 +105,14 @@ def main() -> None:
     parser.add_argument("--page-size", type=int, default=1000, help="records per export page")
     parser.add_argument("--rate-limit", type=float, default=40.0, help="client requests per second")
     args = parser.parse_args()
-    print(f"latency {args.latency * 1000:.0f} ms per response, export pages of {args.page_size}, "
-          f"client rate limit {args.rate_limit:.0f} req/s, {os.cpu_count()} cores")  # fmt: skip
-    print(f"{'customers':>10} {'records':>10} {'seconds':>8} {'records/s':>10} {'requests':>9} {'req/s':>6} "
-          f"{'retries':>7} {'peak MB':>8} {'db MB':>7}")  # fmt: skip
+    print(
+        f"latency {args.latency * 1000:.0f} ms per response, export pages of {args.page_size}, "
+        f"client rate limit {args.rate_limit:.0f} req/s, {os.cpu_count()} cores"
+    )
+    print(
+        f"{'customers':>10} {'records':>10} {'seconds':>8} {'records/s':>10} {'requests':>9} {'req/s':>6} "
+        f"{'retries':>7} {'peak MB':>8} {'db MB':>7}"
+    )
     for customers in args.customers:
         server, info = start_server(customers, args.latency, args.page_size)
         url, total = info.split("|")
@@ -96,8 +130,10 @@ def main() -> None:
         requests = int(match.group(1).replace(",", "")) if match else 0
         retries = int(match.group(2)) if match else 0
         assert stored == int(total), f"stored {stored} of {total} records"
-        print(f"{customers:>10,} {stored:>10,} {seconds:>8.1f} {stored / seconds:>10,.0f} {requests:>9,} "
-              f"{requests / seconds:>6.1f} {retries:>7} {peak_mb:>8,} {size_mb:>7.0f}")  # fmt: skip
+        print(
+            f"{customers:>10,} {stored:>10,} {seconds:>8.1f} {stored / seconds:>10,.0f} {requests:>9,} "
+            f"{requests / seconds:>6.1f} {retries:>7} {peak_mb:>8,} {size_mb:>7.0f}"
+        )
 
 
 if __name__ == "__main__":

@@ -21,8 +21,15 @@ def main() -> None:
     started = time.monotonic()
     child = subprocess.Popen(sys.argv[1:])
     _, status, usage = os.wait4(child.pid, 0)
-    print(json.dumps({"seconds": time.monotonic() - started, "peak_mb": usage.ru_maxrss // 1024,
-                      "status": os.waitstatus_to_exitcode(status)}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "seconds": time.monotonic() - started,
+                "peak_mb": usage.ru_maxrss // 1024,
+                "status": os.waitstatus_to_exitcode(status),
+            }
+        )
+    )
     sys.exit(0)
 
 

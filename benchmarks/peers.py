@@ -33,8 +33,18 @@ from pathlib import Path
 import pandas as pd
 from components import components
 
-FIELDS = ("first_name", "last_name", "name", "street", "address_2", "city", "state", "zip",
-          "phone", "email")  # fmt: skip
+FIELDS = (
+    "first_name",
+    "last_name",
+    "name",
+    "street",
+    "address_2",
+    "city",
+    "state",
+    "zip",
+    "phone",
+    "email",
+)
 SMALL = 20_000
 
 

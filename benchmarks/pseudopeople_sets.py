@@ -34,11 +34,20 @@ def _people(frame: pd.DataFrame, form: str, prefix: str = "") -> pd.DataFrame:
     if prefix and "mailing_address_po_box" in frame:  # a PO box stands in for the street
         box = col("po_box").str.replace(r"\.0$", "", regex=True)
         street = street.where((street != "") | (box == ""), "po box " + box)
-    out = pd.DataFrame({
-        "truth": frame["simulant_id"].astype(str), "household": frame["household_id"].astype(str), "first_name": col("first_name", ""), "last_name": col("last_name", ""),
-        "house_number": col("street_number"), "street_name": street, "unit": col("unit_number"),
-        "city": col("city"), "state": col("state"), "zip": col("zipcode"),
-    })  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "truth": frame["simulant_id"].astype(str),
+            "household": frame["household_id"].astype(str),
+            "first_name": col("first_name", ""),
+            "last_name": col("last_name", ""),
+            "house_number": col("street_number"),
+            "street_name": street,
+            "unit": col("unit_number"),
+            "city": col("city"),
+            "state": col("state"),
+            "zip": col("zipcode"),
+        }
+    )
     out.insert(0, "id", [f"{form}-{i}" for i in range(len(out))])
     return out
 

@@ -42,8 +42,10 @@ def _snapshot(customers: int, seed: int) -> tuple[Path, Path]:
         print(f"generating a tenant of {customers:,} customers (once; kept in {CACHE})", flush=True)
         db.unlink(missing_ok=True)
         partial = db.with_suffix(".partial")
-        subprocess.run([sys.executable, "-c", CHILD, str(customers), str(seed), str(partial), str(truth)],
-                       check=True)  # fmt: skip
+        subprocess.run(
+            [sys.executable, "-c", CHILD, str(customers), str(seed), str(partial), str(truth)],
+            check=True,
+        )
         partial.rename(db)
     return db, truth
 
@@ -76,8 +78,13 @@ def main() -> None:
         columns=["entity", "record_id", "customer_id", "probability", "evidence", "rank"]
     )
     started = time.perf_counter()
-    run = check_rules(frames, tenant_rule_settings(truth), as_of=TenantSpec().as_of, rules=rules,
-                      lead_matches=matched)  # fmt: skip
+    run = check_rules(
+        frames,
+        tenant_rule_settings(truth),
+        as_of=TenantSpec().as_of,
+        rules=rules,
+        lead_matches=matched,
+    )
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(

@@ -62,8 +62,11 @@ def public_sets() -> list[Dataset]:
     if path.exists():
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
         table = df.rename(columns={"rec_id": "id", "address": "street"})
-        sets.append(Dataset("restaurants", table[["id", "name", "street", "city"]],
-                            _truth(table, "true_id")))  # fmt: skip
+        sets.append(
+            Dataset(
+                "restaurants", table[["id", "name", "street", "city"]], _truth(table, "true_id")
+            )
+        )
     for name, files in (
         ("febrl1", ["febrl1"]),
         ("febrl2", ["febrl2"]),
@@ -71,14 +74,22 @@ def public_sets() -> list[Dataset]:
     ):
         paths = [DATA / f"{f}.csv" for f in files]
         if all(path.exists() for path in paths):
-            df = pd.concat([pd.read_csv(path, dtype=str, keep_default_na=False) for path in paths],
-                           ignore_index=True)  # fmt: skip
-            table = pd.DataFrame({
-                "id": df["rec_id"], "first_name": df["given_name"], "last_name": df["surname"],
-                "street": (df["street_number"] + " " + df["address_1"]).str.strip(),
-                "address_2": df["address_2"], "city": df["suburb"], "state": df["state"],
-                "zip": df["postcode"],
-            })  # fmt: skip
+            df = pd.concat(
+                [pd.read_csv(path, dtype=str, keep_default_na=False) for path in paths],
+                ignore_index=True,
+            )
+            table = pd.DataFrame(
+                {
+                    "id": df["rec_id"],
+                    "first_name": df["given_name"],
+                    "last_name": df["surname"],
+                    "street": (df["street_number"] + " " + df["address_1"]).str.strip(),
+                    "address_2": df["address_2"],
+                    "city": df["suburb"],
+                    "state": df["state"],
+                    "zip": df["postcode"],
+                }
+            )
             sets.append(
                 Dataset(name, table, _truth(df.rename(columns={"rec_id": "id"}), "true_id"))
             )
@@ -86,15 +97,31 @@ def public_sets() -> list[Dataset]:
     if path.exists():
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
         table = df.rename(columns={"rec_id": "id", "surname": "last_name"})
-        sets.append(Dataset("splink fake_1000", table[["id", "first_name", "last_name", "city", "email"]],
-                            _truth(table, "true_id")))  # fmt: skip
+        sets.append(
+            Dataset(
+                "splink fake_1000",
+                table[["id", "first_name", "last_name", "city", "email"]],
+                _truth(table, "true_id"),
+            )
+        )
     path = DATA / "splink_historical_50k.csv"
     if path.exists():  # names and places only: no date of birth, no occupation
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
-        table = df.rename(columns={"rec_id": "id", "surname": "last_name", "postcode_fake": "zip",
-                                   "birth_place": "city"})  # fmt: skip
-        sets.append(Dataset("historical_50k", table[["id", "first_name", "last_name", "zip", "city"]],
-                            _truth(table, "true_id")))  # fmt: skip
+        table = df.rename(
+            columns={
+                "rec_id": "id",
+                "surname": "last_name",
+                "postcode_fake": "zip",
+                "birth_place": "city",
+            }
+        )
+        sets.append(
+            Dataset(
+                "historical_50k",
+                table[["id", "first_name", "last_name", "zip", "city"]],
+                _truth(table, "true_id"),
+            )
+        )
     census = _census_tax()
     if census is not None:
         sets.append(census)
@@ -113,17 +140,27 @@ def _census_tax() -> Dataset | None:
         if not PEERS_PYTHON.exists():
             return None
         CACHE.mkdir(exist_ok=True)
-        built = subprocess.run([str(PEERS_PYTHON), str(ROOT / "benchmarks" / "pseudopeople_sets.py"),
-                                str(cached)], capture_output=True, text=True)  # fmt: skip
+        built = subprocess.run(
+            [str(PEERS_PYTHON), str(ROOT / "benchmarks" / "pseudopeople_sets.py"), str(cached)],
+            capture_output=True,
+            text=True,
+        )
         if built.returncode != 0:
             print(f"pseudopeople set skipped: {built.stderr.strip().splitlines()[-1:]}")
             return None
     df = pd.read_csv(cached, dtype=str, keep_default_na=False)
-    table = pd.DataFrame({
-        "id": df["id"], "first_name": df["first_name"], "last_name": df["last_name"],
-        "street": (df["house_number"] + " " + df["street_name"]).str.strip(),
-        "address_2": df["unit"], "city": df["city"], "state": df["state"], "zip": df["zip"],
-    })  # fmt: skip
+    table = pd.DataFrame(
+        {
+            "id": df["id"],
+            "first_name": df["first_name"],
+            "last_name": df["last_name"],
+            "street": (df["house_number"] + " " + df["street_name"]).str.strip(),
+            "address_2": df["unit"],
+            "city": df["city"],
+            "state": df["state"],
+            "zip": df["zip"],
+        }
+    )
     return Dataset("census+tax (pseudopeople)", table, _truth(df, "truth"))
 
 
@@ -151,13 +188,20 @@ def _tenant_set(customers: int, seed: int) -> Dataset:
         owner = email if contact["type"] == "Email" else phone
         owner.setdefault(contact["customerId"], contact["value"])
     rows = [
-        {"id": str(c["id"]), "name": c["name"], "street": c["address"]["street"],
-         "address_2": c["address"].get("unit") or "", "city": c["address"]["city"],
-         "state": c["address"]["state"], "zip": c["address"]["zip"],
-         "phone": phone.get(c["id"], ""), "email": email.get(c["id"], "")}
+        {
+            "id": str(c["id"]),
+            "name": c["name"],
+            "street": c["address"]["street"],
+            "address_2": c["address"].get("unit") or "",
+            "city": c["address"]["city"],
+            "state": c["address"]["state"],
+            "zip": c["address"]["zip"],
+            "phone": phone.get(c["id"], ""),
+            "email": email.get(c["id"], ""),
+        }
         for c in tenant.feeds["customers"]
         if c["active"] and not c["mergedToId"]
-    ]  # fmt: skip
+    ]
     table = pd.DataFrame(rows)
     active = set(table["id"])
     truth = [[i for i in c if i in active] for c in true_clusters(tenant.truth)]
@@ -166,8 +210,12 @@ def _tenant_set(customers: int, seed: int) -> Dataset:
         for n in tenant.truth["hard_negatives"]
         if all(str(i) in active for i in n["ids"])
     }
-    return Dataset(f"tenant {customers:,}", table, [t for t in truth if len(t) > 1],
-                   {(a, b) for a, b in negatives})  # fmt: skip
+    return Dataset(
+        f"tenant {customers:,}",
+        table,
+        [t for t in truth if len(t) > 1],
+        {(a, b) for a, b in negatives},
+    )
 
 
 def true_clusters(truth: dict[str, Any]) -> list[list[str]]:
@@ -177,9 +225,20 @@ def true_clusters(truth: dict[str, Any]) -> list[list[str]]:
 
 def _command(tool: str, table: Path, out: Path) -> list[str]:
     if tool == "titanaudit":
-        return [str(TITANAUDIT), "dedupe", str(table), "--id-column", "id",
-                "--out", str(out / "clusters.csv"), "--pairs", str(out / "pairs.csv"),
-                "--threshold", str(THRESHOLD), "--quiet"]  # fmt: skip
+        return [
+            str(TITANAUDIT),
+            "dedupe",
+            str(table),
+            "--id-column",
+            "id",
+            "--out",
+            str(out / "clusters.csv"),
+            "--pairs",
+            str(out / "pairs.csv"),
+            "--threshold",
+            str(THRESHOLD),
+            "--quiet",
+        ]
     return [str(PEERS_PYTHON), str(ROOT / "benchmarks" / "peers.py"), tool, str(table), str(out)]
 
 
@@ -194,8 +253,10 @@ def run_tool(tool: str, data: Dataset, work: Path) -> Run:
         return Run(tool, 0.0, 0, pd.DataFrame(), [], "not installed (make peers)")
     done = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "measure.py"), *_command(tool, table, out)],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     measured = json.loads(done.stdout.strip().splitlines()[-1])
     seconds, peak = measured["seconds"], measured["peak_mb"]
     if measured["status"] != 0:

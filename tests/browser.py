@@ -19,8 +19,15 @@ from playwright.sync_api import Browser, Page
 #: what the screenshots are kept in for people to look at (not in git)
 SHOTS = Path(os.environ.get("TITANAUDIT_SCREENSHOTS", Path(__file__).parents[1] / "test-output"))
 #: as the machine notes advise: no background connections out of a closed network
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-         "--disable-background-networking", "--disable-component-update"]  # fmt: skip
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 
 
 def chromium() -> str:

@@ -115,9 +115,25 @@ def test_files_are_whole_private_and_safe(
 def test_the_command(audited: tuple[AuditResult, Path, dict], tmp_path: Path) -> None:  # type: ignore[type-arg]
     _, snapshot, _ = audited
     out = tmp_path / "report"
-    done = subprocess.run([sys.executable, "-m", "titanaudit", "audit", "--db", str(snapshot), "--out", str(out),
-                           "--as-of", "2026-11-01", "--quiet"], capture_output=True, text=True, timeout=300,
-                          check=False)  # fmt: skip
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "titanaudit",
+            "audit",
+            "--db",
+            str(snapshot),
+            "--out",
+            str(out),
+            "--as-of",
+            "2026-11-01",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(out / "index.html")
     assert "duplicate customer clusters" in done.stderr
@@ -164,8 +180,7 @@ def test_the_next_audit_tells_new_from_persisting_and_resolved(
         snapshot.write_page(
             "customers", tenant.feeds["customers"], continue_from=None, complete=True
         )
-        second = run_audit(snapshot, as_of=SPEC.as_of,
-                           clock=lambda: first_run + timedelta(days=31))  # fmt: skip
+        second = run_audit(snapshot, as_of=SPEC.as_of, clock=lambda: first_run + timedelta(days=31))
     change = second.summary["change"]
     assert change["previous_audit"] == first.summary["generated_at"]
     assert change["resolved"]["finding"] >= 1 and change["resolved"]["cluster"] >= 1

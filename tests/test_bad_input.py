@@ -102,8 +102,9 @@ def test_an_empty_file_is_not_audited_as_clean(tmp_path: Path) -> None:
 def test_a_snapshot_no_pull_finished_is_refused(tmp_path: Path) -> None:
     db = tmp_path / "half.sqlite"
     with open_snapshot(db, create=True) as snapshot:  # a first pull stopped after one page
-        snapshot.write_page("customers", [{"id": 1, "name": "Ann Lee"}], continue_from="t1",
-                            complete=False)  # fmt: skip
+        snapshot.write_page(
+            "customers", [{"id": 1, "name": "Ann Lee"}], continue_from="t1", complete=False
+        )
     before = db.read_bytes()
     work = tmp_path / "work"
     work.mkdir()
@@ -151,8 +152,11 @@ def test_an_existing_file_is_made_owner_only(tmp_path: Path, tenant: Tenant, ser
 def read_only_folder(path: Path) -> Iterator[Path]:
     """A read-only file system mounted at ``path`` (root only; skipped where mounting fails)."""
     path.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(path)],
-                             capture_output=True, check=False)  # fmt: skip
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(path)],
+        capture_output=True,
+        check=False,
+    )
     if mounted.returncode:
         pytest.skip("cannot mount a read-only file system here")
     try:

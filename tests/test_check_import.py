@@ -47,8 +47,13 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Prepared:
 
 
 def titanaudit(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "titanaudit", *args], capture_output=True,
-                          text=True, timeout=300, check=False)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "titanaudit", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def scores(checked: pd.DataFrame, made: ImportFile) -> dict[str, float]:
@@ -99,8 +104,13 @@ def test_a_file_is_decided_as_its_truth_says(prepared: Prepared) -> None:
 
 def test_a_row_with_only_a_phone_finds_its_customer(prepared: Prepared) -> None:
     check = run_check(prepared.csv, prepared.db)
-    phone_only = [n for n, row in enumerate(prepared.made.rows)
-                  if sum(v is not None for v in row.values()) <= 2 and row["Phone"] and not row["Customer Name"]]  # fmt: skip
+    phone_only = [
+        n
+        for n, row in enumerate(prepared.made.rows)
+        if sum(v is not None for v in row.values()) <= 2
+        and row["Phone"]
+        and not row["Customer Name"]
+    ]
     assert phone_only, "the generator made no phone-only rows"
     found = check.checked.iloc[phone_only]
     truth = [prepared.made.truth[n]["customers"] for n in phone_only]
@@ -172,10 +182,13 @@ def test_broken_rows_are_kept_with_their_line(prepared: Prepared, tmp_path: Path
     [
         (b"", "is empty"),
         (b"Name,Phone\n", "has a header but no rows"),
-        (b"Color,Size\nred,L\n", "no name, phone, e-mail or address column recognised among Color, Size"),
+        (
+            b"Color,Size\nred,L\n",
+            "no name, phone, e-mail or address column recognised among Color, Size",
+        ),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "password-protected workbook"),
     ],
-)  # fmt: skip
+)
 def test_bad_files_get_one_clear_message(tmp_path: Path, content: bytes, said: str) -> None:
     path = tmp_path / ("book.xlsx" if content.startswith(b"\xd0") else "list.csv")
     path.write_bytes(content)
@@ -238,9 +251,14 @@ def test_dry_run_prints_the_mapping(prepared: Prepared) -> None:
 def test_from_python_a_frame_against_itself() -> None:
     import titanaudit
 
-    frame = pd.DataFrame({"Customer": ["Robert Smith", "Bob Smith", "Maria Garcia"],
-                          "Cell": ["(602) 555-0147", "602.555.0147", "480-555-0199"],
-                          "Street": ["12 Elm St", "12 Elm Street", "9 Oak Ave"], "Zip": ["85004", "85004", "85281"]})  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "Customer": ["Robert Smith", "Bob Smith", "Maria Garcia"],
+            "Cell": ["(602) 555-0147", "602.555.0147", "480-555-0199"],
+            "Street": ["12 Elm St", "12 Elm Street", "9 Oak Ave"],
+            "Zip": ["85004", "85004", "85281"],
+        }
+    )
     checked = titanaudit.check_import(frame, mapping={"phone": "Cell"})
     assert list(checked.columns) == [*frame.columns, *CHECK_COLUMNS]
     assert list(checked["duplicate_of_row"]) == ["", "1", ""]
@@ -314,8 +332,12 @@ def test_a_whole_address_in_one_column_is_read(prepared: Prepared) -> None:
     existing = (
         (truth["expected"] == "existing") & rows["Address"].notna() & rows["Customer Name"].notna()
     )
-    found = [d == "existing" and int(c) in t for d, c, t in
-             zip(checked["decision"], checked["customer_id"], truth["customers"], strict=True)]  # fmt: skip
+    found = [
+        d == "existing" and int(c) in t
+        for d, c, t in zip(
+            checked["decision"], checked["customer_id"], truth["customers"], strict=True
+        )
+    ]
     assert pd.Series(found)[existing.to_numpy()].mean() >= 0.95
     new = (truth["expected"] == "new").to_numpy()
     assert (checked["decision"].to_numpy()[new] == "existing").mean() <= 0.01
@@ -330,7 +352,9 @@ def titanaudit_check(frame: pd.DataFrame, db: Path) -> pd.DataFrame:
 def test_excel_unicode_text_is_checked(tmp_path: Path) -> None:
     """Excel's File > Save As > Unicode Text: UTF-16 LE with a byte-order mark, tabs, CRLF."""
     path = tmp_path / "export.txt"
-    text = "Name\tPhone\tCity\r\nJosé Ruiz\t602-555-0147\tPhoenix\r\nZoë Park\t480-555-0111\tMesa\r\n"  # fmt: skip
+    text = (
+        "Name\tPhone\tCity\r\nJosé Ruiz\t602-555-0147\tPhoenix\r\nZoë Park\t480-555-0111\tMesa\r\n"
+    )
     path.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
     done = titanaudit("check-import", str(path), "--out", str(tmp_path / "out"), "--quiet")
     assert done.returncode == 0, done.stderr
@@ -343,13 +367,21 @@ def test_excel_unicode_text_is_checked(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "said"),
     [
-        (b"\x7fELF\x02\x01\x01\x00\x00\x00\x05\x00" * 8, "is not a text table (byte 0x7f at offset 0)"),
-        (b"Name,Phone\r\nAna\x00Lopez,602\x05\x1b[2J\r\n", "is not a text table (byte 0x00 at offset 15)"),
+        (
+            b"\x7fELF\x02\x01\x01\x00\x00\x00\x05\x00" * 8,
+            "is not a text table (byte 0x7f at offset 0)",
+        ),
+        (
+            b"Name,Phone\r\nAna\x00Lopez,602\x05\x1b[2J\r\n",
+            "is not a text table (byte 0x00 at offset 15)",
+        ),
         (b"%PDF-1.4\n%\xc7\xec\x8f\xa2\n", "is a PDF document, not a text table"),
     ],
     ids=["program", "NUL", "PDF"],
-)  # fmt: skip
-def test_a_binary_file_is_refused_in_one_printable_line(tmp_path: Path, content: bytes, said: str) -> None:  # fmt: skip
+)
+def test_a_binary_file_is_refused_in_one_printable_line(
+    tmp_path: Path, content: bytes, said: str
+) -> None:
     path = tmp_path / "list.csv"
     path.write_bytes(content)
     done = titanaudit("check-import", str(path), "--out", str(tmp_path / "out"))
@@ -386,9 +418,16 @@ def test_review_rows_carry_the_probability_of_what_they_are_checked_against(tmp_
     )
     place, surname = home["address"], home["name"].split()[1]
     # a new member of that household, and the same person again further down without an address
-    rows = pd.DataFrame({"name": [f"Zelda {surname}", f"Zelda {surname}"], "street": [place["street"], None],
-                         "city": [place["city"], None], "zip": [place["zip"], None],
-                         "phone": ["(480) 731-9921", "480-731-9921"], "email": [None, "zelda.q@example.org"]})  # fmt: skip
+    rows = pd.DataFrame(
+        {
+            "name": [f"Zelda {surname}", f"Zelda {surname}"],
+            "street": [place["street"], None],
+            "city": [place["city"], None],
+            "zip": [place["zip"], None],
+            "phone": ["(480) 731-9921", "480-731-9921"],
+            "email": [None, "zelda.q@example.org"],
+        }
+    )
     checked = run_check(rows, tmp_path / "t.sqlite").checked
     assert list(checked["decision"]) == ["review", "review"]
     assert list(checked["customer_id"]) == [home["id"], home["id"]]

@@ -31,8 +31,14 @@ def run(
     args: list[str], env: dict[str, str], timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("ST_")}
-    return subprocess.run([sys.executable, "-m", "titanaudit", *args], env={**clean, **env}, capture_output=True,
-                          text=True, timeout=timeout, check=False)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "titanaudit", *args],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
@@ -90,10 +96,14 @@ def _start_and_wait_for_pages(
     clean = {k: v for k, v in os.environ.items() if not k.startswith("ST_")}
     # a shell runs background jobs with SIGINT ignored, and Python then never turns Ctrl-C into
     # KeyboardInterrupt: give the child the default, as a terminal would
-    process = subprocess.Popen([sys.executable, "-m", "titanaudit", *fetch_args(server, db)],
-                               env={**clean, **simulator_env(server)}, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True,
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "titanaudit", *fetch_args(server, db)],
+        env={**clean, **simulator_env(server)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.monotonic() + 60
     stored = 0
     while time.monotonic() < deadline and stored < pages:
@@ -145,8 +155,12 @@ def test_wrong_secret(tenant: Tenant, serve: Serve, tmp_path: Path) -> None:
     server = serve(tenant)
     env = {**simulator_env(server), "ST_CLIENT_SECRET": "cs1.wrong-secret-value"}
     result = run(fetch_args(server, tmp_path / "t.sqlite"), env)
-    assert_one_line_error(result, 4, "ST_CLIENT_ID and ST_CLIENT_SECRET",
-                          f"issued for the token service at {server.url}")  # fmt: skip
+    assert_one_line_error(
+        result,
+        4,
+        "ST_CLIENT_ID and ST_CLIENT_SECRET",
+        f"issued for the token service at {server.url}",
+    )
     assert "custom environment" not in result.stderr
     assert "wrong-secret-value" not in result.stdout + result.stderr
     assert not (tmp_path / "t.sqlite").exists(), "no empty snapshot is left behind"
@@ -221,8 +235,17 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert (tmp_path / "demo" / "tenant" / "truth.json").exists()
 
 
-@pytest.mark.parametrize("args", [["--help"], ["fetch", "--help"], ["export", "--help"], ["demo", "--help"],
-                                  ["simulator", "serve", "--help"], ["simulator", "generate", "--help"]])  # fmt: skip
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["fetch", "--help"],
+        ["export", "--help"],
+        ["demo", "--help"],
+        ["simulator", "serve", "--help"],
+        ["simulator", "generate", "--help"],
+    ],
+)
 def test_every_command_explains_itself(args: list[str]) -> None:
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0

@@ -48,11 +48,16 @@ def test_without_a_reference_time_the_clock_tells_it() -> None:
 
 def _frames_with_a_stale_lead(created: str) -> Frames:
     empty = {name: pd.DataFrame() for name in Frames.__dataclass_fields__}
-    lead = pd.DataFrame({
-        "id": pd.array([1], dtype="Int64"), "customer_id": pd.array([None], dtype="Int64"),
-        "status": ["Open"], "created_on": pd.to_datetime([created], utc=True),
-        "follow_up_date": pd.to_datetime([None], utc=True), "active": [True],
-    })  # fmt: skip
+    lead = pd.DataFrame(
+        {
+            "id": pd.array([1], dtype="Int64"),
+            "customer_id": pd.array([None], dtype="Int64"),
+            "status": ["Open"],
+            "created_on": pd.to_datetime([created], utc=True),
+            "follow_up_date": pd.to_datetime([None], utc=True),
+            "active": [True],
+        }
+    )
     return Frames(**(empty | {"leads": lead}))
 
 

@@ -26,26 +26,43 @@ AS_OF = "2026-11-01"
 
 
 def titanaudit(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "titanaudit", *args], capture_output=True,
-                          text=True, timeout=300, check=False)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "titanaudit", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def write(path: Path, decisions: list[dict[str, Any]]) -> Path:
-    path.write_text(json.dumps({"format": "titanaudit-decisions", "version": 1,
-                                "decisions": decisions}))  # fmt: skip
+    path.write_text(
+        json.dumps({"format": "titanaudit-decisions", "version": 1, "decisions": decisions})
+    )
     return path
 
 
 def pair(prints: pd.Series, a: int, b: int) -> dict[str, Any]:
     left, right = sorted((a, b))
-    return {"kind": "not_duplicate", "entity": "customers", "left_id": left, "right_id": right,
-            "fingerprint": f"{prints[left]}.{prints[right]}", "who": "Dana",
-            "decided_at": "2026-11-02T10:00:00Z", "note": "brothers"}  # fmt: skip
+    return {
+        "kind": "not_duplicate",
+        "entity": "customers",
+        "left_id": left,
+        "right_id": right,
+        "fingerprint": f"{prints[left]}.{prints[right]}",
+        "who": "Dana",
+        "decided_at": "2026-11-02T10:00:00Z",
+        "note": "brothers",
+    }
 
 
 def one(kind: str, prints: pd.Series, record: int) -> dict[str, Any]:
-    return {"kind": kind, "entity": "customers", "record_id": record,
-            "fingerprint": str(prints[record])}  # fmt: skip
+    return {
+        "kind": kind,
+        "entity": "customers",
+        "record_id": record,
+        "fingerprint": str(prints[record]),
+    }
 
 
 def clusters(result: AuditResult) -> list[list[int]]:
@@ -69,9 +86,14 @@ def test_a_reviewer_decision_applies_counts_and_reopens(tmp_path: Path) -> None:
     flagged = first.findings.dropna(subset=["customer_id"])
     flagged = flagged[~flagged["customer_id"].isin([*apart, *keep_in])]
     guarded = int(flagged["customer_id"].value_counts().index[0])
-    file = write(tmp_path / "decisions.json", [
-        pair(prints, *apart), one("keep", prints, merged_away), one("protected", prints, guarded),
-    ])  # fmt: skip
+    file = write(
+        tmp_path / "decisions.json",
+        [
+            pair(prints, *apart),
+            one("keep", prints, merged_away),
+            one("protected", prints, guarded),
+        ],
+    )
 
     done = titanaudit("decisions", "import", str(file), "--db", str(path))
     assert done.returncode == 0, done.stderr
@@ -138,8 +160,10 @@ def test_export_writes_what_import_reads(tmp_path: Path) -> None:
     assert (tmp_path / "out.json").stat().st_mode & 0o077 == 0
     again = read_decisions(tmp_path / "out.json")
     columns = ["kind", "entity", "left_id", "right_id", "fingerprint", "who", "decided_at", "note"]
-    pd.testing.assert_frame_equal(again[columns].sort_values("kind", ignore_index=True),
-                                  first[columns].sort_values("kind", ignore_index=True))  # fmt: skip
+    pd.testing.assert_frame_equal(
+        again[columns].sort_values("kind", ignore_index=True),
+        first[columns].sort_values("kind", ignore_index=True),
+    )
     assert set(again["who"]) == {"Dana", "Sam"}  # the file's reviewer, else --who
     printed = titanaudit("decisions", "export", "--db", str(path))
     assert len(json.loads(printed.stdout)["decisions"]) == 2
@@ -160,22 +184,59 @@ GOOD = {
     [
         ("{not json", "not a decisions file: line 1"),
         (json.dumps({"decisions": []}), "not a decisions file"),
-        (json.dumps({"format": "titanaudit-decisions", "decisions": {}}), "'decisions' must be a list"),
-        (json.dumps({"format": "titanaudit-decisions", "decisions": [GOOD, {**GOOD, "kind": "merge"}]}),
-         "decision 2: kind must be one of not_duplicate, protected, keep"),
-        (json.dumps({"format": "titanaudit-decisions", "decisions": [{**GOOD, "record_id": "x"}]}),
-         "decision 1: record_id must be a record id"),
-        (json.dumps({"format": "titanaudit-decisions", "decisions": [{**GOOD, "entity": "leads"}]}),
-         "decision 1: a protected decision is about customers or locations, not 'leads'"),
-        (json.dumps({"format": "titanaudit-decisions", "decisions": [{**GOOD, "fingerprint": "<b>"}]}),
-         "decision 1: fingerprint is missing or malformed"),
-        (json.dumps({"format": "titanaudit-decisions", "decisions": [
-            {"kind": "not_duplicate", "entity": "customers", "left_id": 4, "right_id": 4,
-             "fingerprint": "0123456789abcdef.0123456789abcdef"}]}), "decision 1: left_id and right_id are the same"),
-        (json.dumps({"format": "titanaudit-decisions", "decisions": [{**GOOD, "decided_at": "soon"}]}),
-         "decision 1: decided_at 'soon' is not a time"),
+        (
+            json.dumps({"format": "titanaudit-decisions", "decisions": {}}),
+            "'decisions' must be a list",
+        ),
+        (
+            json.dumps(
+                {"format": "titanaudit-decisions", "decisions": [GOOD, {**GOOD, "kind": "merge"}]}
+            ),
+            "decision 2: kind must be one of not_duplicate, protected, keep",
+        ),
+        (
+            json.dumps(
+                {"format": "titanaudit-decisions", "decisions": [{**GOOD, "record_id": "x"}]}
+            ),
+            "decision 1: record_id must be a record id",
+        ),
+        (
+            json.dumps(
+                {"format": "titanaudit-decisions", "decisions": [{**GOOD, "entity": "leads"}]}
+            ),
+            "decision 1: a protected decision is about customers or locations, not 'leads'",
+        ),
+        (
+            json.dumps(
+                {"format": "titanaudit-decisions", "decisions": [{**GOOD, "fingerprint": "<b>"}]}
+            ),
+            "decision 1: fingerprint is missing or malformed",
+        ),
+        (
+            json.dumps(
+                {
+                    "format": "titanaudit-decisions",
+                    "decisions": [
+                        {
+                            "kind": "not_duplicate",
+                            "entity": "customers",
+                            "left_id": 4,
+                            "right_id": 4,
+                            "fingerprint": "0123456789abcdef.0123456789abcdef",
+                        }
+                    ],
+                }
+            ),
+            "decision 1: left_id and right_id are the same",
+        ),
+        (
+            json.dumps(
+                {"format": "titanaudit-decisions", "decisions": [{**GOOD, "decided_at": "soon"}]}
+            ),
+            "decision 1: decided_at 'soon' is not a time",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_bad_file_is_named_with_the_decision_and_field(
     tmp_path: Path, content: str, said: str
 ) -> None:

@@ -75,8 +75,9 @@ class Inbox:
 def smtp() -> Iterator[tuple[int, Inbox]]:
     inbox = Inbox()
     port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=inbox,
-                            auth_require_tls=False)  # fmt: skip
+    controller = Controller(
+        inbox, hostname="127.0.0.1", port=port, authenticator=inbox, auth_require_tls=False
+    )
     controller.start()
     yield port, inbox
     controller.stop()
@@ -117,31 +118,44 @@ def hook() -> Iterator[Hook]:
 
 
 def mail_table(port: int, **extra: Any) -> dict[str, Any]:
-    return {"host": "127.0.0.1", "port": port, "from": "audit@example.com",
-            "to": ["office@example.com"], **extra}  # fmt: skip
+    return {
+        "host": "127.0.0.1",
+        "port": port,
+        "from": "audit@example.com",
+        "to": ["office@example.com"],
+        **extra,
+    }
 
 
 def _clone_customer(tenant: Tenant, source: dict[str, Any], new_id: int, when: str) -> None:
     """The same person entered again as a new customer (a caller not found by phone)."""
     copy = json.loads(json.dumps(source)) | {"id": new_id, "createdOn": when, "modifiedOn": when}
     tenant.feeds["customers"].append(copy)
-    for n, contact in enumerate(c for c in list(tenant.feeds["customer_contacts"])
-                                if c["customerId"] == source["id"]):  # fmt: skip
+    for n, contact in enumerate(
+        c for c in list(tenant.feeds["customer_contacts"]) if c["customerId"] == source["id"]
+    ):
         again = json.loads(json.dumps(contact))
         again.update(id=new_id + 1 + n, customerId=new_id, createdOn=when, modifiedOn=when)
         tenant.feeds["customer_contacts"].append(again)
 
 
-def test_three_months_against_a_changing_tenant(tenant: Tenant, serve: Serve, tmp_path: Path,
-                                                smtp: tuple[int, Inbox]) -> None:  # fmt: skip
+def test_three_months_against_a_changing_tenant(
+    tenant: Tenant, serve: Serve, tmp_path: Path, smtp: tuple[int, Inbox]
+) -> None:
     now = [START]
     db, out = tmp_path / "tenant.sqlite", tmp_path / "audits"
     settings = monthly_settings({"email": mail_table(smtp[0])})
     inbox = smtp[1]
 
     def month(server: SimulatorServer) -> MonthlyRun:
-        return run_monthly(db, out, config=simulator_config(server), settings=settings,
-                           clock=lambda: now[0], env={})  # fmt: skip
+        return run_monthly(
+            db,
+            out,
+            config=simulator_config(server),
+            settings=settings,
+            clock=lambda: now[0],
+            env={},
+        )
 
     server = serve(tenant, clock=lambda: now[0].timestamp())
     first = month(server)
@@ -176,9 +190,15 @@ def test_three_months_against_a_changing_tenant(tenant: Tenant, serve: Serve, tm
     pair = [int(i) for i in _a_pair(first)]
     server.state.touch("customers", shouting["id"], name=shouting["name"].title())
     server.state.touch("customers", pair[1], active=False, mergedToId=pair[0])
-    plain = next(c for c in tenant.feeds["customers"]
-                 if c["type"] == "Residential" and c["id"] not in pair and c["active"] and not c["mergedToId"]
-                 and not c["name"].isupper())  # fmt: skip
+    plain = next(
+        c
+        for c in tenant.feeds["customers"]
+        if c["type"] == "Residential"
+        and c["id"] not in pair
+        and c["active"]
+        and not c["mergedToId"]
+        and not c["name"].isupper()
+    )
     _clone_customer(tenant, plain, 19_000_001, stamp)
     now[0] += timedelta(days=2)
     server = serve(tenant, clock=lambda: now[0].timestamp())  # the tenant as it is now
@@ -225,8 +245,15 @@ def cli(
     args: list[str], env: dict[str, str] | None = None, **popen: Any
 ) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("ST_", "TITANAUDIT_"))}
-    return subprocess.run([sys.executable, "-m", "titanaudit", *args], env={**clean, **(env or {})},
-                          capture_output=True, text=True, timeout=300, check=False, **popen)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "titanaudit", *args],
+        env={**clean, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        **popen,
+    )
 
 
 def test_the_command_posts_to_a_webhook_and_exits_for_the_scheduler(
@@ -236,8 +263,20 @@ def test_the_command_posts_to_a_webhook_and_exits_for_the_scheduler(
     config = tmp_path / "titanaudit.toml"
     config.write_text('[webhook]\nstyle = "slack"\n', encoding="utf-8")
     db, out = tmp_path / "tenant.sqlite", tmp_path / "audits"
-    args = ["monthly", "--db", str(db), "--out", str(out), "--config", str(config),
-            "--api-url", server.url, "--auth-url", server.url, "--quiet"]  # fmt: skip
+    args = [
+        "monthly",
+        "--db",
+        str(db),
+        "--out",
+        str(out),
+        "--config",
+        str(config),
+        "--api-url",
+        server.url,
+        "--auth-url",
+        server.url,
+        "--quiet",
+    ]
     env = simulator_env(server) | {"TITANAUDIT_WEBHOOK_URL": hook.url}
     done = cli(args, env)
     assert done.returncode == EXIT_ATTENTION, done.stderr
@@ -276,22 +315,38 @@ def test_mail_logs_in_with_the_password_from_the_environment(
     snapshot_from_tenant(tenant, db).close()
     table = {"email": mail_table(port, username="audit", security="starttls", attach_page=True)}
     settings = monthly_settings(table)
-    missing = run_monthly(db, tmp_path / "out", config=None, settings=settings,
-                          clock=lambda: START, env={})  # fmt: skip
+    missing = run_monthly(
+        db, tmp_path / "out", config=None, settings=settings, clock=lambda: START, env={}
+    )
     assert missing.exit_code == 12 and "TITANAUDIT_SMTP_PASSWORD" in missing.failures[0]
-    wrong = run_monthly(db, tmp_path / "out", config=None, settings=settings, clock=lambda: START,
-                        env={"TITANAUDIT_SMTP_PASSWORD": "nope"})  # fmt: skip
+    wrong = run_monthly(
+        db,
+        tmp_path / "out",
+        config=None,
+        settings=settings,
+        clock=lambda: START,
+        env={"TITANAUDIT_SMTP_PASSWORD": "nope"},
+    )
     assert wrong.exit_code == 12 and "refused the login of audit" in wrong.failures[0]
     assert "nope" not in wrong.failures[0]
-    right = run_monthly(db, tmp_path / "out", config=None, settings=settings, clock=lambda: START,
-                        env={"TITANAUDIT_SMTP_PASSWORD": "s3cret-smtp"})  # fmt: skip
+    right = run_monthly(
+        db,
+        tmp_path / "out",
+        config=None,
+        settings=settings,
+        clock=lambda: START,
+        env={"TITANAUDIT_SMTP_PASSWORD": "s3cret-smtp"},
+    )
     assert right.exit_code == 0 and right.delivered == ["e-mail to office@example.com"]
     assert inbox.logins[-1] == ("audit", "s3cret-smtp")
     (message,) = inbox.messages
     (page,) = message.iter_attachments()
     assert page.get_filename() == f"titanaudit-{right.folder.name}.html"
     assert [p.name for p in month_folders(tmp_path / "out")] == [
-        START.date().isoformat(), f"{START.date()}-2", f"{START.date()}-3"]  # fmt: skip
+        START.date().isoformat(),
+        f"{START.date()}-2",
+        f"{START.date()}-3",
+    ]
 
 
 def _outside_address() -> str | None:
@@ -402,8 +457,22 @@ def test_a_run_killed_halfway_leaves_last_month_as_it_was(tmp_path: Path) -> Non
     first = run_monthly(db, out, config=None, settings=settings, clock=lambda: START)
     before = sorted(p.name for p in out.iterdir())
     index = (out / "index.html").read_bytes()
-    run = subprocess.Popen([sys.executable, "-m", "titanaudit", "monthly", "--db", str(db), "--out", str(out),
-                            "--no-fetch", "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    run = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "titanaudit",
+            "monthly",
+            "--db",
+            str(db),
+            "--out",
+            str(out),
+            "--no-fetch",
+            "--quiet",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 60
         while not _held(db) and time.monotonic() < deadline:
@@ -432,8 +501,16 @@ def test_months_beyond_keep_are_removed_and_nothing_else(tenant: Tenant, tmp_pat
     (out / "2020-01-01").mkdir()  # not ours: no audit.json
     (out / "notes").mkdir()
     settings = monthly_settings({"monthly": {"keep": 2}})
-    runs = [run_monthly(db, out, config=None, settings=settings, clock=lambda d=d: START + timedelta(days=31 * d))
-            for d in range(3)]  # fmt: skip
+    runs = [
+        run_monthly(
+            db,
+            out,
+            config=None,
+            settings=settings,
+            clock=lambda d=d: START + timedelta(days=31 * d),
+        )
+        for d in range(3)
+    ]
     assert month_folders(out) == [runs[1].folder, runs[2].folder]
     assert (out / "2020-01-01").is_dir() and (out / "notes").is_dir()
     assert runs[2].notes == ["removed 1 month(s) beyond the 2 kept"]
@@ -465,8 +542,16 @@ def test_the_month_index_opens_in_a_browser_and_leads_to_each_month(
     db, out = tmp_path / "tenant.sqlite", tmp_path / "audits"
     snapshot_from_tenant(tenant, db).close()
     settings = monthly_settings({})
-    runs = [run_monthly(db, out, config=None, settings=settings, clock=lambda d=d: START + timedelta(days=30 * d))
-            for d in range(2)]  # fmt: skip
+    runs = [
+        run_monthly(
+            db,
+            out,
+            config=None,
+            settings=settings,
+            clock=lambda d=d: START + timedelta(days=30 * d),
+        )
+        for d in range(2)
+    ]
     with open_page(browser, out / "index.html") as page:
         rows = page.tab.locator("tbody tr")
         assert rows.count() == 2
@@ -480,8 +565,20 @@ def test_the_month_index_opens_in_a_browser_and_leads_to_each_month(
 def test_two_runs_started_at_once_take_turns(tenant: Tenant, tmp_path: Path) -> None:
     db, out = tmp_path / "tenant.sqlite", tmp_path / "audits"
     snapshot_from_tenant(tenant, db).close()
-    args = [sys.executable, "-m", "titanaudit", "monthly", "--db", str(db), "--out", str(out),
-            "--no-fetch", "--quiet", "--lock-wait", "120"]  # fmt: skip
+    args = [
+        sys.executable,
+        "-m",
+        "titanaudit",
+        "monthly",
+        "--db",
+        str(db),
+        "--out",
+        str(out),
+        "--no-fetch",
+        "--quiet",
+        "--lock-wait",
+        "120",
+    ]
     runs = [
         subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(2)
@@ -496,16 +593,21 @@ def test_two_runs_started_at_once_take_turns(tenant: Tenant, tmp_path: Path) -> 
     assert oct(month_folders(out)[0].stat().st_mode & 0o777) == "0o700"
 
 
-def test_a_failed_pull_is_announced_and_last_month_stays(tenant: Tenant, serve: Serve, tmp_path: Path,
-                                                         hook: Hook) -> None:  # fmt: skip
+def test_a_failed_pull_is_announced_and_last_month_stays(
+    tenant: Tenant, serve: Serve, tmp_path: Path, hook: Hook
+) -> None:
     server = serve(tenant)
     db, out = tmp_path / "tenant.sqlite", tmp_path / "audits"
     settings = monthly_settings({"webhook": {"style": "json", "url": hook.url}})
     first = run_monthly(
         db, out, config=simulator_config(server), settings=settings, clock=lambda: START
     )
-    wrong = dataclasses.replace(simulator_config(server), credentials=dataclasses.replace(
-        simulator_config(server).credentials, client_secret="cs1.wrong"))  # fmt: skip
+    wrong = dataclasses.replace(
+        simulator_config(server),
+        credentials=dataclasses.replace(
+            simulator_config(server).credentials, client_secret="cs1.wrong"
+        ),
+    )
     with pytest.raises(AuthenticationError):
         run_monthly(
             db, out, config=wrong, settings=settings, clock=lambda: START + timedelta(days=30)
@@ -524,8 +626,13 @@ def test_a_failed_pull_is_announced_and_last_month_stays(tenant: Tenant, serve: 
 def test_a_teams_hook_gets_an_adaptive_card(hook: Hook) -> None:
     from titanaudit.monthly import WebhookSettings, post_webhook
 
-    post_webhook(WebhookSettings(url=hook.url, style="teams"), "the line", "the line\n\nCounts.\n\nIds:\n  #1, #2\n",
-                 {}, counts={})  # fmt: skip
+    post_webhook(
+        WebhookSettings(url=hook.url, style="teams"),
+        "the line",
+        "the line\n\nCounts.\n\nIds:\n  #1, #2\n",
+        {},
+        counts={},
+    )
     ((_, card),) = hook.posts
     (attachment,) = card["attachments"]
     assert (
@@ -547,8 +654,9 @@ def test_mail_goes_over_starttls_and_an_untrusted_certificate_is_refused(
     server_side = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     authority.issue_cert("127.0.0.1").configure_cert(server_side)
     inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=server_side,
-                            require_starttls=True)  # fmt: skip
+    controller = Controller(
+        inbox, hostname="127.0.0.1", port=port, tls_context=server_side, require_starttls=True
+    )
     controller.start()
     ca = tmp_path / "office-ca.pem"
     authority.cert_pem.write_to_path(str(ca))

@@ -46,8 +46,9 @@ def test_runs_top_to_bottom(path: Path, tmp_path: Path, monkeypatch: pytest.Monk
         monkeypatch.delenv(name)  # the demo tenant, whatever this machine has set
     monkeypatch.delenv("MPLBACKEND", raising=False)  # the inline backend, as in Jupyter
     book = nbformat.read(path, as_version=4)
-    NotebookClient(book, timeout=300, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()  # fmt: skip
+    NotebookClient(
+        book, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
     outputs = [o for c in book.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     assert (tmp_path / "notebook-output").is_dir()
@@ -57,20 +58,25 @@ def test_runs_top_to_bottom(path: Path, tmp_path: Path, monkeypatch: pytest.Monk
 
 @pytest.mark.slow
 def test_with_credentials_it_fetches_the_tenant(
-    tenant: Tenant, serve: Callable[..., SimulatorServer], tmp_path: Path,
+    tenant: Tenant,
+    serve: Callable[..., SimulatorServer],
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     """The credentials path, against the simulator standing in for ServiceTitan."""
     server = serve(tenant)
     for name, value in simulator_env(server).items():
         monkeypatch.setenv(name, value)
     settings = tmp_path / "servicetitan.toml"
-    settings.write_text(f'[servicetitan]\napi_url = "{server.url}"\nauth_url = "{server.url}"\n'
-                        "[fetch]\nbackoff_base = 0.02\nbackoff_cap = 0.2\n")  # fmt: skip
+    settings.write_text(
+        f'[servicetitan]\napi_url = "{server.url}"\nauth_url = "{server.url}"\n'
+        "[fetch]\nbackoff_base = 0.02\nbackoff_cap = 0.2\n"
+    )
     monkeypatch.setenv("TITANAUDIT_CONFIG", str(settings))
     monkeypatch.delenv("MPLBACKEND", raising=False)  # the inline backend, as in Jupyter
     book = nbformat.read(NOTEBOOKS[0], as_version=4)
-    NotebookClient(book, timeout=300, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()  # fmt: skip
+    NotebookClient(
+        book, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
     assert (tmp_path / "notebook-output" / "tenant.sqlite").exists()
     assert not (tmp_path / "notebook-output" / "demo").exists()

@@ -15,8 +15,16 @@ def test_formula_cells_get_an_apostrophe_and_nothing_else_changes() -> None:
     cells = ['=HYPERLINK("x")', "+1 555", "-2", "@SUM(A1)", "\tx", "Smith", "", None, 7]
     column = safe_column(pd.Series(cells, dtype=object))
     assert column.tolist() == [
-        "'=HYPERLINK(\"x\")", "'+1 555", "'-2", "'@SUM(A1)", "'\tx", "Smith", "", None, 7,
-    ]  # fmt: skip
+        '\'=HYPERLINK("x")',
+        "'+1 555",
+        "'-2",
+        "'@SUM(A1)",
+        "'\tx",
+        "Smith",
+        "",
+        None,
+        7,
+    ]
     assert column.tolist() == [safe_cell(c) for c in cells]
 
 

@@ -11,13 +11,36 @@ from titanaudit.errors import ConfigError
 
 @pytest.fixture(scope="module")
 def table() -> pd.DataFrame:
-    return pd.DataFrame({
-        "id": [1, 2, 3, 4, 5, 6],
-        "name": ["Robert Smith", "Bob Smith", "Mary Smith", "<script>x</script> Lee", "Ana Ruiz", "Wei Chen"],
-        "phone": ["602-814-0147", "(602) 814-0147", "602-814-9921", "480-231-7710", "480-231-7710", "623-555-0100"],
-        "street": ["12 Elm St", "12 Elm Street", "12 Elm St", "9 Oak Ave", "44 Pine Rd", "7 Birch Ln"],
-        "zip": ["85004", "85004", "85004", "85281", "85282", "85301"],
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "id": [1, 2, 3, 4, 5, 6],
+            "name": [
+                "Robert Smith",
+                "Bob Smith",
+                "Mary Smith",
+                "<script>x</script> Lee",
+                "Ana Ruiz",
+                "Wei Chen",
+            ],
+            "phone": [
+                "602-814-0147",
+                "(602) 814-0147",
+                "602-814-9921",
+                "480-231-7710",
+                "480-231-7710",
+                "623-555-0100",
+            ],
+            "street": [
+                "12 Elm St",
+                "12 Elm Street",
+                "12 Elm St",
+                "9 Oak Ave",
+                "44 Pine Rd",
+                "7 Birch Ln",
+            ],
+            "zip": ["85004", "85004", "85004", "85281", "85282", "85301"],
+        }
+    )
 
 
 def test_explain_adds_up_to_the_match_weight(table: pd.DataFrame) -> None:

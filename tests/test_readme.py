@@ -58,9 +58,15 @@ def test_make_demo_runs(browser: Browser, tmp_path: Path) -> None:
     shutil.copy2(ROOT / "Makefile", tmp_path / "Makefile")
     (tmp_path / ".venv").symlink_to(ROOT / ".venv")
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
-    result = subprocess.run(["make", "--no-print-directory", "-o", ".venv/.installed", "demo"],
-                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
-                            check=False)  # fmt: skip
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-o", ".venv/.installed", "demo"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     printed = [line for line in result.stdout.splitlines() if line.endswith("snapshot.sqlite")]
     assert printed, result.stdout

@@ -38,7 +38,13 @@ def server(reviewed: tuple[Path, str, AuditResult]) -> Iterator[ReviewServer]:
     db, page, _ = reviewed
     with open_snapshot(db) as snapshot:  # each test starts with no decisions
         stored = snapshot.decisions()
-        snapshot.change_decisions(stored.iloc[:0], [tuple(r) for r in stored[["kind", "entity", "left_id", "right_id"]].itertuples(index=False)])  # fmt: skip
+        snapshot.change_decisions(
+            stored.iloc[:0],
+            [
+                tuple(r)
+                for r in stored[["kind", "entity", "left_id", "right_id"]].itertuples(index=False)
+            ],
+        )
     with ReviewServer(db, page) as running:
         yield running
 
@@ -88,8 +94,10 @@ def test_only_the_page_with_its_token_may_read_or_write(
             assert (
                 client.post("/api/decisions", json=body, headers=headers).status_code == status
             ), headers
-        preflight = client.options("/api/decisions", headers={"Origin": "https://evil.example",
-                                                              "Access-Control-Request-Method": "POST"})  # fmt: skip
+        preflight = client.options(
+            "/api/decisions",
+            headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+        )
         assert "access-control-allow-origin" not in preflight.headers
         assert (
             client.post("/api/decisions", content=b"x" * 1_000_001, headers=good).status_code == 413
@@ -152,8 +160,9 @@ def test_a_decision_is_saved_as_it_is_made_and_shown_after_a_restart(
     assert errors == [] and errors_again == []
 
 
-def test_two_reviewers_keep_each_others_decisions(server: ReviewServer, reviewed: tuple[Path, str, AuditResult],
-                                                  browser: Browser) -> None:  # fmt: skip
+def test_two_reviewers_keep_each_others_decisions(
+    server: ReviewServer, reviewed: tuple[Path, str, AuditResult], browser: Browser
+) -> None:
     db = reviewed[0]
     dana, _ = _open(browser, server.address)
     lee, _ = _open(browser, server.address)  # opened before Dana decides anything
@@ -173,9 +182,23 @@ def test_the_command_prints_its_address_and_stops_on_ctrl_c(
     reviewed: tuple[Path, str, AuditResult],
 ) -> None:
     db = reviewed[0]
-    run = subprocess.Popen([sys.executable, "-m", "titanaudit", "review", "--db", str(db), "--no-browser",
-                            "--quiet", "--as-of", "2026-11-01"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True)  # fmt: skip
+    run = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "titanaudit",
+            "review",
+            "--db",
+            str(db),
+            "--no-browser",
+            "--quiet",
+            "--as-of",
+            "2026-11-01",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert run.stdout is not None
         address = run.stdout.readline().strip()

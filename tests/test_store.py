@@ -13,9 +13,24 @@ from titanaudit.store import modified_us, open_snapshot
 
 
 def _customer(id_: int, modified: str, name: str = "A") -> dict[str, object]:
-    return {"id": id_, "active": True, "name": name, "type": "Residential", "modifiedOn": modified,
-            "address": {"street": "1 Elm St", "unit": None, "city": "Phoenix", "state": "AZ", "zip": "85015",
-                        "country": "USA", "latitude": 33.5, "longitude": -112.1}, "mergedToId": None}  # fmt: skip
+    return {
+        "id": id_,
+        "active": True,
+        "name": name,
+        "type": "Residential",
+        "modifiedOn": modified,
+        "address": {
+            "street": "1 Elm St",
+            "unit": None,
+            "city": "Phoenix",
+            "state": "AZ",
+            "zip": "85015",
+            "country": "USA",
+            "latitude": 33.5,
+            "longitude": -112.1,
+        },
+        "mergedToId": None,
+    }
 
 
 @pytest.mark.parametrize(
@@ -152,16 +167,58 @@ def test_frames_have_their_documented_columns(tmp_path: Path) -> None:
             continue_from=None,
             complete=True,
         )
-        snap.write_page("locations", [{"id": 2, "customerId": 1, "active": True, "address": None, "modifiedOn": "2024-01-01T00:00:00Z"}],
-                        continue_from=None, complete=True, owner_field="customerId")  # fmt: skip
-        snap.write_page("location_contacts", [{"id": 3, "locationId": 2, "type": "MobilePhone", "value": "(602) 555-0143",
-                                               "phoneSettings": {"phoneNumber": "6025550143", "doNotText": True}}],
-                        continue_from=None, complete=True, owner_field="locationId")  # fmt: skip
+        snap.write_page(
+            "locations",
+            [
+                {
+                    "id": 2,
+                    "customerId": 1,
+                    "active": True,
+                    "address": None,
+                    "modifiedOn": "2024-01-01T00:00:00Z",
+                }
+            ],
+            continue_from=None,
+            complete=True,
+            owner_field="customerId",
+        )
+        snap.write_page(
+            "location_contacts",
+            [
+                {
+                    "id": 3,
+                    "locationId": 2,
+                    "type": "MobilePhone",
+                    "value": "(602) 555-0143",
+                    "phoneSettings": {"phoneNumber": "6025550143", "doNotText": True},
+                }
+            ],
+            continue_from=None,
+            complete=True,
+            owner_field="locationId",
+        )
         frames = read_frames(snap)
         customers = frames.customers
-        assert list(customers.columns) == ["id", "active", "name", "type", "street", "unit", "city", "state", "zip", "country",
-                                           "latitude", "longitude", "balance", "do_not_mail", "do_not_service",
-                                           "created_on", "modified_on", "merged_to_id"]  # fmt: skip
+        assert list(customers.columns) == [
+            "id",
+            "active",
+            "name",
+            "type",
+            "street",
+            "unit",
+            "city",
+            "state",
+            "zip",
+            "country",
+            "latitude",
+            "longitude",
+            "balance",
+            "do_not_mail",
+            "do_not_service",
+            "created_on",
+            "modified_on",
+            "merged_to_id",
+        ]
         assert customers.loc[0, "latitude"] == 33.5
         assert str(customers["modified_on"].dt.tz) == "UTC"
         contacts = frames.contacts

@@ -29,10 +29,15 @@ from titanaudit.tables import ENCODINGS, read_csv, read_table
 # Hypothesis keeps nothing in the checkout: no example database (database=None below), and its
 # caches (constants read from the source, Unicode tables) in the temporary folder. It reads this
 # when it first stores something, which is after import.
-os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(Path(tempfile.gettempdir()) / "titanaudit-hypothesis"))  # fmt: skip
+os.environ.setdefault(
+    "HYPOTHESIS_STORAGE_DIRECTORY", str(Path(tempfile.gettempdir()) / "titanaudit-hypothesis")
+)
 #: each property test overwrites one file in its own tmp_path, so a function-scoped fixture is fine
-PROPERTY = settings(deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
+PROPERTY = settings(
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 ENCODERS: dict[str, Callable[[str], bytes]] = {
     "UTF-8": lambda text: text.encode("utf-8"),
@@ -88,8 +93,11 @@ def expected(rows: list[list[str]]) -> tuple[list[list[str | None]], list[int]]:
 
 def test_excel_unicode_text_export_is_read(tmp_path: Path) -> None:
     """Excel's File > Save As > Unicode Text: UTF-16 LE with a BOM, tab-separated, CRLF."""
-    rows = [["Name", "Phone", "City"], ["José Ruiz", "602-555-0147", "Phoenix"],
-            ["Zoë Park", "480-555-0111", "Mesa"]]  # fmt: skip
+    rows = [
+        ["Name", "Phone", "City"],
+        ["José Ruiz", "602-555-0147", "Phoenix"],
+        ["Zoë Park", "480-555-0111", "Mesa"],
+    ]
     path = tmp_path / "export.txt"
     path.write_bytes(codecs.BOM_UTF16_LE + to_csv(rows, "\t", "\r\n", False).encode("utf-16-le"))
     table = read_table(path)
@@ -140,9 +148,16 @@ def test_utf16_without_a_bom_is_recognised(tmp_path: Path, codec: str, label: st
         ("utf-8", codecs.BOM_UTF8 + b"Name,Phone\nAna,1\n", "UTF-8"),
         ("cp1252", codecs.BOM_UTF8 + "Name,Phone\nAn\xe9,1\n".encode("cp1252"), "Windows-1252"),
     ],
-    ids=["utf-16 BE BOM", "utf-16 LE", "UTF16 BE", "utf-16-le BOM", "utf-32 BE BOM", "utf-8 BOM",
-         "cp1252 after a UTF-8 BOM"],
-)  # fmt: skip
+    ids=[
+        "utf-16 BE BOM",
+        "utf-16 LE",
+        "UTF16 BE",
+        "utf-16-le BOM",
+        "utf-32 BE BOM",
+        "utf-8 BOM",
+        "cp1252 after a UTF-8 BOM",
+    ],
+)
 def test_encoding_option_takes_utf16_and_utf32(
     tmp_path: Path, given: str, written: bytes, read: str
 ) -> None:
@@ -156,8 +171,11 @@ def test_encoding_option_takes_utf16_and_utf32(
 def test_encoding_option_against_a_bom_is_one_clear_line(tmp_path: Path) -> None:
     path = tmp_path / "list.csv"
     path.write_bytes(codecs.BOM_UTF16_LE + "Name,Phone\nAna,1\n".encode("utf-16-le"))
-    with pytest.raises(ConfigError, match=r"list.csv starts with a UTF-16 LE byte-order mark, "
-                       r"but --encoding says cp1252; leave --encoding out"):  # fmt: skip
+    with pytest.raises(
+        ConfigError,
+        match=r"list.csv starts with a UTF-16 LE byte-order mark, "
+        r"but --encoding says cp1252; leave --encoding out",
+    ):
         read_table(path, encoding="cp1252")
 
 
@@ -170,12 +188,18 @@ def test_an_encoding_that_cannot_read_text_is_one_clear_line(tmp_path: Path, enc
 
 
 def test_dedupe_reads_a_utf16_file(tmp_path: Path) -> None:
-    rows = [["id", "Customer Name", "Mobile"], ["c1", "Zoë Park", "480-555-0111"],
-            ["c2", "Zoe Park", "480-555-0111"], ["c3", "José Ruiz", "602-555-0147"]]  # fmt: skip
+    rows = [
+        ["id", "Customer Name", "Mobile"],
+        ["c1", "Zoë Park", "480-555-0111"],
+        ["c2", "Zoe Park", "480-555-0111"],
+        ["c3", "José Ruiz", "602-555-0147"],
+    ]
     path = tmp_path / "customers.txt"
     path.write_bytes(codecs.BOM_UTF16_LE + to_csv(rows, "\t", "\r\n", False).encode("utf-16-le"))
     out = tmp_path / "out.csv"
-    done = CliRunner().invoke(main, ["dedupe", str(path), "--id-column", "id", "--out", str(out), "--quiet"])  # fmt: skip
+    done = CliRunner().invoke(
+        main, ["dedupe", str(path), "--id-column", "id", "--out", str(out), "--quiet"]
+    )
     assert done.exit_code == 0, done.output
     with out.open(newline="", encoding="utf-8") as handle:
         got = list(csv.reader(handle))
@@ -205,9 +229,11 @@ def test_check_import_help_lists_every_encoding() -> None:
         (b"\x1f\x8b\x08\x00\x00\x00\x00\x00", "is a gzip archive, not a text table"),
     ],
     ids=["NUL", "controls", "UTF-16 NUL", "PDF", "PNG", "SQLite", "gzip"],
-)  # fmt: skip
+)
 @pytest.mark.parametrize("reader", ["read_csv", "read_table"])
-def test_a_binary_file_is_one_clear_line(tmp_path: Path, content: bytes, said: str, reader: str) -> None:  # fmt: skip
+def test_a_binary_file_is_one_clear_line(
+    tmp_path: Path, content: bytes, said: str, reader: str
+) -> None:
     path = tmp_path / "list.csv"
     path.write_bytes(content)
     with pytest.raises(ConfigError) as raised:
@@ -269,8 +295,11 @@ def test_a_sheet_name_is_shown_printable(tmp_path: Path) -> None:
 def test_a_quote_never_closed_is_named(tmp_path: Path) -> None:
     path = tmp_path / "list.csv"
     path.write_text('Name,Notes\nAna,"called back\n' + "Bob,fine\n" * 20_000, encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"list.csv, line 2: a cell runs on for more than "
-                       r"131,072 characters \(a quote never closed\?\)"):  # fmt: skip
+    with pytest.raises(
+        ConfigError,
+        match=r"list.csv, line 2: a cell runs on for more than "
+        r"131,072 characters \(a quote never closed\?\)",
+    ):
         read_table(path)
 
 
@@ -288,9 +317,19 @@ def _workbook_bytes() -> bytes:
 
 
 WORKBOOK = _workbook_bytes()
-MAGIC = [b"PK\x03\x04", b"%PDF-", b"\x89PNG\r\n\x1a\n", b"SQLite format 3\x00", b"\x1f\x8b",
-         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", codecs.BOM_UTF8, codecs.BOM_UTF16_LE,
-         codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE]  # fmt: skip
+MAGIC = [
+    b"PK\x03\x04",
+    b"%PDF-",
+    b"\x89PNG\r\n\x1a\n",
+    b"SQLite format 3\x00",
+    b"\x1f\x8b",
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+    codecs.BOM_UTF8,
+    codecs.BOM_UTF16_LE,
+    codecs.BOM_UTF16_BE,
+    codecs.BOM_UTF32_LE,
+    codecs.BOM_UTF32_BE,
+]
 #: what tables are made of, and what breaks them
 TABLE_CHARS = st.sampled_from(
     list(',;\t|"\r\n  aZ09\x00\x05\x1b\x1a\x85\xe9\u2028\ufeff\U0001f600')
@@ -298,14 +337,30 @@ TABLE_CHARS = st.sampled_from(
 ANY_BYTES = st.one_of(
     st.binary(max_size=600),
     st.tuples(st.sampled_from(MAGIC), st.binary(max_size=300)).map(b"".join),
-    st.tuples(st.text(max_size=300) | st.text(TABLE_CHARS, max_size=300),
-              st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-32", "cp1252"]))
-    .map(lambda written: written[0].encode(written[1], "replace")),
+    st.tuples(
+        st.text(max_size=300) | st.text(TABLE_CHARS, max_size=300),
+        st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-32", "cp1252"]),
+    ).map(lambda written: written[0].encode(written[1], "replace")),
     st.tuples(st.integers(0, len(WORKBOOK)), st.binary(max_size=16)).map(
-        lambda cut: WORKBOOK[: cut[0]] + cut[1] + WORKBOOK[cut[0] + len(cut[1]) :]),
-)  # fmt: skip
-ANY_ENCODING = st.sampled_from([None, "utf-8", "utf-16", "utf-16-be", "utf-32", "cp1252", "latin-1",
-                                "utf-7", "idna", "punycode", "base64", "undefined"])  # fmt: skip
+        lambda cut: WORKBOOK[: cut[0]] + cut[1] + WORKBOOK[cut[0] + len(cut[1]) :]
+    ),
+)
+ANY_ENCODING = st.sampled_from(
+    [
+        None,
+        "utf-8",
+        "utf-16",
+        "utf-16-be",
+        "utf-32",
+        "cp1252",
+        "latin-1",
+        "utf-7",
+        "idna",
+        "punycode",
+        "base64",
+        "undefined",
+    ]
+)
 
 
 def outcome(read: Callable[[Path], object], path: Path) -> str:
@@ -335,13 +390,17 @@ def test_any_bytes_give_a_table_or_one_clear_line(
         assert all(clear_line(str(c)) for c in table.frame.columns)
 
 
-HEADER_NAME = st.text(string.ascii_letters + string.digits + " _#/()-", min_size=1, max_size=12).filter(str.strip)  # fmt: skip
+HEADER_NAME = st.text(
+    string.ascii_letters + string.digits + " _#/()-", min_size=1, max_size=12
+).filter(str.strip)
 #: text a cell may hold (Unicode, or what Windows-1252 can encode), with the characters a table is
 #: written with: delimiters, quotes, line breaks. Windows-1252 text is held to the accented letters
 #: (U+00C0-U+00FF): its bytes 0x80-0xBF can spell valid UTF-8 after them ("Ã©"), which no reader
 #: can tell from UTF-8.
 SPECIAL = st.sampled_from([",", ";", "\t", "|", '"', "\r", "\n", "\r\n", " "])
-UNICODE_CELL = st.lists(st.characters(exclude_categories=("Cs", "Cc")) | SPECIAL, max_size=12).map("".join)  # fmt: skip
+UNICODE_CELL = st.lists(st.characters(exclude_categories=("Cs", "Cc")) | SPECIAL, max_size=12).map(
+    "".join
+)
 LATIN = (
     string.ascii_letters
     + string.digits
@@ -352,8 +411,13 @@ LATIN_CELL = st.lists(st.sampled_from(LATIN) | SPECIAL, max_size=12).map("".join
 
 
 @st.composite
-def written_tables(draw: st.DrawFn, names: st.SearchStrategy[str] = HEADER_NAME, max_rows: int = 8,
-                   unique: bool = False, bare_cr: bool = True) -> tuple[list[list[str]], str, bytes]:  # fmt: skip
+def written_tables(
+    draw: st.DrawFn,
+    names: st.SearchStrategy[str] = HEADER_NAME,
+    max_rows: int = 8,
+    unique: bool = False,
+    bare_cr: bool = True,
+) -> tuple[list[list[str]], str, bytes]:
     """A header and rows, their encoding's name, and the bytes of the file. A one-column table's
     cells hold no delimiter: "Name\\nLopez; Ana" is as well a title line over two columns."""
     encoding = draw(st.sampled_from(list(ENCODERS)))
@@ -365,8 +429,12 @@ def written_tables(draw: st.DrawFn, names: st.SearchStrategy[str] = HEADER_NAME,
         cells = cells.map(lambda cell: cell.translate(dict.fromkeys(map(ord, DELIMITERS))))
     header = draw(st.lists(names, min_size=width, max_size=width, unique=unique))
     rows = draw(st.lists(st.lists(cells, min_size=width, max_size=width), max_size=max_rows))
-    text = to_csv([header, *rows], draw(st.sampled_from(DELIMITERS)), draw(st.sampled_from(LINE_ENDS)),
-                  draw(st.booleans()))  # fmt: skip
+    text = to_csv(
+        [header, *rows],
+        draw(st.sampled_from(DELIMITERS)),
+        draw(st.sampled_from(LINE_ENDS)),
+        draw(st.booleans()),
+    )
     return [header, *rows], encoding, ENCODERS[encoding](text)
 
 

@@ -20,7 +20,7 @@ from titanaudit.audit import (
     audit_frames,
     check_rules,
     remember_audit,
-    run_audit,  # fmt: skip
+    run_audit,
     run_rules,
     write_audit,
 )

@@ -25,12 +25,30 @@ AUDIT_FINDING_COLUMNS = [*FINDING_COLUMNS, "status"]
 
 #: duplicates.csv; ``split_from``: the smallest record of the larger group the strong pairs
 #: linked, when the cluster was taken from it (see titanaudit.dedupe.cluster)
-DUPLICATE_COLUMNS = ["entity", "cluster_id", "record_id", "role", "probability", "cluster_size",
-                     "reason", "status", "split_from"]  # fmt: skip
+DUPLICATE_COLUMNS = [
+    "entity",
+    "cluster_id",
+    "record_id",
+    "role",
+    "probability",
+    "cluster_size",
+    "reason",
+    "status",
+    "split_from",
+]
 #: pairs.csv; ``decision``: a reviewer's decision that took the pair out of review
 #: (``not_duplicate``, or ``protected`` for a pair with a protected record), else empty.
-PAIR_COLUMNS = ["entity", "left_id", "right_id", "probability", "match_weight", "evidence",
-                "rule_id", *FIELDS, "decision"]  # fmt: skip
+PAIR_COLUMNS = [
+    "entity",
+    "left_id",
+    "right_id",
+    "probability",
+    "match_weight",
+    "evidence",
+    "rule_id",
+    *FIELDS,
+    "decision",
+]
 
 
 @dataclass
@@ -70,18 +88,24 @@ class AuditResult:
     def _repr_html_(self) -> str:
         d, f = self.summary.get("duplicates", {}), self.summary.get("findings", {})
         change = self.summary.get("change", {})
-        rows = [("duplicate customer clusters", d.get("customer_clusters", 0)),
-                ("customers in them", d.get("customer_records", 0)),
-                ("household pairs (not duplicates)", d.get("household_pairs", 0)),
-                ("repeated location pairs", sum(d.get("location_pairs", {}).values())),
-                ("findings", f.get("total", 0)),
-                *((f"  {k}", v) for k, v in f.get("by_severity", {}).items())]  # fmt: skip
+        rows = [
+            ("duplicate customer clusters", d.get("customer_clusters", 0)),
+            ("customers in them", d.get("customer_records", 0)),
+            ("household pairs (not duplicates)", d.get("household_pairs", 0)),
+            ("repeated location pairs", sum(d.get("location_pairs", {}).values())),
+            ("findings", f.get("total", 0)),
+            *((f"  {k}", v) for k, v in f.get("by_severity", {}).items()),
+        ]
         if change.get("previous_audit"):
-            rows += [("new since the last audit", change.get("new", 0)),
-                     ("resolved since", sum(change.get("resolved", {}).values()))]  # fmt: skip
+            rows += [
+                ("new since the last audit", change.get("new", 0)),
+                ("resolved since", sum(change.get("resolved", {}).values())),
+            ]
         return html_summary(f"Audit of {self.summary.get('snapshot', 'a snapshot')}", rows)
 
     def __repr__(self) -> str:
         d = self.summary.get("duplicates", {})
-        return (f"AuditResult({d.get('customer_clusters', 0):,} duplicate clusters, "
-                f"{d.get('household_pairs', 0):,} household pairs, {len(self.findings):,} findings)")  # fmt: skip
+        return (
+            f"AuditResult({d.get('customer_clusters', 0):,} duplicate clusters, "
+            f"{d.get('household_pairs', 0):,} household pairs, {len(self.findings):,} findings)"
+        )

@@ -84,14 +84,29 @@ def _one_at_a_time(db: Path, command: str) -> Iterator[None]:
 def connection_options(func: Any) -> Any:
     """--config, --environment, --api-url, --auth-url, --ui-url."""
     options = [
-        click.option("--config", "config_file", type=click.Path(path_type=Path),
-                     help="TOML file with [servicetitan] credentials and [fetch] settings."),
-        click.option("--environment", type=click.Choice(list(ENVIRONMENTS)), default=None,
-                     help="ServiceTitan environment (default: production, or the config file's)."),
-        click.option("--api-url", help="API base URL, e.g. https://api.servicetitan.io (overrides --environment)."),
-        click.option("--auth-url", help="Token service base URL, e.g. https://auth.servicetitan.io."),
-        click.option("--ui-url", help="Web app base URL for record links, e.g. https://go.servicetitan.com."),
-    ]  # fmt: skip
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(path_type=Path),
+            help="TOML file with [servicetitan] credentials and [fetch] settings.",
+        ),
+        click.option(
+            "--environment",
+            type=click.Choice(list(ENVIRONMENTS)),
+            default=None,
+            help="ServiceTitan environment (default: production, or the config file's).",
+        ),
+        click.option(
+            "--api-url",
+            help="API base URL, e.g. https://api.servicetitan.io (overrides --environment).",
+        ),
+        click.option(
+            "--auth-url", help="Token service base URL, e.g. https://auth.servicetitan.io."
+        ),
+        click.option(
+            "--ui-url", help="Web app base URL for record links, e.g. https://go.servicetitan.com."
+        ),
+    ]
     for option in reversed(options):
         func = option(func)
     return func
@@ -117,9 +132,18 @@ def connection_options(func: Any) -> Any:
     "--rate-limit", type=float, help="Requests per second (default 40; ServiceTitan allows 60)."
 )
 @click.option("--quiet", is_flag=True, help="No live progress display.")
-def fetch(db: Path, config_file: Path | None, environment: str | None, api_url: str | None,
-          auth_url: str | None, ui_url: str | None, full: bool, recent_changes: bool,
-          rate_limit: float | None, quiet: bool) -> None:  # fmt: skip
+def fetch(
+    db: Path,
+    config_file: Path | None,
+    environment: str | None,
+    api_url: str | None,
+    auth_url: str | None,
+    ui_url: str | None,
+    full: bool,
+    recent_changes: bool,
+    rate_limit: float | None,
+    quiet: bool,
+) -> None:
     """Pull the tenant's customers, locations, contacts, leads and bookings into a snapshot.
 
     Credentials come from ST_CLIENT_ID, ST_CLIENT_SECRET, ST_APP_KEY and ST_TENANT_ID, or from
@@ -128,11 +152,22 @@ def fetch(db: Path, config_file: Path | None, environment: str | None, api_url: 
     from titanaudit.progress import FetchDisplay, print_sync_summary
     from titanaudit.servicetitan.sync import fetch_snapshot
 
-    config = load_config(config_file=config_file, environment=environment, api_url=api_url,
-                         auth_url=auth_url, ui_url=ui_url)  # fmt: skip
+    config = load_config(
+        config_file=config_file,
+        environment=environment,
+        api_url=api_url,
+        auth_url=auth_url,
+        ui_url=ui_url,
+    )
     with _one_at_a_time(db, "titanaudit fetch"), FetchDisplay(err, enabled=not quiet) as display:
-        result = fetch_snapshot(config, db, full=full, include_recent_changes=recent_changes,
-                                rate_limit=rate_limit, on_progress=display.update)  # fmt: skip
+        result = fetch_snapshot(
+            config,
+            db,
+            full=full,
+            include_recent_changes=recent_changes,
+            rate_limit=rate_limit,
+            on_progress=display.update,
+        )
     print_sync_summary(err, result, db)
 
 
@@ -144,8 +179,14 @@ def fetch(db: Path, config_file: Path | None, environment: str | None, api_url: 
     type=click.Path(path_type=Path),
     help="Folder to write into (created if missing).",
 )
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl", show_default=True,
-              help="jsonl keeps each record exactly as ServiceTitan sent it; csv and parquet flatten it.")  # fmt: skip
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "parquet"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl keeps each record exactly as ServiceTitan sent it; csv and parquet flatten it.",
+)
 def export(db: Path, out: Path, fmt: str) -> None:
     """Write each feed's records to OUT/FEED.jsonl (or .csv, .parquet)."""
     from titanaudit.export import export_snapshot
@@ -159,10 +200,20 @@ def export(db: Path, out: Path, fmt: str) -> None:
 
 
 @main.command()
-@click.option("--out", type=click.Path(path_type=Path), default=Path("demo-output"), show_default=True,
-              help="Folder for the snapshot and the generated tenant.")  # fmt: skip
-@click.option("--customers", type=click.IntRange(min=10), default=2000, show_default=True,
-              help="Size of the generated tenant.")  # fmt: skip
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("demo-output"),
+    show_default=True,
+    help="Folder for the snapshot and the generated tenant.",
+)
+@click.option(
+    "--customers",
+    type=click.IntRange(min=10),
+    default=2000,
+    show_default=True,
+    help="Size of the generated tenant.",
+)
 @click.option(
     "--seed", type=int, default=7, show_default=True, help="Seed of the generated tenant."
 )
@@ -180,16 +231,19 @@ def demo(out: Path, customers: int, seed: int, faults: str) -> None:
 
     err.print(f"Generating a tenant of {customers} customers (seed {seed}) ...")
     with FetchDisplay(err) as display:
-        result = run_demo(out, customers=customers, seed=seed, faults=faults,
-                          on_progress=display.update)  # fmt: skip
+        result = run_demo(
+            out, customers=customers, seed=seed, faults=faults, on_progress=display.update
+        )
     print_sync_summary(err, result.sync, result.snapshot_path)
     print_snapshot_summary(err, result.snapshot_path)
     clusters = result.duplicates.clusters
     count = clusters["cluster_id"].nunique() if len(clusters) else 0
     acc = result.accuracy
-    err.print(f"Duplicate customers: {count:,} clusters over {len(clusters):,} records; against the "
-              f"planted truth: precision {acc['precision']:.3f}, recall {acc['recall']:.3f} (pairs)",
-              soft_wrap=True)  # fmt: skip
+    err.print(
+        f"Duplicate customers: {count:,} clusters over {len(clusters):,} records; against the "
+        f"planted truth: precision {acc['precision']:.3f}, recall {acc['recall']:.3f} (pairs)",
+        soft_wrap=True,
+    )
     example = result.duplicates.pairs.head(1)
     if len(example):
         row = example.iloc[0]
@@ -240,10 +294,15 @@ def demo(out: Path, customers: int, seed: int, faults: str) -> None:
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--id-column", required=True, help="The column that identifies each row (unique).")
-@click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN",
-              help="Use COLUMN for FIELD (name, first_name, last_name, company, street, unit, house_number, "
-                   "street_name, city, state, zip, phone, email); repeat for several. Columns named in "
-                   "their common spellings need none.")  # fmt: skip
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="Use COLUMN for FIELD (name, first_name, last_name, company, street, unit, house_number, "
+    "street_name, city, state, zip, phone, email); repeat for several. Columns named in "
+    "their common spellings need none.",
+)
 @click.option(
     "--out",
     required=True,
@@ -272,8 +331,16 @@ def demo(out: Path, customers: int, seed: int, faults: str) -> None:
     help="Match probability at which two rows join a cluster.",
 )
 @click.option("--quiet", is_flag=True, help="No progress display.")
-def dedupe(file: Path, id_column: str, maps: tuple[str, ...], out: Path, pairs_out: Path | None,
-           households_out: Path | None, threshold: float, quiet: bool) -> None:  # fmt: skip
+def dedupe(
+    file: Path,
+    id_column: str,
+    maps: tuple[str, ...],
+    out: Path,
+    pairs_out: Path | None,
+    households_out: Path | None,
+    threshold: float,
+    quiet: bool,
+) -> None:
     """Find duplicate people or companies in any CSV file."""
     from titanaudit.dedupe.frame import annotate_clusters, dedupe_frame, parse_maps
     from titanaudit.export import write_csv
@@ -286,8 +353,13 @@ def dedupe(file: Path, id_column: str, maps: tuple[str, ...], out: Path, pairs_o
     with StageDisplay(err, enabled=not quiet) as display:
         display.stage(f"reading {file}")
         table = read_csv(file)
-        result = dedupe_frame(table, id_column=id_column, mapping=parse_maps(maps),
-                              threshold=threshold, progress=display.stage)  # fmt: skip
+        result = dedupe_frame(
+            table,
+            id_column=id_column,
+            mapping=parse_maps(maps),
+            threshold=threshold,
+            progress=display.stage,
+        )
         display.stage(f"writing {out}")
         write_csv(annotate_clusters(table, id_column, result), out)
         if pairs_out:
@@ -310,10 +382,13 @@ def dedupe(file: Path, id_column: str, maps: tuple[str, ...], out: Path, pairs_o
 
 
 threshold_option = click.option(
-    "--threshold", type=click.FloatRange(0, 1), default=MATCH_THRESHOLD, show_default=True,
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=MATCH_THRESHOLD,
+    show_default=True,
     help="Match probability from which two customers are duplicates, and an open lead or "
     "booking belongs to an existing customer.",
-)  # fmt: skip
+)
 ui_url_option = click.option(
     "--ui-url", help="Web app base URL for record links, e.g. https://go.servicetitan.com."
 )
@@ -322,12 +397,20 @@ ui_url_option = click.option(
 def judging_options(func: Any) -> Any:
     """--as-of and --config, for the commands that run the rules."""
     options = [
-        click.option("--as-of", "as_of", metavar="TIME",
-                     help="Judge time-dependent rules (overdue follow-ups, stale leads) as of this "
-                     "date or time (default: now), so an old snapshot's audit is reproducible."),
-        click.option("--config", "config_file", type=click.Path(path_type=Path),
-                     help="TOML file with [rules], [allow], [service_area] and [office] settings."),
-    ]  # fmt: skip
+        click.option(
+            "--as-of",
+            "as_of",
+            metavar="TIME",
+            help="Judge time-dependent rules (overdue follow-ups, stale leads) as of this "
+            "date or time (default: now), so an old snapshot's audit is reproducible.",
+        ),
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(path_type=Path),
+            help="TOML file with [rules], [allow], [service_area] and [office] settings.",
+        ),
+    ]
     for option in reversed(options):
         func = option(func)
     return func
@@ -362,9 +445,16 @@ def _rule_settings(config_file: Path | None) -> Any:
 @judging_options
 @threshold_option
 @ui_url_option
-@click.option("--quiet", is_flag=True, help="No progress display.")  # fmt: skip
-def audit(db: Path, out: Path, as_of: str | None, config_file: Path | None, threshold: float,
-          ui_url: str | None, quiet: bool) -> None:  # fmt: skip
+@click.option("--quiet", is_flag=True, help="No progress display.")
+def audit(
+    db: Path,
+    out: Path,
+    as_of: str | None,
+    config_file: Path | None,
+    threshold: float,
+    ui_url: str | None,
+    quiet: bool,
+) -> None:
     """Audit a snapshot: duplicates, household candidates, repeated locations and contacts,
     leads of existing customers, and every data-quality rule. Writes OUT/index.html (the review
     page: open it in a browser, it needs no network) and the CSV and JSON files beside it."""
@@ -380,8 +470,14 @@ def audit(db: Path, out: Path, as_of: str | None, config_file: Path | None, thre
         _one_at_a_time(db, "titanaudit audit"),
         StageDisplay(err, enabled=not quiet) as display,
     ):
-        result = run_audit(snapshot, settings=settings, as_of=when, threshold=threshold,
-                           ui_url=ui_url, progress=display.stage)  # fmt: skip
+        result = run_audit(
+            snapshot,
+            settings=settings,
+            as_of=when,
+            threshold=threshold,
+            ui_url=ui_url,
+            progress=display.stage,
+        )
         display.stage(f"writing {out}")
         write_audit(result, out)
         remember_audit(snapshot, result)  # once the files are whole
@@ -389,16 +485,21 @@ def audit(db: Path, out: Path, as_of: str | None, config_file: Path | None, thre
     severity = ", ".join(
         f"{f['by_severity'].get(s, 0):,} {s}" for s in ("high", "medium", "low", "info")
     )
-    err.print(f"{d['customer_clusters']:,} duplicate customer clusters ({d['customer_records']:,} records), "
-              f"{d['location_clusters']:,} duplicate location clusters, "
-              f"{d['household_pairs']:,} household pairs, {sum(d['location_pairs'].values()):,} repeated "
-              f"location pairs; {f['total']:,} findings ({severity})", soft_wrap=True)  # fmt: skip
+    err.print(
+        f"{d['customer_clusters']:,} duplicate customer clusters ({d['customer_records']:,} records), "
+        f"{d['location_clusters']:,} duplicate location clusters, "
+        f"{d['household_pairs']:,} household pairs, {sum(d['location_pairs'].values()):,} repeated "
+        f"location pairs; {f['total']:,} findings ({severity})",
+        soft_wrap=True,
+    )
     decided = result.summary["decisions"]
     if decided["applied"] or decided["reopened"]:
         gone = decided["suppressed"]
-        err.print(f"Reviewers' decisions: {decided['applied']:,} applied, {decided['reopened']:,} "
-                  f"reopened (the records changed since; look again); suppressed "
-                  f"{gone['duplicate_pairs']:,} duplicate pairs, {gone['findings']:,} findings")  # fmt: skip
+        err.print(
+            f"Reviewers' decisions: {decided['applied']:,} applied, {decided['reopened']:,} "
+            f"reopened (the records changed since; look again); suppressed "
+            f"{gone['duplicate_pairs']:,} duplicate pairs, {gone['findings']:,} findings"
+        )
     for rule_id, reason in zip(result.skipped["rule_id"], result.skipped["reason"], strict=True):
         err.print(f"{rule_id} did not run: {escape(reason)}")
     click.echo(out / "index.html")
@@ -429,9 +530,20 @@ def audit(db: Path, out: Path, as_of: str | None, config_file: Path | None, thre
 )
 @threshold_option
 @click.option("--quiet", is_flag=True, help="No progress display (for cron).")
-def monthly(db: Path, out: Path, config_file: Path | None, environment: str | None,
-            api_url: str | None, auth_url: str | None, ui_url: str | None, no_fetch: bool,
-            keep: int | None, lock_wait: float | None, threshold: float, quiet: bool) -> None:  # fmt: skip
+def monthly(
+    db: Path,
+    out: Path,
+    config_file: Path | None,
+    environment: str | None,
+    api_url: str | None,
+    auth_url: str | None,
+    ui_url: str | None,
+    no_fetch: bool,
+    keep: int | None,
+    lock_wait: float | None,
+    threshold: float,
+    quiet: bool,
+) -> None:
     """The monthly audit in one command, for a scheduler: pull what changed, audit, write
     OUT/YYYY-MM-DD/ and OUT/index.html (every month and what changed), point OUT/latest at it,
     and send the summary by e-mail or webhook ([email], [webhook] in --config).
@@ -446,14 +558,27 @@ def monthly(db: Path, out: Path, config_file: Path | None, environment: str | No
     rules = _rule_settings(config_file)
     config = None
     if not no_fetch:
-        config = load_config(config_file=config_file, environment=environment, api_url=api_url,
-                             auth_url=auth_url, ui_url=ui_url)  # fmt: skip
+        config = load_config(
+            config_file=config_file,
+            environment=environment,
+            api_url=api_url,
+            auth_url=auth_url,
+            ui_url=ui_url,
+        )
     elif not db.exists():
         raise ConfigError(f"{db} does not exist; run without --no-fetch to pull it first")
     link = ui_url or (config.endpoints.ui_url if config else None)
     with StageDisplay(err, enabled=not quiet) as display:
-        run = run_monthly(db, out, config=config, settings=settings, rules=rules,
-                          threshold=threshold, ui_url=link, progress=display.stage)  # fmt: skip
+        run = run_monthly(
+            db,
+            out,
+            config=config,
+            settings=settings,
+            rules=rules,
+            threshold=threshold,
+            ui_url=link,
+            progress=display.stage,
+        )
     for note in run.notes:
         err.print(escape(note), soft_wrap=True)
     click.echo(run.line)
@@ -477,8 +602,16 @@ def monthly(db: Path, out: Path, config_file: Path | None, environment: str | No
 )
 @click.option("--no-browser", is_flag=True, help="Print the page's address; open no browser.")
 @click.option("--quiet", is_flag=True, help="No progress display.")
-def review(db: Path, as_of: str | None, config_file: Path | None, threshold: float,
-           ui_url: str | None, port: int, no_browser: bool, quiet: bool) -> None:  # fmt: skip
+def review(
+    db: Path,
+    as_of: str | None,
+    config_file: Path | None,
+    threshold: float,
+    ui_url: str | None,
+    port: int,
+    no_browser: bool,
+    quiet: bool,
+) -> None:
     """Serve the snapshot's review page on this machine (127.0.0.1 only, with a token in its
     address) and save each decision in the snapshot as it is made: no export, no import. The
     snapshot is audited as it is now; Ctrl-C stops the server."""
@@ -496,14 +629,23 @@ def review(db: Path, as_of: str | None, config_file: Path | None, threshold: flo
         open_snapshot(db, fetched=True) as snapshot,
         StageDisplay(err, enabled=not quiet) as display,
     ):
-        result = run_audit(snapshot, settings=settings, as_of=when, threshold=threshold,
-                           ui_url=ui_url, progress=display.stage)  # fmt: skip
+        result = run_audit(
+            snapshot,
+            settings=settings,
+            as_of=when,
+            threshold=threshold,
+            ui_url=ui_url,
+            progress=display.stage,
+        )
         display.stage("rendering the review page")
         page = render_report(result.report, review=True)
     server = ReviewServer(db, page, port=port)
     click.echo(server.address)
-    err.print(f"Serving the review of {escape(str(db))} on this machine only; each decision is "
-              "saved in the snapshot as it is made. Ctrl-C stops it.", soft_wrap=True)  # fmt: skip
+    err.print(
+        f"Serving the review of {escape(str(db))} on this machine only; each decision is "
+        "saved in the snapshot as it is made. Ctrl-C stops it.",
+        soft_wrap=True,
+    )
     if not no_browser:
         webbrowser.open(server.address)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how it ends
@@ -522,7 +664,9 @@ def decisions() -> None:
 @click.option(
     "--db", required=True, type=click.Path(path_type=Path), help="Snapshot to store them in."
 )
-@click.option("--who", help="Reviewer's name for decisions that carry none (default: your user name).")  # fmt: skip
+@click.option(
+    "--who", help="Reviewer's name for decisions that carry none (default: your user name)."
+)
 def decisions_import(file: Path, db: Path, who: str | None) -> None:
     """Store the decisions of FILE (exported from the review page) in the snapshot. The next
     audit applies them; a decision whose records changed since is reopened, not applied."""
@@ -565,25 +709,63 @@ def _without_values(problem: str) -> str:
 
 @main.command("check-import")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--db", type=click.Path(path_type=Path),
-              help="Snapshot of the tenant to check against (without it: the file against itself).")  # fmt: skip
-@click.option("--out", type=click.Path(path_type=Path),
-              help="Folder to write checked.csv, import-ready.csv, check.json and index.html into.")  # fmt: skip
-@click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN",
-              help="Use COLUMN for FIELD (name, first_name, last_name, company, street, unit, city, state, "
-                   "zip, phone, email, ...); repeat for several.")  # fmt: skip
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path),
+    help="Snapshot of the tenant to check against (without it: the file against itself).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Folder to write checked.csv, import-ready.csv, check.json and index.html into.",
+)
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="Use COLUMN for FIELD (name, first_name, last_name, company, street, unit, city, state, "
+    "zip, phone, email, ...); repeat for several.",
+)
 @click.option("--sheet", help="The workbook's sheet to read (default: the first).")
-@click.option("--encoding", help="The text file's encoding when the guess is wrong. Recognised without it: utf-8 and utf-8-sig (UTF-8 with a byte-order mark); utf-16, utf-16-le, utf-16-be, utf-32, utf-32-le, utf-32-be (by their byte-order mark; UTF-16 also without, e.g. Excel's Unicode Text); cp1252 (Windows-1252) and latin-1, guessed. Any other Python codec name works too (e.g. cp437, mac-roman, shift_jis).")  # fmt: skip
-@click.option("--existing-at", type=click.FloatRange(0, 1), default=EXISTING_AT, show_default=True,
-              help="Match probability from which a row is an existing customer.")  # fmt: skip
-@click.option("--review-from", type=click.FloatRange(0, 1), default=REVIEW_FROM, show_default=True,
-              help="Match probability from which a row below --existing-at needs review.")  # fmt: skip
-@click.option("--dry-run", is_flag=True, help="Print how the file is read and which columns are used; check nothing.")  # fmt: skip
+@click.option(
+    "--encoding",
+    help="The text file's encoding when the guess is wrong. Recognised without it: utf-8 and utf-8-sig (UTF-8 with a byte-order mark); utf-16, utf-16-le, utf-16-be, utf-32, utf-32-le, utf-32-be (by their byte-order mark; UTF-16 also without, e.g. Excel's Unicode Text); cp1252 (Windows-1252) and latin-1, guessed. Any other Python codec name works too (e.g. cp437, mac-roman, shift_jis).",
+)
+@click.option(
+    "--existing-at",
+    type=click.FloatRange(0, 1),
+    default=EXISTING_AT,
+    show_default=True,
+    help="Match probability from which a row is an existing customer.",
+)
+@click.option(
+    "--review-from",
+    type=click.FloatRange(0, 1),
+    default=REVIEW_FROM,
+    show_default=True,
+    help="Match probability from which a row below --existing-at needs review.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print how the file is read and which columns are used; check nothing.",
+)
 @ui_url_option
 @click.option("--quiet", is_flag=True, help="No progress display.")
-def check_import(file: Path, db: Path | None, out: Path | None, maps: tuple[str, ...], sheet: str | None,
-                 encoding: str | None, existing_at: float, review_from: float, dry_run: bool,
-                 ui_url: str | None, quiet: bool) -> None:  # fmt: skip
+def check_import(
+    file: Path,
+    db: Path | None,
+    out: Path | None,
+    maps: tuple[str, ...],
+    sheet: str | None,
+    encoding: str | None,
+    existing_at: float,
+    review_from: float,
+    dry_run: bool,
+    ui_url: str | None,
+    quiet: bool,
+) -> None:
     """Check a CSV or Excel file of customers before importing it: each row is marked new,
     existing (with the ServiceTitan customer it matches) or review, and rows that repeat each
     other are tied together. Exits with 10 when rows need review, so a script can gate the
@@ -621,19 +803,32 @@ def check_import(file: Path, db: Path | None, out: Path | None, maps: tuple[str,
         if snapshot is not None:
             display.stage("reading the tenant's customers")
         frames = read_frames(snapshot) if snapshot is not None else None
-        check = check_table(table, frames=frames, mapping=mapping, existing_at=existing_at,
-                            review_from=review_from, ui_url=ui_url, progress=display.stage,
-                            name=str(file))  # fmt: skip
+        check = check_table(
+            table,
+            frames=frames,
+            mapping=mapping,
+            existing_at=existing_at,
+            review_from=review_from,
+            ui_url=ui_url,
+            progress=display.stage,
+            name=str(file),
+        )
         display.stage(f"writing {out}")
         paths = write_check(check, out)
     summary = check.summary
     d = summary["decisions"]
-    err.print(f"{summary['rows']:,} rows ({table.source}): {d['new']:,} new, {d['existing']:,} already in "
-              f"ServiceTitan, {d['review']:,} to review; {summary['repeated_rows']:,} repeat an earlier row; "
-              f"{summary['ready']:,} ready to import in {paths['import-ready.csv']}", soft_wrap=True)  # fmt: skip
+    err.print(
+        f"{summary['rows']:,} rows ({table.source}): {d['new']:,} new, {d['existing']:,} already in "
+        f"ServiceTitan, {d['review']:,} to review; {summary['repeated_rows']:,} repeat an earlier row; "
+        f"{summary['ready']:,} ready to import in {paths['import-ready.csv']}",
+        soft_wrap=True,
+    )
     for position, problem in list(table.problems.items())[:10]:
-        err.print(f"row {position + 1}: {escape(_without_values(problem))} (kept, decision review; "
-                  "its cells are in checked.csv)", soft_wrap=True)  # fmt: skip
+        err.print(
+            f"row {position + 1}: {escape(_without_values(problem))} (kept, decision review; "
+            "its cells are in checked.csv)",
+            soft_wrap=True,
+        )
     if len(table.problems) > 10:
         err.print(f"... and {len(table.problems) - 10:,} more rows that could not be read whole")
     click.echo(paths["index.html"])
@@ -665,7 +860,7 @@ def rules_list() -> None:
 )
 @judging_options
 @threshold_option
-@click.option("--quiet", is_flag=True, help="No progress display.")  # fmt: skip
+@click.option("--quiet", is_flag=True, help="No progress display.")
 def rules_check(
     db: Path, out: Path, as_of: str | None, config_file: Path | None, threshold: float, quiet: bool
 ) -> None:
@@ -686,8 +881,13 @@ def rules_check(
         display.stage("reading the snapshot")
         frames = read_frames(snapshot)
         display.stage("matching open leads to customers, then running the rules")
-        run = check_rules(frames, settings, as_of=when, threshold=threshold,
-                          progress=lambda rule: display.detail(f"running the rules: {rule}"))  # fmt: skip
+        run = check_rules(
+            frames,
+            settings,
+            as_of=when,
+            threshold=threshold,
+            progress=lambda rule: display.detail(f"running the rules: {rule}"),
+        )
         display.detail(f"ran {len(run.seconds)} rules")
         display.stage(f"writing {out}")
         write_csv(run.findings, out)
@@ -745,8 +945,16 @@ def simulator() -> None:
     show_default=True,
     help="Seconds before a changed record shows in exports without includeRecentChanges.",
 )
-def simulator_serve(customers: int, seed: int, tenant_dir: Path | None, tenant_id: int | None,
-                    faults: str, port: int, page_size: int, visibility_delay: float) -> None:  # fmt: skip
+def simulator_serve(
+    customers: int,
+    seed: int,
+    tenant_dir: Path | None,
+    tenant_id: int | None,
+    faults: str,
+    port: int,
+    page_size: int,
+    visibility_delay: float,
+) -> None:
     """Serve a tenant on a loopback port until Ctrl-C.
 
     Prints the environment variables that point `titanaudit fetch` (or your own script) at it.
@@ -765,14 +973,17 @@ def simulator_serve(customers: int, seed: int, tenant_dir: Path | None, tenant_i
         if tenant_dir
         else generate_tenant(TenantSpec(customers=customers, seed=seed))
     )
-    state = SimulatorState(tenant, faults=fault_spec, export_page_size=page_size,
-                           visibility_delay=visibility_delay)  # fmt: skip
+    state = SimulatorState(
+        tenant, faults=fault_spec, export_page_size=page_size, visibility_delay=visibility_delay
+    )
     server = SimulatorServer(state, port=port, log_level="warning")
     click.echo(
         f"ServiceTitan simulator serving tenant {tenant.tenant_id} ({len(tenant)} records) at {server.url}"
     )
-    click.echo(f"export ST_CLIENT_ID={state.client_id} ST_CLIENT_SECRET={state.client_secret} "
-               f"ST_APP_KEY={state.app_key} ST_TENANT_ID={tenant.tenant_id}")  # fmt: skip
+    click.echo(
+        f"export ST_CLIENT_ID={state.client_id} ST_CLIENT_SECRET={state.client_secret} "
+        f"ST_APP_KEY={state.app_key} ST_TENANT_ID={tenant.tenant_id}"
+    )
     click.echo(
         f"titanaudit fetch --db snapshot.sqlite --api-url {server.url} --auth-url {server.url}"
     )

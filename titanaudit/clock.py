@@ -37,15 +37,18 @@ def parse_as_of(value: str, *, option: str = "--as-of") -> pd.Timestamp:
     try:
         when = pd.Timestamp(value)
     except ValueError:
-        raise ConfigError(f"{option} {value!r} is not a date or time; write e.g. 2026-11-01 or "
-                          "2026-11-01T08:00:00Z") from None  # fmt: skip
+        raise ConfigError(
+            f"{option} {value!r} is not a date or time; write e.g. 2026-11-01 or "
+            "2026-11-01T08:00:00Z"
+        ) from None
     if pd.isna(when):
         raise ConfigError(f"{option} {value!r} is not a date or time; write e.g. 2026-11-01")
     return _utc(when)
 
 
-def reference_time(value: pd.Timestamp | datetime | str | None,
-                   clock: Clock | None = None) -> pd.Timestamp:  # fmt: skip
+def reference_time(
+    value: pd.Timestamp | datetime | str | None, clock: Clock | None = None
+) -> pd.Timestamp:
     """The reference time ``value`` names, in UTC; the ``clock``'s now (default: the system's)
     when it is None."""
     if value is None:

@@ -43,8 +43,18 @@ from titanaudit.frames import Frames
 from titanaudit.privacy import write_whole
 from titanaudit.store import DECISION_COLUMNS, Snapshot
 
-__all__ = ["FORMAT", "KINDS", "AppliedDecisions", "apply_decisions", "decision_key",
-           "decision_rows", "export_decisions", "import_decisions", "read_decisions", "record_prints"]  # fmt: skip
+__all__ = [
+    "FORMAT",
+    "KINDS",
+    "AppliedDecisions",
+    "apply_decisions",
+    "decision_key",
+    "decision_rows",
+    "export_decisions",
+    "import_decisions",
+    "read_decisions",
+    "record_prints",
+]
 
 FORMAT = "titanaudit-decisions"
 #: kind → (entities it applies to, whether it names a pair)
@@ -121,8 +131,9 @@ def decision_key(item: Any, where: str) -> tuple[str, str, int, int]:
         raise ConfigError(f"{where}: kind must be one of {', '.join(KINDS)}, not {kind!r}")
     entities, is_pair = KINDS[kind]
     if entity not in entities:
-        raise ConfigError(f"{where}: a {kind} decision is about {' or '.join(entities)}, "
-                          f"not {entity!r}")  # fmt: skip
+        raise ConfigError(
+            f"{where}: a {kind} decision is about {' or '.join(entities)}, not {entity!r}"
+        )
     if is_pair:
         left, right = sorted((_field(item, "left_id", where), _field(item, "right_id", where)))
         if left == right:
@@ -136,8 +147,10 @@ def _decision(item: Any, where: str, who: str | None, now: str) -> dict[str, Any
     kind, entity, left, right = decision_key(item, where)
     fingerprint = item.get("fingerprint")
     if not isinstance(fingerprint, str) or not _PRINT.match(fingerprint):
-        raise ConfigError(f"{where}: fingerprint is missing or malformed: export the decision "
-                          "from the review page or `titanaudit decisions export`")  # fmt: skip
+        raise ConfigError(
+            f"{where}: fingerprint is missing or malformed: export the decision "
+            "from the review page or `titanaudit decisions export`"
+        )
     decided = item.get("decided_at") or now
     try:
         when = pd.Timestamp(decided)
@@ -145,10 +158,17 @@ def _decision(item: Any, where: str, who: str | None, now: str) -> dict[str, Any
         raise ConfigError(f"{where}: decided_at {decided!r} is not a time") from None
     when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
     person = str(item.get("who") or who or getpass.getuser()).strip()[:200]
-    return {"kind": kind, "entity": entity, "left_id": left, "right_id": right,
-            "fingerprint": fingerprint, "who": person,
-            "decided_at": when.isoformat(timespec="seconds"),
-            "note": str(item.get("note") or "")[:2000], "imported_at": now}  # fmt: skip
+    return {
+        "kind": kind,
+        "entity": entity,
+        "left_id": left,
+        "right_id": right,
+        "fingerprint": fingerprint,
+        "who": person,
+        "decided_at": when.isoformat(timespec="seconds"),
+        "note": str(item.get("note") or "")[:2000],
+        "imported_at": now,
+    }
 
 
 def read_decisions(path: Path, *, who: str | None = None) -> pd.DataFrame:
@@ -166,8 +186,10 @@ def read_decisions(path: Path, *, who: str | None = None) -> pd.DataFrame:
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path}: not a decisions file: line {exc.lineno}: {exc.msg}") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise ConfigError(f"{path}: not a decisions file (export one from the review page's "
-                          "'Export decisions' button)")  # fmt: skip
+        raise ConfigError(
+            f"{path}: not a decisions file (export one from the review page's "
+            "'Export decisions' button)"
+        )
     items = document.get("decisions")
     if not isinstance(items, list):
         raise ConfigError(f"{path}: 'decisions' must be a list")
@@ -202,8 +224,13 @@ def export_decisions(snapshot: Snapshot, path: Path | None = None) -> dict[str, 
             item["record_id"] = int(row["left_id"])
         item |= {k: row[k] for k in ("fingerprint", "who", "decided_at", "note")}
         items.append(item)
-    document = {"format": FORMAT, "version": 1, "snapshot": snapshot.path.name,
-                "exported_at": datetime.now(UTC).isoformat(timespec="seconds"), "decisions": items}  # fmt: skip
+    document = {
+        "format": FORMAT,
+        "version": 1,
+        "snapshot": snapshot.path.name,
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "decisions": items,
+    }
     if path is not None:
         write_whole(path, lambda handle: json.dump(document, handle, indent=2))
     return document
@@ -223,16 +250,25 @@ class AppliedDecisions:
     @classmethod
     def none(cls) -> AppliedDecisions:
         table = pd.DataFrame(columns=[*DECISION_COLUMNS, "state"])
-        return cls(table, {"customers": set(), "locations": set()},
-                   {"customers": set(), "locations": set()}, set())  # fmt: skip
+        return cls(
+            table,
+            {"customers": set(), "locations": set()},
+            {"customers": set(), "locations": set()},
+            set(),
+        )
 
     def pair_decision(self, entity: str, left: pd.Series, right: pd.Series) -> np.ndarray:
         """For pairs of ``entity`` records: ``not_duplicate``, ``protected`` or ``""``."""
         a = np.minimum(left.to_numpy(dtype="int64"), right.to_numpy(dtype="int64"))
         b = np.maximum(left.to_numpy(dtype="int64"), right.to_numpy(dtype="int64"))
         apart = self.apart.get(entity, set())
-        decided = (np.array([(x, y) in apart for x, y in zip(a.tolist(), b.tolist(), strict=True)], dtype=bool)
-                   if apart else np.zeros(len(a), dtype=bool))  # fmt: skip
+        decided = (
+            np.array(
+                [(x, y) in apart for x, y in zip(a.tolist(), b.tolist(), strict=True)], dtype=bool
+            )
+            if apart
+            else np.zeros(len(a), dtype=bool)
+        )
         guarded = list(self.protected.get(entity, set()))
         shielded = np.isin(a, guarded) | np.isin(b, guarded)
         return np.where(decided, "not_duplicate", np.where(shielded, "protected", ""))

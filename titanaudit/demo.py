@@ -62,8 +62,9 @@ class DemoResult:
     import_page: Path  # its review page
 
 
-def _served_and_fetched(out: Path, spec: TenantSpec, rows: int, faults: str,
-                        on_progress: ProgressCallback | None = None) -> tuple[ImportFile, Path, SyncResult]:  # fmt: skip
+def _served_and_fetched(
+    out: Path, spec: TenantSpec, rows: int, faults: str, on_progress: ProgressCallback | None = None
+) -> tuple[ImportFile, Path, SyncResult]:
     """Generate the tenant of ``spec`` with an import file of ``rows`` rows against it, serve the
     tenant on the simulator, and pull it into ``out/snapshot.sqlite`` (made afresh)."""
     try:
@@ -114,10 +115,21 @@ def run_demo(
     import_file = write_import_csv(made, out / "import.csv")
     check = run_check(import_file, db)
     page = write_check(check, out / "import-check")["index.html"]
-    return DemoResult(snapshot_path=db, tenant_dir=tenant_dir, sync=result, duplicates=duplicates,
-                      accuracy=accuracy, leads=leads, locations=locations, rules=rules,
-                      rule_accuracy=scored, report_path=report, import_check=check,
-                      import_accuracy=import_accuracy(check.checked, made.truth), import_page=page)  # fmt: skip
+    return DemoResult(
+        snapshot_path=db,
+        tenant_dir=tenant_dir,
+        sync=result,
+        duplicates=duplicates,
+        accuracy=accuracy,
+        leads=leads,
+        locations=locations,
+        rules=rules,
+        rule_accuracy=scored,
+        report_path=report,
+        import_check=check,
+        import_accuracy=import_accuracy(check.checked, made.truth),
+        import_page=page,
+    )
 
 
 def import_accuracy(checked: pd.DataFrame, truth: list[dict[str, Any]]) -> dict[str, float]:
@@ -126,17 +138,24 @@ def import_accuracy(checked: pd.DataFrame, truth: list[dict[str, Any]]) -> dict[
     ``new_called_existing`` (each a customer never imported)."""
     expected = np.array([t["expected"] for t in truth], dtype=object)
     decided = checked["decision"].to_numpy()
-    right = np.array([pd.notna(c) and int(c) in t["customers"]
-                      for c, t in zip(checked["customer_id"], truth, strict=True)], dtype=bool)  # fmt: skip
+    right = np.array(
+        [
+            pd.notna(c) and int(c) in t["customers"]
+            for c, t in zip(checked["customer_id"], truth, strict=True)
+        ],
+        dtype=bool,
+    )
 
     def share(hits: np.ndarray, where: np.ndarray) -> float:
         return float(hits[where].mean()) if where.any() else 1.0
 
     existing, new = expected == "existing", expected == "new"
-    return {"existing_found": share((decided == "existing") & right, existing),
-            "existing_made_new": share(decided == "new", existing),
-            "new_kept_new": share(decided == "new", new),
-            "new_called_existing": share(decided == "existing", new)}  # fmt: skip
+    return {
+        "existing_found": share((decided == "existing") & right, existing),
+        "existing_made_new": share(decided == "new", existing),
+        "new_kept_new": share(decided == "new", new),
+        "new_called_existing": share(decided == "existing", new),
+    }
 
 
 @dataclass(frozen=True)
@@ -157,20 +176,35 @@ class DemoTenant:
         with open_snapshot(self.snapshot) as snapshot:
             customers = customers_frame(snapshot)
         open_ids = set(customers.loc[customers["merged_to_id"].isna(), "id"].astype("int64"))
-        pairs = [(min(a, b), max(a, b)) for cluster in planted_clusters(self.truth)
-                 for a, b in itertools.combinations([i for i in cluster if i in open_ids], 2)]  # fmt: skip
+        pairs = [
+            (min(a, b), max(a, b))
+            for cluster in planted_clusters(self.truth)
+            for a, b in itertools.combinations([i for i in cluster if i in open_ids], 2)
+        ]
         return pd.DataFrame(sorted(set(pairs)), columns=["left_id", "right_id"])
 
     def _repr_html_(self) -> str:
         from titanaudit.display import html_summary
 
-        return html_summary("Demo tenant", [("snapshot", self.snapshot), ("import file", self.import_file),
-                            ("planted duplicate clusters", len(self.truth["duplicate_clusters"])),
-                            ("rows in the import file", len(self.import_truth))])  # fmt: skip
+        return html_summary(
+            "Demo tenant",
+            [
+                ("snapshot", self.snapshot),
+                ("import file", self.import_file),
+                ("planted duplicate clusters", len(self.truth["duplicate_clusters"])),
+                ("rows in the import file", len(self.import_truth)),
+            ],
+        )
 
 
-def demo_tenant(folder: str | Path, *, customers: int = 1500, seed: int = 7, import_rows: int = 300,
-                faults: str = "none") -> DemoTenant:  # fmt: skip
+def demo_tenant(
+    folder: str | Path,
+    *,
+    customers: int = 1500,
+    seed: int = 7,
+    import_rows: int = 300,
+    faults: str = "none",
+) -> DemoTenant:
     """Generate a tenant, serve it on the simulator (a real HTTP server on loopback), pull it
     into ``folder/snapshot.sqlite`` as :func:`titanaudit.fetch_snapshot` pulls a real one, and
     write ``folder/import.csv``: what the notebooks start from when no credentials are set."""

@@ -20,8 +20,16 @@ import pandas as pd
 
 from titanaudit.store import Snapshot
 
-__all__ = ["ENTITIES", "Frames", "bookings_frame", "contacts_frame", "customers_frame",
-           "leads_frame", "locations_frame", "read_frames"]  # fmt: skip
+__all__ = [
+    "ENTITIES",
+    "Frames",
+    "bookings_frame",
+    "contacts_frame",
+    "customers_frame",
+    "leads_frame",
+    "locations_frame",
+    "read_frames",
+]
 
 #: the record types, in the order a snapshot's frames are read
 ENTITIES = ("customers", "locations", "contacts", "leads", "bookings")
@@ -46,9 +54,13 @@ class Frames:
 
 def read_frames(snapshot: Snapshot) -> Frames:
     """Every frame of ``snapshot``, read once (a million customers' records take a minute)."""
-    return Frames(customers=customers_frame(snapshot), locations=locations_frame(snapshot),
-                  contacts=contacts_frame(snapshot), leads=leads_frame(snapshot),
-                  bookings=bookings_frame(snapshot))  # fmt: skip
+    return Frames(
+        customers=customers_frame(snapshot),
+        locations=locations_frame(snapshot),
+        contacts=contacts_frame(snapshot),
+        leads=leads_frame(snapshot),
+        bookings=bookings_frame(snapshot),
+    )
 
 
 ADDRESS = """json_extract(body, '$.address.street') AS street,
@@ -63,8 +75,14 @@ STAMPS = """json_extract(body, '$.createdOn') AS created_on,
     json_extract(body, '$.modifiedOn') AS modified_on"""
 
 
-def _typed(frame: pd.DataFrame, *, bools: tuple[str, ...] = (), ids: tuple[str, ...] = (),
-           floats: tuple[str, ...] = (), stamps: tuple[str, ...] = ()) -> pd.DataFrame:  # fmt: skip
+def _typed(
+    frame: pd.DataFrame,
+    *,
+    bools: tuple[str, ...] = (),
+    ids: tuple[str, ...] = (),
+    floats: tuple[str, ...] = (),
+    stamps: tuple[str, ...] = (),
+) -> pd.DataFrame:
     for column in bools:
         frame[column] = frame[column].astype("boolean")
     for column in ids:
@@ -88,8 +106,13 @@ def customers_frame(snapshot: Snapshot) -> pd.DataFrame:
         json_extract(body, '$.doNotService') AS do_not_service, {STAMPS},
         json_extract(body, '$.mergedToId') AS merged_to_id
         FROM records WHERE feed = 'customers' ORDER BY id""")
-    return _typed(frame, bools=("active", "do_not_mail", "do_not_service"), ids=("id", "merged_to_id"),
-                  floats=("latitude", "longitude", "balance"), stamps=("created_on", "modified_on"))  # fmt: skip
+    return _typed(
+        frame,
+        bools=("active", "do_not_mail", "do_not_service"),
+        ids=("id", "merged_to_id"),
+        floats=("latitude", "longitude", "balance"),
+        stamps=("created_on", "modified_on"),
+    )
 
 
 def locations_frame(snapshot: Snapshot) -> pd.DataFrame:
@@ -100,8 +123,13 @@ def locations_frame(snapshot: Snapshot) -> pd.DataFrame:
         {ADDRESS}, {COORDS}, json_extract(body, '$.zoneId') AS zone_id, {STAMPS},
         json_extract(body, '$.mergedToId') AS merged_to_id
         FROM records WHERE feed = 'locations' ORDER BY id""")
-    return _typed(frame, bools=("active",), ids=("id", "customer_id", "zone_id", "merged_to_id"),
-                  floats=("latitude", "longitude"), stamps=("created_on", "modified_on"))  # fmt: skip
+    return _typed(
+        frame,
+        bools=("active",),
+        ids=("id", "customer_id", "zone_id", "merged_to_id"),
+        floats=("latitude", "longitude"),
+        stamps=("created_on", "modified_on"),
+    )
 
 
 def contacts_frame(snapshot: Snapshot) -> pd.DataFrame:
@@ -127,14 +155,34 @@ def contacts_frame(snapshot: Snapshot) -> pd.DataFrame:
         SELECT c.id, 'booking', c.owner_id, NULL, NULL, c.owner_id, {fields}
         FROM records c WHERE c.feed = 'booking_contacts'
         ORDER BY 2, 1""")
-    return _typed(frame, bools=("active", "do_not_text"),
-                  ids=("id", "owner_id", "customer_id", "location_id", "booking_id"),
-                  stamps=("created_on", "modified_on"))  # fmt: skip
+    return _typed(
+        frame,
+        bools=("active", "do_not_text"),
+        ids=("id", "owner_id", "customer_id", "location_id", "booking_id"),
+        stamps=("created_on", "modified_on"),
+    )
 
 
-LEAD_FIELDS = ("status", "priority", "customerId", "locationId", "bookingId", "followUpDate",
-               "leadCustomerName", "leadPhone", "leadEmail", "leadStreet", "leadUnit", "leadCity",
-               "leadState", "leadZip", "leadCountry", "captureSource", "summary", "active")  # fmt: skip
+LEAD_FIELDS = (
+    "status",
+    "priority",
+    "customerId",
+    "locationId",
+    "bookingId",
+    "followUpDate",
+    "leadCustomerName",
+    "leadPhone",
+    "leadEmail",
+    "leadStreet",
+    "leadUnit",
+    "leadCity",
+    "leadState",
+    "leadZip",
+    "leadCountry",
+    "captureSource",
+    "summary",
+    "active",
+)
 
 
 def _snake(name: str) -> str:
@@ -150,8 +198,12 @@ def leads_frame(snapshot: Snapshot) -> pd.DataFrame:
     frame = snapshot.query(
         f"SELECT id, {columns}, {STAMPS} FROM records WHERE feed = 'leads' ORDER BY id"
     )
-    return _typed(frame, bools=("active",), ids=("id", "customer_id", "location_id", "booking_id"),
-                  stamps=("follow_up_date", "created_on", "modified_on"))  # fmt: skip
+    return _typed(
+        frame,
+        bools=("active",),
+        ids=("id", "customer_id", "location_id", "booking_id"),
+        stamps=("follow_up_date", "created_on", "modified_on"),
+    )
 
 
 def bookings_frame(snapshot: Snapshot) -> pd.DataFrame:
@@ -166,5 +218,9 @@ def bookings_frame(snapshot: Snapshot) -> pd.DataFrame:
         json_extract(body, '$.jobId') AS job_id, json_extract(body, '$.externalId') AS external_id,
         json_extract(body, '$.active') AS active, {STAMPS}
         FROM records WHERE feed = 'bookings' ORDER BY id""")
-    return _typed(frame, bools=("active", "is_first_time_client"), ids=("id", "job_id"),
-                  stamps=("start", "created_on", "modified_on"))  # fmt: skip
+    return _typed(
+        frame,
+        bools=("active", "is_first_time_client"),
+        ids=("id", "job_id"),
+        stamps=("start", "created_on", "modified_on"),
+    )

@@ -23,8 +23,15 @@ class LoopbackServer:
     """Serve ``app`` on ``host`` (loopback) and ``port`` (0: a free one): :meth:`start` in a
     background thread, or :meth:`serve_forever` in this one."""
 
-    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0,
-                 log_level: str = "critical", name: str = "titanaudit-server") -> None:  # fmt: skip
+    def __init__(
+        self,
+        app: Any,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        log_level: str = "critical",
+        name: str = "titanaudit-server",
+    ) -> None:
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -35,8 +42,9 @@ class LoopbackServer:
                 f"cannot serve on {host}:{port}: {exc.strerror}; pick another --port"
             ) from None
         self.host, self.port = self.socket.getsockname()[:2]
-        config = uvicorn.Config(app, log_level=log_level, access_log=False,
-                                timeout_keep_alive=30, lifespan="off")  # fmt: skip
+        config = uvicorn.Config(
+            app, log_level=log_level, access_log=False, timeout_keep_alive=30, lifespan="off"
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self._run, name=name, daemon=True)
 

@@ -46,8 +46,16 @@ from titanaudit.privacy import check_folder, make_folder, write_whole
 from titanaudit.rules import RuleSettings
 from titanaudit.runlock import Holder, hold
 
-__all__ = ["EXIT_ATTENTION", "EmailSettings", "MonthlyRun", "MonthlySettings", "WebhookSettings",
-           "month_folders", "monthly_settings", "run_monthly"]  # fmt: skip
+__all__ = [
+    "EXIT_ATTENTION",
+    "EmailSettings",
+    "MonthlyRun",
+    "MonthlySettings",
+    "WebhookSettings",
+    "month_folders",
+    "monthly_settings",
+    "run_monthly",
+]
 
 #: Exit code: the audit is written and something new needs attention.
 EXIT_ATTENTION = 11
@@ -97,7 +105,9 @@ class EmailSettings:
 class WebhookSettings:
     """``[webhook]``: an incoming webhook the summary is posted to as JSON."""
 
-    url: str | None = _help("The hook's URL (better: url_env, since the URL is a secret).", default=None)  # fmt: skip
+    url: str | None = _help(
+        "The hook's URL (better: url_env, since the URL is a secret).", default=None
+    )
     url_env: str = _help(
         "The environment variable holding the URL.", default="TITANAUDIT_WEBHOOK_URL"
     )
@@ -131,8 +141,9 @@ class MonthlySettings:
     )
 
 
-def _fields(kind: type[Any], table: Mapping[str, Any], where: str,
-            rename: Mapping[str, str] | None = None) -> dict[str, Any]:  # fmt: skip
+def _fields(
+    kind: type[Any], table: Mapping[str, Any], where: str, rename: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """``table``'s values for dataclass ``kind``, each checked for its type, with a message that
     names ``where`` and the key."""
     rename = rename or {}
@@ -164,8 +175,9 @@ def _fields(kind: type[Any], table: Mapping[str, Any], where: str,
     return values
 
 
-def monthly_settings(table: Mapping[str, Any], source: str = "the config file",
-                     **overrides: Any) -> MonthlySettings:  # fmt: skip
+def monthly_settings(
+    table: Mapping[str, Any], source: str = "the config file", **overrides: Any
+) -> MonthlySettings:
     """:class:`MonthlySettings` from a parsed TOML file's ``[monthly]``, ``[email]`` and
     ``[webhook]`` tables, every value checked; ``overrides`` (command-line flags) win."""
     monthly = _fields(MonthlySettings, table.get("monthly", {}), f"{source}: [monthly]")
@@ -177,9 +189,11 @@ def monthly_settings(table: Mapping[str, Any], source: str = "the config file",
     if email is not None:
         email = dict(email)
         if "password" in email:
-            raise ConfigError(f"{source}: [email] holds a password; remove it and set it in the "
-                              "environment variable named by password_env (default "
-                              "TITANAUDIT_SMTP_PASSWORD)")  # fmt: skip
+            raise ConfigError(
+                f"{source}: [email] holds a password; remove it and set it in the "
+                "environment variable named by password_env (default "
+                "TITANAUDIT_SMTP_PASSWORD)"
+            )
         values = _fields(EmailSettings, email, f"{source}: [email]", {"from": "sender"})
         for key in ("host", "from", "to"):
             if key not in email:
@@ -187,8 +201,10 @@ def monthly_settings(table: Mapping[str, Any], source: str = "the config file",
         if values.get("security", "starttls") not in ("starttls", "tls", "none"):
             raise ConfigError(f"{source}: [email] security must be starttls, tls or none")
         if values.get("security") == "none" and not _on_this_machine(values["host"]):
-            raise ConfigError(f"{source}: [email] security none is allowed only to a server on "
-                              f"this machine, not {values['host']}; use starttls or tls")  # fmt: skip
+            raise ConfigError(
+                f"{source}: [email] security none is allowed only to a server on "
+                f"this machine, not {values['host']}; use starttls or tls"
+            )
         monthly["email"] = EmailSettings(**values)
     hook = table.get("webhook")
     if hook is not None:
@@ -237,12 +253,20 @@ class MonthlyRun:
         return EXIT_ATTENTION if self.needs_attention else 0
 
 
-def run_monthly(db: str | Path, out: str | Path, *, config: Config | None, settings: MonthlySettings,
-                rules: RuleSettings | None = None, threshold: float = MATCH_THRESHOLD,
-                ui_url: str | None = None, progress: Callable[[str], None] | None = None,
-                clock: Callable[[], datetime] | None = None,
-                env: Mapping[str, str] | None = None,
-                fetch: Callable[[Config, Path], object] | None = None) -> MonthlyRun:  # fmt: skip
+def run_monthly(
+    db: str | Path,
+    out: str | Path,
+    *,
+    config: Config | None,
+    settings: MonthlySettings,
+    rules: RuleSettings | None = None,
+    threshold: float = MATCH_THRESHOLD,
+    ui_url: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    clock: Callable[[], datetime] | None = None,
+    env: Mapping[str, str] | None = None,
+    fetch: Callable[[Config, Path], object] | None = None,
+) -> MonthlyRun:
     """One unattended run (see the module docstring): ``config`` says where to pull from (None:
     audit the snapshot as it is); ``clock`` tells the moment of the run (default: the
     system's), which names the month's folder; ``env`` holds the SMTP password and the
@@ -264,15 +288,21 @@ def run_monthly(db: str | Path, out: str | Path, *, config: Config | None, setti
         notes.append(f"waited for {who} to finish with {db.name}")
 
     try:
-        with hold(db, command="titanaudit monthly", wait=settings.lock_wait, on_wait=waiting,
-                  on_stale=stale):  # fmt: skip
+        with hold(
+            db,
+            command="titanaudit monthly",
+            wait=settings.lock_wait,
+            on_wait=waiting,
+            on_stale=stale,
+        ):
             make_folder(out)
             _clear_partials(out)
             if config is not None:
                 stage("pulling what changed in ServiceTitan")
                 (fetch or _fetch)(config, db)
-            folder, result, attention = _audit_month(db, out, now, rules, threshold, ui_url,
-                                                     stage, settings)  # fmt: skip
+            folder, result, attention = _audit_month(
+                db, out, now, rules, threshold, ui_url, stage, settings
+            )
             notes += _prune(out, settings.keep)
             _write_index(out)
     except TitanAuditError as exc:
@@ -290,16 +320,29 @@ def _fetch(config: Config, db: Path) -> object:
     return fetch_snapshot(config, db)
 
 
-def _audit_month(db: Path, out: Path, now: datetime, rules: RuleSettings | None,
-                 threshold: float, ui_url: str | None, stage: Callable[[str], None],
-                 settings: MonthlySettings) -> tuple[Path, AuditResult, dict[str, list[Any]]]:  # fmt: skip
+def _audit_month(
+    db: Path,
+    out: Path,
+    now: datetime,
+    rules: RuleSettings | None,
+    threshold: float,
+    ui_url: str | None,
+    stage: Callable[[str], None],
+    settings: MonthlySettings,
+) -> tuple[Path, AuditResult, dict[str, list[Any]]]:
     """Audit, write the month's folder whole, then record it and point ``latest`` at it.
     Returns the folder, the audit and what in it needs attention."""
     from titanaudit.store import open_snapshot
 
     with open_snapshot(db, fetched=True) as snapshot:
-        result = run_audit(snapshot, settings=rules, threshold=threshold, ui_url=ui_url,
-                           progress=stage, clock=lambda: now)  # fmt: skip
+        result = run_audit(
+            snapshot,
+            settings=rules,
+            threshold=threshold,
+            ui_url=ui_url,
+            progress=stage,
+            clock=lambda: now,
+        )
         attention = _attention(result, settings.sure_at)
         result.summary["attention"] = {k: len(v) for k, v in attention.items()}
         name = _free_name(out, now.astimezone().date().isoformat())
@@ -370,8 +413,10 @@ def _attention(result: AuditResult, sure_at: float) -> dict[str, list[Any]]:
     clusters = [sorted(int(i) for i in ids) for _, ids in members]
     f = result.findings
     high = f[(f["status"] == "new") & (f["severity"] == "high")]
-    return {"sure_clusters": sorted(clusters),
-            "high": list(zip(high["rule_id"], high["entity"], high["record_id"], strict=True))}  # fmt: skip
+    return {
+        "sure_clusters": sorted(clusters),
+        "high": list(zip(high["rule_id"], high["entity"], high["record_id"], strict=True)),
+    }
 
 
 def _line(run: MonthlyRun) -> str:
@@ -381,17 +426,23 @@ def _line(run: MonthlyRun) -> str:
     page = run.folder / "index.html"
     if not change.get("previous_audit"):
         d, f = s["duplicates"], s["findings"]
-        said = (f"first audit: {d['customer_clusters']:,} duplicate customer clusters, "
-                f"{f['total']:,} findings ({f['by_severity'].get('high', 0):,} high)")  # fmt: skip
+        said = (
+            f"first audit: {d['customer_clusters']:,} duplicate customer clusters, "
+            f"{f['total']:,} findings ({f['by_severity'].get('high', 0):,} high)"
+        )
     else:
         resolved = sum(change.get("resolved", {}).values())
-        said = (f"{change['new']:,} new, {change['persisting']:,} persisting, {resolved:,} resolved, "
-                f"{change.get('merged_since', 0):,} merged in ServiceTitan since "
-                f"{str(change['previous_audit'])[:10]}")  # fmt: skip
+        said = (
+            f"{change['new']:,} new, {change['persisting']:,} persisting, {resolved:,} resolved, "
+            f"{change.get('merged_since', 0):,} merged in ServiceTitan since "
+            f"{str(change['previous_audit'])[:10]}"
+        )
     a = run.attention
     if run.needs_attention:
-        need = (f"needs attention: {len(a['sure_clusters']):,} new sure duplicate clusters, "
-                f"{len(a['high']):,} new high-severity findings")  # fmt: skip
+        need = (
+            f"needs attention: {len(a['sure_clusters']):,} new sure duplicate clusters, "
+            f"{len(a['high']):,} new high-severity findings"
+        )
     else:
         need = "nothing new needs attention"
     return f"titanaudit monthly {day}: {need}; {said}; report {page}"
@@ -408,13 +459,20 @@ def _body(run: MonthlyRun, result: AuditResult, settings: MonthlySettings, detai
     with ``details``."""
     s = run.summary
     d, f = s["duplicates"], s["findings"]
-    lines = [run.line, "",
-             f"Snapshot: {s['snapshot']}, data through {s.get('data_through') or 'unknown'}; "
-             f"{s['records'].get('customers', 0):,} customers.",
-             f"Duplicate customer clusters: {d['customer_clusters']:,} ({d['customer_records']:,} "
-             f"records); household pairs: {d['household_pairs']:,}.",
-             "Findings: " + ", ".join(f"{f['by_severity'].get(k, 0):,} {k}" for k in ("high", "medium", "low", "info")) + ".",
-             f"Review page: {_page_link(settings, run.folder)}"]  # fmt: skip
+    lines = [
+        run.line,
+        "",
+        f"Snapshot: {s['snapshot']}, data through {s.get('data_through') or 'unknown'}; "
+        f"{s['records'].get('customers', 0):,} customers.",
+        f"Duplicate customer clusters: {d['customer_clusters']:,} ({d['customer_records']:,} "
+        f"records); household pairs: {d['household_pairs']:,}.",
+        "Findings: "
+        + ", ".join(
+            f"{f['by_severity'].get(k, 0):,} {k}" for k in ("high", "medium", "low", "info")
+        )
+        + ".",
+        f"Review page: {_page_link(settings, run.folder)}",
+    ]
     a = run.attention
     if a["sure_clusters"]:
         lines += ["", f"New sure duplicate clusters (customer ids; {len(a['sure_clusters']):,}):"]
@@ -443,12 +501,15 @@ def _more(count: int) -> list[str]:
 
 def _detail_of(result: AuditResult) -> dict[tuple[str, str, Any], str]:
     f = result.findings
-    return {(r, e, i): str(m) for r, e, i, m in
-            zip(f["rule_id"], f["entity"], f["record_id"], f["message"], strict=True)}  # fmt: skip
+    return {
+        (r, e, i): str(m)
+        for r, e, i, m in zip(f["rule_id"], f["entity"], f["record_id"], f["message"], strict=True)
+    }
 
 
-def _deliver(run: MonthlyRun, result: AuditResult, settings: MonthlySettings,
-             env: Mapping[str, str]) -> None:  # fmt: skip
+def _deliver(
+    run: MonthlyRun, result: AuditResult, settings: MonthlySettings, env: Mapping[str, str]
+) -> None:
     if settings.email is not None:
         mail = settings.email
         try:
@@ -460,8 +521,13 @@ def _deliver(run: MonthlyRun, result: AuditResult, settings: MonthlySettings,
     if settings.webhook is not None:
         hook = settings.webhook
         try:
-            post_webhook(hook, run.line, _body(run, result, settings, hook.details), env,
-                         counts=_counts(run, settings))  # fmt: skip
+            post_webhook(
+                hook,
+                run.line,
+                _body(run, result, settings, hook.details),
+                env,
+                counts=_counts(run, settings),
+            )
             run.delivered.append("webhook")
         except (DeliveryError, ConfigError) as exc:
             run.failures.append(str(exc))
@@ -469,15 +535,21 @@ def _deliver(run: MonthlyRun, result: AuditResult, settings: MonthlySettings,
 
 def _counts(run: MonthlyRun, settings: MonthlySettings) -> dict[str, Any]:
     s = run.summary
-    return {"date": run.folder.name, "needs_attention": run.needs_attention,
-            "new_sure_clusters": run.attention["sure_clusters"][:LISTED],
-            "new_high_findings": [list(map(str, h)) for h in run.attention["high"][:LISTED]],
-            "duplicates": s["duplicates"], "findings": s["findings"], "change": s.get("change", {}),
-            "report": _page_link(settings, run.folder)}  # fmt: skip
+    return {
+        "date": run.folder.name,
+        "needs_attention": run.needs_attention,
+        "new_sure_clusters": run.attention["sure_clusters"][:LISTED],
+        "new_high_findings": [list(map(str, h)) for h in run.attention["high"][:LISTED]],
+        "duplicates": s["duplicates"],
+        "findings": s["findings"],
+        "change": s.get("change", {}),
+        "report": _page_link(settings, run.folder),
+    }
 
 
-def _notify_failure(settings: MonthlySettings, exc: TitanAuditError, db: Path,
-                    env: Mapping[str, str]) -> None:  # fmt: skip
+def _notify_failure(
+    settings: MonthlySettings, exc: TitanAuditError, db: Path, env: Mapping[str, str]
+) -> None:
     """Tell the recipients a run failed (best effort: the error itself is what the run exits
     with). Error messages hold no secrets and no customer data."""
     line = f"titanaudit monthly on {db.name} failed: {exc}"
@@ -499,28 +571,40 @@ def _on_this_machine(host: str) -> bool:
     return False
 
 
-def send_email(mail: EmailSettings, subject: str, body: str, env: Mapping[str, str],
-               attachment: Path | None = None) -> None:  # fmt: skip
+def send_email(
+    mail: EmailSettings,
+    subject: str,
+    body: str,
+    env: Mapping[str, str],
+    attachment: Path | None = None,
+) -> None:
     """Send one message through ``mail``'s server; a :class:`DeliveryError` says why not."""
     password = None
     if mail.username:
         password = env.get(mail.password_env)
         if not password:
-            raise DeliveryError(f"no SMTP password for {mail.username}: set the environment "
-                                f"variable {mail.password_env}")  # fmt: skip
+            raise DeliveryError(
+                f"no SMTP password for {mail.username}: set the environment "
+                f"variable {mail.password_env}"
+            )
     message = EmailMessage()
     message["Subject"], message["From"], message["To"] = subject, mail.sender, ", ".join(mail.to)
     message["Message-ID"] = make_msgid(domain=mail.sender.rpartition("@")[2] or None)
     message.set_content(body)
     if attachment is not None:
-        message.add_attachment(attachment.read_bytes(), maintype="text", subtype="html",
-                               filename=f"titanaudit-{attachment.parent.name}.html")  # fmt: skip
+        message.add_attachment(
+            attachment.read_bytes(),
+            maintype="text",
+            subtype="html",
+            filename=f"titanaudit-{attachment.parent.name}.html",
+        )
     where = f"{mail.host}:{mail.port}"
     try:
         context = ssl.create_default_context(cafile=mail.ca_file)
         if mail.security == "tls":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(mail.host, mail.port, timeout=mail.timeout,
-                                                  context=context)  # fmt: skip
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                mail.host, mail.port, timeout=mail.timeout, context=context
+            )
         else:
             smtp = smtplib.SMTP(mail.host, mail.port, timeout=mail.timeout)
         with smtp:
@@ -530,9 +614,11 @@ def send_email(mail: EmailSettings, subject: str, body: str, env: Mapping[str, s
                     smtp.starttls(context=context)
                     smtp.ehlo()
                 elif not _on_this_machine(mail.host):
-                    raise DeliveryError(f"the SMTP server {where} does not offer STARTTLS; the "
-                                        "summary is not sent unencrypted (use security = \"tls\" "
-                                        "if it takes TLS from the start)")  # fmt: skip
+                    raise DeliveryError(
+                        f"the SMTP server {where} does not offer STARTTLS; the "
+                        'summary is not sent unencrypted (use security = "tls" '
+                        "if it takes TLS from the start)"
+                    )
             if mail.username and password:
                 smtp.login(mail.username, password)
             smtp.send_message(message)
@@ -561,36 +647,63 @@ def _why(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def post_webhook(hook: WebhookSettings, line: str, body: str, env: Mapping[str, str],
-                 *, counts: Mapping[str, Any]) -> None:  # fmt: skip
+def post_webhook(
+    hook: WebhookSettings,
+    line: str,
+    body: str,
+    env: Mapping[str, str],
+    *,
+    counts: Mapping[str, Any],
+) -> None:
     """Post the summary to ``hook`` in its style; a :class:`DeliveryError` says why not. The URL
     (a secret: it carries the hook's token) appears in no message, only its host."""
     url = hook.url or env.get(hook.url_env)
     if not url:
-        raise DeliveryError(f"no webhook URL: set [webhook] url, or the environment variable {hook.url_env}")  # fmt: skip
+        raise DeliveryError(
+            f"no webhook URL: set [webhook] url, or the environment variable {hook.url_env}"
+        )
     check_url(url, "the webhook URL")
     host = urlsplit(url).hostname
     if hook.style == "slack":
         payload: dict[str, Any] = {"text": body}
     elif hook.style == "teams":
-        blocks = [{"type": "TextBlock", "text": line, "wrap": True, "weight": "Bolder"},
-                  *({"type": "TextBlock", "text": part, "wrap": True}
-                    for part in body.split("\n\n")[1:] if part.strip())]  # fmt: skip
-        card = {"$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-                "type": "AdaptiveCard", "version": "1.4", "body": blocks}  # fmt: skip
-        payload = {"type": "message", "attachments": [
-            {"contentType": "application/vnd.microsoft.card.adaptive", "content": card}]}  # fmt: skip
+        blocks = [
+            {"type": "TextBlock", "text": line, "wrap": True, "weight": "Bolder"},
+            *(
+                {"type": "TextBlock", "text": part, "wrap": True}
+                for part in body.split("\n\n")[1:]
+                if part.strip()
+            ),
+        ]
+        card = {
+            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "type": "AdaptiveCard",
+            "version": "1.4",
+            "body": blocks,
+        }
+        payload = {
+            "type": "message",
+            "attachments": [
+                {"contentType": "application/vnd.microsoft.card.adaptive", "content": card}
+            ],
+        }
     else:
         payload = {"summary": line, "text": body, **counts}
     try:
-        answer = httpx.post(url, content=json.dumps(payload, default=str),
-                            headers={"Content-Type": "application/json"}, timeout=hook.timeout)  # fmt: skip
+        answer = httpx.post(
+            url,
+            content=json.dumps(payload, default=str),
+            headers={"Content-Type": "application/json"},
+            timeout=hook.timeout,
+        )
     except httpx.HTTPError as exc:
         raise DeliveryError(
             f"could not reach the webhook at {host}: {type(exc).__name__}"
         ) from None
     if not answer.is_success:
-        raise DeliveryError(f"the webhook at {host} answered {answer.status_code}; the summary was not taken")  # fmt: skip
+        raise DeliveryError(
+            f"the webhook at {host} answered {answer.status_code}; the summary was not taken"
+        )
 
 
 def _write_index(out: Path) -> Path:
@@ -609,13 +722,20 @@ def _month_row(path: Path) -> dict[str, Any]:
         return {"name": path.name, "readable": False}
     change, d, f = s.get("change", {}), s.get("duplicates", {}), s.get("findings", {})
     attention = s.get("attention", {})
-    return {"name": path.name, "readable": True, "generated_at": s.get("generated_at", ""),
-            "data_through": str(s.get("data_through") or "")[:10],
-            "customers": s.get("records", {}).get("customers", 0),
-            "clusters": d.get("customer_clusters", 0), "findings": f.get("total", 0),
-            "high": f.get("by_severity", {}).get("high", 0),
-            "first": not change.get("previous_audit"), "new": change.get("new", 0),
-            "persisting": change.get("persisting", 0),
-            "resolved": sum(change.get("resolved", {}).values()),
-            "merged": change.get("merged_since", 0),
-            "sure": attention.get("sure_clusters", 0), "new_high": attention.get("high", 0)}  # fmt: skip
+    return {
+        "name": path.name,
+        "readable": True,
+        "generated_at": s.get("generated_at", ""),
+        "data_through": str(s.get("data_through") or "")[:10],
+        "customers": s.get("records", {}).get("customers", 0),
+        "clusters": d.get("customer_clusters", 0),
+        "findings": f.get("total", 0),
+        "high": f.get("by_severity", {}).get("high", 0),
+        "first": not change.get("previous_audit"),
+        "new": change.get("new", 0),
+        "persisting": change.get("persisting", 0),
+        "resolved": sum(change.get("resolved", {}).values()),
+        "merged": change.get("merged_since", 0),
+        "sure": attention.get("sure_clusters", 0),
+        "new_high": attention.get("high", 0),
+    }

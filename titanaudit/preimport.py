@@ -55,13 +55,35 @@ __all__ = [
 ]
 
 #: the columns ``checked.csv`` adds after the input's own (ARCHITECTURE.md; add at the end only)
-CHECK_COLUMNS = ["decision", "customer_id", "location_id", "probability", "duplicate_of_row",
-                 "explanation", "customer_name", "customer_address", "customer_url", "location_url",
-                 "row", "line", "problem", "location_address"]  # fmt: skip
+CHECK_COLUMNS = [
+    "decision",
+    "customer_id",
+    "location_id",
+    "probability",
+    "duplicate_of_row",
+    "explanation",
+    "customer_name",
+    "customer_address",
+    "customer_url",
+    "location_url",
+    "row",
+    "line",
+    "problem",
+    "location_address",
+]
 #: ``titanaudit check-import`` exits with this when rows need review (0: none do)
 EXIT_REVIEW = 10
-MATCHABLE = {"name", "first_name", "last_name", "company", "street", "house_number",
-             "street_name", "phone", "email"}  # fmt: skip
+MATCHABLE = {
+    "name",
+    "first_name",
+    "last_name",
+    "company",
+    "street",
+    "house_number",
+    "street_name",
+    "phone",
+    "email",
+}
 REPEAT_AT = MATCH_THRESHOLD  # rows of the file at this probability or more are one person
 
 
@@ -87,16 +109,25 @@ class ImportCheck:
         from titanaudit.display import html_summary
 
         d = self.summary["decisions"]
-        return html_summary("Pre-import check", [("rows", self.summary["rows"]), ("new", d["new"]),
-                            ("already in ServiceTitan", d["existing"]), ("to review", d["review"]),
-                            ("repeat an earlier row", self.summary["repeated_rows"]),
-                            ("ready to import", len(self.ready))])  # fmt: skip
+        return html_summary(
+            "Pre-import check",
+            [
+                ("rows", self.summary["rows"]),
+                ("new", d["new"]),
+                ("already in ServiceTitan", d["existing"]),
+                ("to review", d["review"]),
+                ("repeat an earlier row", self.summary["repeated_rows"]),
+                ("ready to import", len(self.ready)),
+            ],
+        )
 
     def __repr__(self) -> str:
         d = self.summary["decisions"]
-        return (f"ImportCheck({self.summary['rows']:,} rows: {d.get('new', 0):,} new, "
-                f"{d.get('existing', 0):,} existing, {d.get('review', 0):,} to review; "
-                f"{len(self.ready):,} ready to import)")  # fmt: skip
+        return (
+            f"ImportCheck({self.summary['rows']:,} rows: {d.get('new', 0):,} new, "
+            f"{d.get('existing', 0):,} existing, {d.get('review', 0):,} to review; "
+            f"{len(self.ready):,} ready to import)"
+        )
 
 
 def _zip_fixed(frame: pd.DataFrame, columns: dict[str, list[str]]) -> pd.DataFrame:
@@ -126,8 +157,9 @@ def _never(_a: int, _b: int) -> float:
     return 0.0
 
 
-def _scored(long: pd.DataFrame,
-            progress: Callable[[str], None]) -> tuple[pd.DataFrame, SamePerson, Judge | None]:  # fmt: skip
+def _scored(
+    long: pd.DataFrame, progress: Callable[[str], None]
+) -> tuple[pd.DataFrame, SamePerson, Judge | None]:
     """Every candidate pair with a row in it (``left`` a row: record numbers of rows are
     negative), scored; and the model's judgement of any two customers."""
     progress(f"blocking {long['record'].nunique():,} rows and customers")
@@ -160,8 +192,9 @@ def _scored(long: pd.DataFrame,
     return scored, same_person, judge
 
 
-def _best_customers(scored: pd.DataFrame, review_from: float, existing_at: float,
-                    active: pd.Series) -> pd.DataFrame:  # fmt: skip
+def _best_customers(
+    scored: pd.DataFrame, review_from: float, existing_at: float, active: pd.Series
+) -> pd.DataFrame:
     """Per row (``left``): its best customer (``right``, ``probability``, ``evidence``; an active
     customer before an inactive one when both are sure matches: a deactivated duplicate is the
     same person, the active record the one to use) and its best household pair's customer
@@ -184,8 +217,10 @@ def _best_customers(scored: pd.DataFrame, review_from: float, existing_at: float
     )
     out = best.set_index("left")[["right", "probability", "evidence"]]
     homes = homes.set_index("left")[["right", "probability"]]
-    return out.join(homes.rename(columns={"right": "household_of", "probability": "household_probability"}),
-                    how="outer")  # fmt: skip
+    return out.join(
+        homes.rename(columns={"right": "household_of", "probability": "household_probability"}),
+        how="outer",
+    )
 
 
 def _repeats(scored: pd.DataFrame, judge: Judge | None) -> pd.Series:
@@ -226,10 +261,15 @@ def _location_ids(
         found.append(same[["record", "location_id"]])
         left = left[~left["record"].isin(same["record"])]
     keys = ["customer_id", "house_number", "area"]
-    near = left.dropna(subset=keys).merge(places.dropna(subset=keys)[[*keys, "street_name", "location_id"]],
-                                          on=keys, suffixes=("", "_theirs"))  # fmt: skip
-    alike = [pd.notna(a) and pd.notna(b) and fuzz.ratio(str(a), str(b)) >= 80
-             for a, b in zip(near["street_name"], near["street_name_theirs"], strict=True)]  # fmt: skip
+    near = left.dropna(subset=keys).merge(
+        places.dropna(subset=keys)[[*keys, "street_name", "location_id"]],
+        on=keys,
+        suffixes=("", "_theirs"),
+    )
+    alike = [
+        pd.notna(a) and pd.notna(b) and fuzz.ratio(str(a), str(b)) >= 80
+        for a, b in zip(near["street_name"], near["street_name_theirs"], strict=True)
+    ]
     found.append(near.loc[alike, ["record", "location_id"]])
     every = pd.concat(found, ignore_index=True).drop_duplicates("record")
     return pd.Series(
@@ -237,10 +277,17 @@ def _location_ids(
     )
 
 
-def check_table(table: Table, *, frames: Frames | None = None,
-                mapping: Mapping[str, str | Sequence[str]] | None = None, existing_at: float = EXISTING_AT,
-                review_from: float = REVIEW_FROM, ui_url: str | None = None,
-                progress: Callable[[str], None] | None = None, name: str = "the file") -> ImportCheck:  # fmt: skip
+def check_table(
+    table: Table,
+    *,
+    frames: Frames | None = None,
+    mapping: Mapping[str, str | Sequence[str]] | None = None,
+    existing_at: float = EXISTING_AT,
+    review_from: float = REVIEW_FROM,
+    ui_url: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    name: str = "the file",
+) -> ImportCheck:
     """Check a table read by :func:`~titanaudit.tables.read_table` (see the module docstring).
     ``frames`` are the tenant's (:func:`titanaudit.frames.read_frames`); without them the rows
     are checked against each other only."""
@@ -250,9 +297,11 @@ def check_table(table: Table, *, frames: Frames | None = None,
     frame = table.frame
     columns = recognise_columns([str(c) for c in frame.columns], mapping)
     if not set(columns) & MATCHABLE:
-        raise ConfigError(f"{name}: no name, phone, e-mail or address column recognised among "
-                          f"{', '.join(map(str, frame.columns))}; name them with --map FIELD=COLUMN "
-                          "(e.g. --map name=Client --map phone=Cell)")  # fmt: skip
+        raise ConfigError(
+            f"{name}: no name, phone, e-mail or address column recognised among "
+            f"{', '.join(map(str, frame.columns))}; name them with --map FIELD=COLUMN "
+            "(e.g. --map name=Client --map phone=Cell)"
+        )
     stage(f"normalising {len(frame):,} rows")
     rows_long = values_of(_zip_fixed(frame, columns).reset_index(drop=True), columns)
     rows_long["record"] = -(rows_long["record"].astype("int64") + 1)
@@ -265,10 +314,18 @@ def check_table(table: Table, *, frames: Frames | None = None,
     long = pd.concat(pieces, ignore_index=True)
     scored, same_person, judge = _scored(long, stage)
     stage("deciding")
-    active = (customers.set_index("id")["active"].fillna(False).astype(bool) if customers is not None
-              else pd.Series(dtype=bool))  # fmt: skip
-    best = _best_customers(scored, review_from, existing_at, active) if len(scored) else pd.DataFrame(
-        columns=["right", "probability", "evidence", "household_of", "household_probability"])  # fmt: skip
+    active = (
+        customers.set_index("id")["active"].fillna(False).astype(bool)
+        if customers is not None
+        else pd.Series(dtype=bool)
+    )
+    best = (
+        _best_customers(scored, review_from, existing_at, active)
+        if len(scored)
+        else pd.DataFrame(
+            columns=["right", "probability", "evidence", "household_of", "household_probability"]
+        )
+    )
     repeats = _repeats(scored, judge) if len(scored) else pd.Series(dtype="int64")
     matched = best["right"].dropna().astype("int64")  # only customers at review_from or above
     places = (
@@ -283,16 +340,26 @@ def check_table(table: Table, *, frames: Frames | None = None,
     return _finish(table, checked, columns)
 
 
-def _decide(table: Table, rows_long: pd.DataFrame, best: pd.DataFrame, repeats: pd.Series,
-            places: pd.Series, existing_at: float, review_from: float,
-            same_person: SamePerson) -> pd.DataFrame:  # fmt: skip
+def _decide(
+    table: Table,
+    rows_long: pd.DataFrame,
+    best: pd.DataFrame,
+    repeats: pd.Series,
+    places: pd.Series,
+    existing_at: float,
+    review_from: float,
+    same_person: SamePerson,
+) -> pd.DataFrame:
     n = len(table.frame)
     record = -(np.arange(n, dtype="int64") + 1)
     found = best.reindex(record)
     probability = found["probability"].astype(float).to_numpy(copy=True)
     customer = np.array([None if pd.isna(c) else int(c) for c in found["right"]], dtype=object)
-    decision = np.where(probability >= existing_at, "existing",
-                        np.where(probability >= review_from, "review", "new")).astype(object)  # fmt: skip
+    decision = np.where(
+        probability >= existing_at,
+        "existing",
+        np.where(probability >= review_from, "review", "new"),
+    ).astype(object)
     explanation = found["evidence"].fillna("").astype(str).to_numpy(dtype=object, copy=True)
     problem = np.array([table.problems.get(i, "") for i in range(n)], dtype=object)
     household = found["household_of"].astype("Int64")
@@ -300,8 +367,10 @@ def _decide(table: Table, rows_long: pd.DataFrame, best: pd.DataFrame, repeats: 
     decision[homely] = "review"
     customer[homely] = [int(h) for h in household[homely]]  # shown beside the row, to compare
     probability[homely] = found["household_probability"].astype(float).to_numpy()[homely]
-    explanation[homely] = [f"same household as customer {h}: a new customer, or a contact on "
-                           f"that customer's account?" for h in household[homely]]  # fmt: skip
+    explanation[homely] = [
+        f"same household as customer {h}: a new customer, or a contact on that customer's account?"
+        for h in household[homely]
+    ]
     matchable = rows_long.reindex(
         columns=["record", "name_norm", "phone", "email", "street_key", "house_number"]
     )
@@ -324,8 +393,10 @@ def _decide(table: Table, rows_long: pd.DataFrame, best: pd.DataFrame, repeats: 
             )
             for q in positions:
                 if decision[q] == "existing" and customer[q] != customer[strongest]:
-                    explanation[q] += (f"; customers {', '.join(map(str, sorted(theirs)))} look like one "
-                                       "person entered twice: merge them in ServiceTitan")  # fmt: skip
+                    explanation[q] += (
+                        f"; customers {', '.join(map(str, sorted(theirs)))} look like one "
+                        "person entered twice: merge them in ServiceTitan"
+                    )
             theirs = {int(customer[strongest])}
         for k, p in enumerate(positions):
             duplicate_of[p] = "; ".join(map(str, rows[:k]))
@@ -357,13 +428,19 @@ def _decide(table: Table, rows_long: pd.DataFrame, best: pd.DataFrame, repeats: 
     keep = decision != "new"
     location = places.reindex(record).astype("Int64").where(keep)
     customer[~keep] = None
-    return pd.DataFrame({
-        "decision": decision, "customer_id": pd.array(customer, dtype="Int64"),
-        "location_id": location.to_numpy(),
-        "probability": np.where(np.isnan(probability), np.nan, np.round(probability, 4)),
-        "duplicate_of_row": duplicate_of, "explanation": explanation, "row": np.arange(1, n + 1),
-        "line": table.lines, "problem": problem,
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "decision": decision,
+            "customer_id": pd.array(customer, dtype="Int64"),
+            "location_id": location.to_numpy(),
+            "probability": np.where(np.isnan(probability), np.nan, np.round(probability, 4)),
+            "duplicate_of_row": duplicate_of,
+            "explanation": explanation,
+            "row": np.arange(1, n + 1),
+            "line": table.lines,
+            "problem": problem,
+        }
+    )
 
 
 def _one_line(records: pd.DataFrame) -> pd.Series:
@@ -377,8 +454,12 @@ def _one_line(records: pd.DataFrame) -> pd.Series:
     return pd.Series(line.str.split().str.join(" ").to_numpy(), index=records["id"].to_numpy())
 
 
-def _describe(checked: pd.DataFrame, customers: pd.DataFrame | None, locations: pd.DataFrame | None,
-              ui_url: str | None) -> None:  # fmt: skip
+def _describe(
+    checked: pd.DataFrame,
+    customers: pd.DataFrame | None,
+    locations: pd.DataFrame | None,
+    ui_url: str | None,
+) -> None:
     """The matched customers' names, bill-to addresses and links, and their locations'."""
     ids, places = checked["customer_id"], checked["location_id"]
     if customers is None or locations is None or ids.isna().all():
@@ -426,21 +507,42 @@ def _finish(table: Table, checked: pd.DataFrame, columns: dict[str, list[str]]) 
     return ImportCheck(out, ready, columns, summary, header=list(table.header), added=added)
 
 
-def check_import(df_or_path: pd.DataFrame | str | Path, snapshot: Snapshot | str | Path | None = None, *,
-                 mapping: Mapping[str, str | Sequence[str]] | None = None, sheet: str | None = None,
-                 existing_at: float = EXISTING_AT, review_from: float = REVIEW_FROM,
-                 ui_url: str | None = None) -> pd.DataFrame:  # fmt: skip
+def check_import(
+    df_or_path: pd.DataFrame | str | Path,
+    snapshot: Snapshot | str | Path | None = None,
+    *,
+    mapping: Mapping[str, str | Sequence[str]] | None = None,
+    sheet: str | None = None,
+    existing_at: float = EXISTING_AT,
+    review_from: float = REVIEW_FROM,
+    ui_url: str | None = None,
+) -> pd.DataFrame:
     """Check rows before importing them: a DataFrame, or a ``.csv`` / ``.xlsx`` file, against a
     snapshot (an open one or its file; without one the rows are checked against each other).
     Returns the annotated frame: the rows as they came plus :data:`CHECK_COLUMNS`."""
-    return run_check(df_or_path, snapshot, mapping=mapping, sheet=sheet, existing_at=existing_at,
-                     review_from=review_from, ui_url=ui_url).checked  # fmt: skip
+    return run_check(
+        df_or_path,
+        snapshot,
+        mapping=mapping,
+        sheet=sheet,
+        existing_at=existing_at,
+        review_from=review_from,
+        ui_url=ui_url,
+    ).checked
 
 
-def run_check(source: pd.DataFrame | str | Path, snapshot: Snapshot | str | Path | None = None, *,
-              mapping: Mapping[str, str | Sequence[str]] | None = None, sheet: str | None = None,
-              encoding: str | None = None, existing_at: float = EXISTING_AT, review_from: float = REVIEW_FROM,
-              ui_url: str | None = None, progress: Callable[[str], None] | None = None) -> ImportCheck:  # fmt: skip
+def run_check(
+    source: pd.DataFrame | str | Path,
+    snapshot: Snapshot | str | Path | None = None,
+    *,
+    mapping: Mapping[str, str | Sequence[str]] | None = None,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    existing_at: float = EXISTING_AT,
+    review_from: float = REVIEW_FROM,
+    ui_url: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ImportCheck:
     """:func:`check_import`, returning the whole :class:`ImportCheck`."""
     if isinstance(source, pd.DataFrame):
         frame = (
@@ -459,8 +561,14 @@ def run_check(source: pd.DataFrame | str | Path, snapshot: Snapshot | str | Path
         label = "the DataFrame"
     else:
         table, label = read_table(Path(source), sheet=sheet, encoding=encoding), str(source)
-    options: dict[str, Any] = {"mapping": mapping, "existing_at": existing_at, "review_from": review_from,
-                               "ui_url": ui_url, "progress": progress, "name": label}  # fmt: skip
+    options: dict[str, Any] = {
+        "mapping": mapping,
+        "existing_at": existing_at,
+        "review_from": review_from,
+        "ui_url": ui_url,
+        "progress": progress,
+        "name": label,
+    }
     if snapshot is None:
         return check_table(table, **options)
     if progress:

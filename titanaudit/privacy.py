@@ -21,8 +21,19 @@ import pandas as pd
 
 from titanaudit.errors import ConfigError
 
-__all__ = ["PRIVATE_MODE", "cannot_write", "check_file", "check_folder", "make_folder", "open_private", "safe_cell",
-           "safe_column", "touch_private", "whole", "write_whole"]  # fmt: skip
+__all__ = [
+    "PRIVATE_MODE",
+    "cannot_write",
+    "check_file",
+    "check_folder",
+    "make_folder",
+    "open_private",
+    "safe_cell",
+    "safe_column",
+    "touch_private",
+    "whole",
+    "write_whole",
+]
 
 PRIVATE_MODE = 0o600
 

@@ -41,8 +41,9 @@ class StageDisplay:
         self.progress.start()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:  # fmt: skip
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if exc is None:
             self._finish()
         elif self.current is not None:  # no tick for a stage that failed: the error says why
@@ -86,8 +87,9 @@ class FetchDisplay:
         self.wire = self.progress.add_task("requests", total=None, detail="connecting")
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:  # fmt: skip
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if self.wire is not None:
             if exc is None:
                 self.progress.update(self.wire, total=1, completed=1)

@@ -120,8 +120,11 @@ def _write(review: _Review) -> Any:
             change = json.loads(body)
             if not isinstance(change, dict):
                 raise ConfigError("the page's write: expected an object with set and clear")
-            save = decision_rows(list(change.get("set") or []), "the page's write",
-                                 who=str(change.get("who") or "") or None)  # fmt: skip
+            save = decision_rows(
+                list(change.get("set") or []),
+                "the page's write",
+                who=str(change.get("who") or "") or None,
+            )
             forget = [decision_key(item, "the page's write") for item in change.get("clear") or []]
         except (ValueError, TypeError, ConfigError) as exc:
             return _refused(400, str(exc))
@@ -136,11 +139,13 @@ def review_app(db: Path, page: str, token: str) -> Starlette:
     """The review server's app: ``page`` (the rendered review page) for ``token``'s holder,
     and the snapshot ``db``'s decisions to read and write."""
     review = _Review(db, page, token)
-    return Starlette(routes=[
-        Route("/", _page(review), methods=["GET"]),
-        Route("/api/decisions", _decisions(review), methods=["GET"]),
-        Route("/api/decisions", _write(review), methods=["POST"]),
-    ])  # fmt: skip
+    return Starlette(
+        routes=[
+            Route("/", _page(review), methods=["GET"]),
+            Route("/api/decisions", _decisions(review), methods=["GET"]),
+            Route("/api/decisions", _write(review), methods=["POST"]),
+        ]
+    )
 
 
 class ReviewServer(LoopbackServer):
@@ -149,8 +154,12 @@ class ReviewServer(LoopbackServer):
 
     def __init__(self, db: Path, page: str, *, port: int = 0, token: str | None = None) -> None:
         self.token = token or secrets.token_urlsafe(32)
-        super().__init__(review_app(db, page, self.token), port=port, log_level="warning",
-                         name="titanaudit-review")  # fmt: skip
+        super().__init__(
+            review_app(db, page, self.token),
+            port=port,
+            log_level="warning",
+            name="titanaudit-review",
+        )
 
     @property
     def address(self) -> str:

@@ -96,11 +96,17 @@ def _try_lock(handle: IO[str]) -> bool:
 
 
 @contextlib.contextmanager
-def hold(snapshot: Path, *, command: str, wait: float = 600.0,
-         on_wait: Callable[[Holder | None], None] | None = None,
-         on_stale: Callable[[Holder], None] | None = None,
-         clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], Any] = time.sleep,
-         now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> Iterator[Holder]:  # fmt: skip
+def hold(
+    snapshot: Path,
+    *,
+    command: str,
+    wait: float = 600.0,
+    on_wait: Callable[[Holder | None], None] | None = None,
+    on_stale: Callable[[Holder], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], Any] = time.sleep,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> Iterator[Holder]:
     """Hold ``snapshot``'s lock for the block. While another process holds it, wait up to
     ``wait`` seconds (``on_wait`` hears once who holds it), then raise
     :class:`~titanaudit.errors.BusyError` naming the holder. A note left by a run that ended
@@ -122,8 +128,10 @@ def hold(snapshot: Path, *, command: str, wait: float = 600.0,
             if clock() >= deadline:
                 holder = _read(handle)
                 who = holder.said() if holder else "another process"
-                raise BusyError(f"{snapshot} is in use by {who}; waited {wait:g} s. Let that run "
-                                "finish, or stop it, and run this again")  # fmt: skip
+                raise BusyError(
+                    f"{snapshot} is in use by {who}; waited {wait:g} s. Let that run "
+                    "finish, or stop it, and run this again"
+                )
         finally:
             handle.close()
         sleep(min(1.0, max(0.05, wait / 20)))

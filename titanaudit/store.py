@@ -40,8 +40,14 @@ import pandas as pd
 from titanaudit.errors import ConfigError, StoreError
 from titanaudit.privacy import PRIVATE_MODE, touch_private
 
-__all__ = ["DECISION_COLUMNS", "SCHEMA_VERSION", "PastAudit", "Snapshot", "modified_us",
-           "open_snapshot"]  # fmt: skip
+__all__ = [
+    "DECISION_COLUMNS",
+    "SCHEMA_VERSION",
+    "PastAudit",
+    "Snapshot",
+    "modified_us",
+    "open_snapshot",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -99,8 +105,17 @@ CREATE TABLE IF NOT EXISTS decisions (
 """
 
 #: reviewers' decisions (see :mod:`titanaudit.decisions`)
-DECISION_COLUMNS = ["kind", "entity", "left_id", "right_id", "fingerprint", "who", "decided_at",
-                    "note", "imported_at"]  # fmt: skip
+DECISION_COLUMNS = [
+    "kind",
+    "entity",
+    "left_id",
+    "right_id",
+    "fingerprint",
+    "who",
+    "decided_at",
+    "note",
+    "imported_at",
+]
 
 UPSERT = """
 INSERT INTO records (feed, id, owner_id, modified_us, body) VALUES (?, ?, ?, ?, ?)
@@ -203,8 +218,9 @@ class Snapshot:
         fresh = self._claim(create)
         self._lock = threading.RLock()
         try:
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
-                                       timeout=30)  # fmt: skip
+            self._db = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=30
+            )
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             if fresh:
@@ -225,8 +241,10 @@ class Snapshot:
         if not path.exists() or path.stat().st_size == 0:
             if not create:
                 said = "is empty" if path.exists() else "does not exist"
-                raise ConfigError(f"snapshot {path} {said}; pull your tenant into it first "
-                                  f"with titanaudit fetch --db {path}")  # fmt: skip
+                raise ConfigError(
+                    f"snapshot {path} {said}; pull your tenant into it first "
+                    f"with titanaudit fetch --db {path}"
+                )
             if not path.parent.is_dir():
                 raise ConfigError(
                     f"cannot create snapshot {path}: folder {path.parent} does not exist"
@@ -335,11 +353,15 @@ class Snapshot:
         with self._lock:
             started = self._db.execute("SELECT count(*) FROM sync_state").fetchone()[0]
         if started:
-            raise ConfigError(f"the first pull into {self.path} did not finish, so it cannot be "
-                              f"audited yet; run titanaudit fetch --db {self.path} again: it "
-                              "resumes where it stopped")  # fmt: skip
-        raise ConfigError(f"{self.path} holds no records: no pull into it has finished; run "
-                          f"titanaudit fetch --db {self.path} first")  # fmt: skip
+            raise ConfigError(
+                f"the first pull into {self.path} did not finish, so it cannot be "
+                f"audited yet; run titanaudit fetch --db {self.path} again: it "
+                "resumes where it stopped"
+            )
+        raise ConfigError(
+            f"{self.path} holds no records: no pull into it has finished; run "
+            f"titanaudit fetch --db {self.path} first"
+        )
 
     def continuation(self, feed: str) -> str | None:
         """The token the next pull of ``feed`` starts from (None: from the beginning)."""
@@ -474,19 +496,27 @@ class Snapshot:
         ).fetchone()
         return row is not None
 
-    def record_audit(self, run_at: str, as_of: str, summary: dict[str, Any],
-                     items: pd.DataFrame) -> int:  # fmt: skip
+    def record_audit(
+        self, run_at: str, as_of: str, summary: dict[str, Any], items: pd.DataFrame
+    ) -> int:
         """Remember an audit: its summary and the fingerprints (``fingerprint, kind`` and
         ``detail``, a line saying what it was) of what it found, for the next audit to tell new
         from persisting and resolved. Returns its id."""
         with self._transaction() as db:
             self._audit_tables(db)
-            run = db.execute("INSERT INTO audit_runs (run_at, as_of, summary) VALUES (?, ?, ?)",
-                             (run_at, as_of, json.dumps(summary, default=str)))  # fmt: skip
+            run = db.execute(
+                "INSERT INTO audit_runs (run_at, as_of, summary) VALUES (?, ?, ?)",
+                (run_at, as_of, json.dumps(summary, default=str)),
+            )
             run_id = int(run.lastrowid or 0)
             details = items["detail"] if "detail" in items else pd.Series(None, index=items.index)
-            db.executemany("INSERT OR IGNORE INTO audit_items (run_id, fingerprint, kind, detail) VALUES (?, ?, ?, ?)",
-                           ((run_id, f, k, d) for f, k, d in zip(items["fingerprint"], items["kind"], details, strict=True)))  # fmt: skip
+            db.executemany(
+                "INSERT OR IGNORE INTO audit_items (run_id, fingerprint, kind, detail) VALUES (?, ?, ?, ?)",
+                (
+                    (run_id, f, k, d)
+                    for f, k, d in zip(items["fingerprint"], items["kind"], details, strict=True)
+                ),
+            )
         return run_id
 
     def last_audit(self) -> PastAudit | None:
@@ -501,8 +531,11 @@ class Snapshot:
                 return None
             columns = {c[1] for c in self._db.execute("PRAGMA table_info(audit_items)")}
             detail = "detail" if "detail" in columns else "NULL AS detail"
-            items = pd.read_sql_query(f"SELECT fingerprint, kind, {detail} FROM audit_items WHERE run_id = ?",
-                                      self._db, params=(row[0],))  # fmt: skip
+            items = pd.read_sql_query(
+                f"SELECT fingerprint, kind, {detail} FROM audit_items WHERE run_id = ?",
+                self._db,
+                params=(row[0],),
+            )
         return PastAudit(str(row[1]), json.loads(row[2]), items)
 
     def audit_history(self) -> pd.DataFrame:
@@ -511,8 +544,9 @@ class Snapshot:
         with self._lock:
             if not self._has("audit_runs"):
                 return pd.DataFrame(columns=["id", "run_at", "as_of", "summary"])
-            runs = pd.read_sql_query("SELECT id, run_at, as_of, summary FROM audit_runs ORDER BY id",
-                                     self._db)  # fmt: skip
+            runs = pd.read_sql_query(
+                "SELECT id, run_at, as_of, summary FROM audit_runs ORDER BY id", self._db
+            )
         runs["summary"] = [json.loads(s) for s in runs["summary"]]
         return runs
 
@@ -522,19 +556,23 @@ class Snapshot:
         self.change_decisions(decisions, ())
         return len(decisions)
 
-    def change_decisions(self, save: pd.DataFrame,
-                         forget: Iterable[tuple[str, str, int, int]]) -> int:  # fmt: skip
+    def change_decisions(
+        self, save: pd.DataFrame, forget: Iterable[tuple[str, str, int, int]]
+    ) -> int:
         """In one transaction, remove the decisions on ``forget`` (``kind, entity, left_id,
         right_id``; ``right_id`` 0 for one record), then store ``save`` as
         :meth:`save_decisions` does. Returns how many were removed."""
         rows = save.reindex(columns=DECISION_COLUMNS).itertuples(index=False, name=None)
         with self._transaction() as db:
             self._audit_tables(db)
-            gone = db.executemany("DELETE FROM decisions WHERE kind = ? AND entity = ? AND left_id = ? AND right_id = ?",
-                                  list(forget))  # fmt: skip
+            gone = db.executemany(
+                "DELETE FROM decisions WHERE kind = ? AND entity = ? AND left_id = ? AND right_id = ?",
+                list(forget),
+            )
             removed = max(0, int(gone.rowcount))
-            db.executemany("INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           rows)  # fmt: skip
+            db.executemany(
+                "INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+            )
         return removed
 
     def decisions(self) -> pd.DataFrame:

@@ -38,23 +38,50 @@ from titanaudit.errors import ConfigError
 __all__ = ["Table", "read_csv", "read_table"]
 
 #: the encodings read without being told (``--encoding`` takes these, or any other Python codec)
-ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le",
-             "utf-32-be", "cp1252", "latin-1")  # fmt: skip
-LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16-le": "UTF-16 LE", "utf-16-be": "UTF-16 BE",
-          "utf-32-le": "UTF-32 LE", "utf-32-be": "UTF-32 BE", "cp1252": "Windows-1252",
-          "iso8859-1": "Latin-1"}  # fmt: skip
+ENCODINGS = (
+    "utf-8",
+    "utf-8-sig",
+    "utf-16",
+    "utf-16-le",
+    "utf-16-be",
+    "utf-32",
+    "utf-32-le",
+    "utf-32-be",
+    "cp1252",
+    "latin-1",
+)
+LABELS = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8",
+    "utf-16-le": "UTF-16 LE",
+    "utf-16-be": "UTF-16 BE",
+    "utf-32-le": "UTF-32 LE",
+    "utf-32-be": "UTF-32 BE",
+    "cp1252": "Windows-1252",
+    "iso8859-1": "Latin-1",
+}
 #: byte-order marks; UTF-32 LE's starts with UTF-16 LE's, so it is looked for first
-BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
-        (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-        (codecs.BOM_UTF16_BE, "utf-16-be"))  # fmt: skip
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
 #: an OLE2 compound file: a password-protected workbook (or an old .xls)
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 #: how files that are not text tables begin (a ZIP file is an .xlsx workbook to read_table)
-MAGIC = ((b"PK\x03\x04", "an Excel workbook or a ZIP archive"),
-         (OLE_MAGIC, "an Excel 97-2003 or password-protected workbook"),
-         (b"%PDF-", "a PDF document"), (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-         (b"\xff\xd8\xff", "a JPEG image"), (b"GIF87a", "a GIF image"), (b"GIF89a", "a GIF image"),
-         (b"SQLite format 3\x00", "an SQLite database"), (b"\x1f\x8b", "a gzip archive"))  # fmt: skip
+MAGIC = (
+    (b"PK\x03\x04", "an Excel workbook or a ZIP archive"),
+    (OLE_MAGIC, "an Excel 97-2003 or password-protected workbook"),
+    (b"%PDF-", "a PDF document"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+    (b"\x1f\x8b", "a gzip archive"),
+)
 CSV_ADVICE = "save it as CSV (UTF-8)"
 TABLE_ADVICE = "save it as CSV (UTF-8) or .xlsx"
 #: control characters no text has: C0 but tab, line feed, vertical tab, form feed, carriage
@@ -88,20 +115,29 @@ def read_csv(path: Path) -> pd.DataFrame:
     text.refuse_binary(CSV_ADVICE)
     if text.spots:
         at, what = text.spots[0]
-        raise ConfigError(f"{text.name}, line {text.line(at)}: not {text.label} ({what}); save the "
-                          "file as UTF-8 (in Excel: Save As > CSV UTF-8)")  # fmt: skip
+        raise ConfigError(
+            f"{text.name}, line {text.line(at)}: not {text.label} ({what}); save the "
+            "file as UTF-8 (in Excel: Save As > CSV UTF-8)"
+        )
     stray = CONTROL.search(text.text)
     if stray:
-        raise ConfigError(f"{text.name}, line {text.line(stray.start())}: control character "
-                          f"0x{ord(stray.group()):02x}, which no text has; remove it, or "
-                          f"{CSV_ADVICE}")  # fmt: skip
+        raise ConfigError(
+            f"{text.name}, line {text.line(stray.start())}: control character "
+            f"0x{ord(stray.group()):02x}, which no text has; remove it, or "
+            f"{CSV_ADVICE}"
+        )
     if not text.text or text.text.isspace():
         raise ConfigError(f"{text.name} is empty")
     try:
         # from UTF-8 bytes, not a StringIO, which holds four bytes a character
-        frame = pd.read_csv(io.BytesIO(text.text.encode("utf-8")), sep=_delimiter(text.text), dtype=str,
-                            encoding="utf-8",
-                            keep_default_na=False, na_values=[""])  # fmt: skip
+        frame = pd.read_csv(
+            io.BytesIO(text.text.encode("utf-8")),
+            sep=_delimiter(text.text),
+            dtype=str,
+            encoding="utf-8",
+            keep_default_na=False,
+            na_values=[""],
+        )
     except (pd.errors.ParserError, ValueError) as exc:
         said = str(exc).strip().splitlines() or ["not a table"]
         raise ConfigError(f"{text.name}: {_printable(said[-1])}") from None
@@ -194,8 +230,9 @@ class _Text:
         sample = self.text[:SAMPLE]
         controls = [found.start() for found in C0.finditer(sample)]
         if "\x00" in sample or len(controls) * 20 > len(sample):
-            raise ConfigError(f"{self.name} is not a text table ({self._where(controls[0])}); "
-                              f"{advice}")  # fmt: skip
+            raise ConfigError(
+                f"{self.name} is not a text table ({self._where(controls[0])}); {advice}"
+            )
 
     def _where(self, at: int) -> str:
         char = self.text[at]
@@ -232,18 +269,26 @@ def _marked(path: Path, body: bytes, codec: str, encoding: str | None) -> str:
         except UnicodeDecodeError:
             return body.decode(codec, "titanaudit.tables.mark")
     except UnicodeError:  # only an unusual codec given with --encoding (idna, punycode) fails so
-        raise ConfigError(f"--encoding {_printable(str(encoding))}: {_shown(path)} cannot be read "
-                          f"with it; leave --encoding out, or try {', '.join(ENCODINGS)}") from None  # fmt: skip
+        raise ConfigError(
+            f"--encoding {_printable(str(encoding))}: {_shown(path)} cannot be read "
+            f"with it; leave --encoding out, or try {', '.join(ENCODINGS)}"
+        ) from None
 
 
 def _bytes_named(run: str) -> str:
     """The bytes a run of :func:`_mark`'s characters stands for ("byte 0xe9", "bytes 0x00 0xd8");
     a lone surrogate an unusual codec gave (not a byte) as U+D800."""
     named = [f"0x{ord(c) - 0xDC00:02x}" if ord(c) >= 0xDC00 else f"U+{ord(c):04X}" for c in run]
-    return ("byte " if len(named) == 1 else "bytes ") + " ".join(named[:4]) + (" ..." if len(named) > 4 else "")  # fmt: skip
+    return (
+        ("byte " if len(named) == 1 else "bytes ")
+        + " ".join(named[:4])
+        + (" ..." if len(named) > 4 else "")
+    )
 
 
-def _choose(path: Path, raw: bytes, encoding: str | None, guess: Callable[[bytes], str]) -> tuple[str, int]:  # fmt: skip
+def _choose(
+    path: Path, raw: bytes, encoding: str | None, guess: Callable[[bytes], str]
+) -> tuple[str, int]:
     """The codec to read ``raw`` with and how many bytes of byte-order mark to skip."""
     given = _codec(encoding) if encoding else None
     marked = next(((codec, len(bom)) for bom, codec in BOMS if raw.startswith(bom)), None)
@@ -256,8 +301,10 @@ def _choose(path: Path, raw: bytes, encoding: str | None, guess: Callable[[bytes
         return codec, skip
     if codec == "utf-8":  # a mark some programs write before text in another encoding
         return given, skip
-    raise ConfigError(f"{_shown(path)} starts with a {_label(codec)} byte-order mark, but "
-                      f"--encoding says {_printable(str(encoding))}; leave --encoding out")  # fmt: skip
+    raise ConfigError(
+        f"{_shown(path)} starts with a {_label(codec)} byte-order mark, but "
+        f"--encoding says {_printable(str(encoding))}; leave --encoding out"
+    )
 
 
 def _codec(encoding: str) -> str:
@@ -268,8 +315,9 @@ def _codec(encoding: str) -> str:
     except UnicodeDecodeError:  # a byte that is not text in it: so it reads text
         pass
     except (LookupError, ValueError):  # no such codec; base64, rot13 (not text); "undefined"
-        raise ConfigError(f"--encoding {_printable(encoding)}: no such text encoding (try "
-                          f"{', '.join(ENCODINGS)})") from None  # fmt: skip
+        raise ConfigError(
+            f"--encoding {_printable(encoding)}: no such text encoding (try {', '.join(ENCODINGS)})"
+        ) from None
     return name
 
 
@@ -337,9 +385,11 @@ def read_table(path: Path, *, sheet: str | None = None, encoding: str | None = N
     module docstring; a ``ConfigError`` names the file and what to do."""
     raw = _read_bytes(path, "a CSV or Excel file")
     if raw.startswith(OLE_MAGIC) or path.suffix.lower() == ".xls":
-        raise ConfigError(f"{_shown(path)} is a password-protected workbook or an old Excel 97-2003 "
-                          ".xls file: open it in Excel, remove the password (File > Info > Protect "
-                          "Workbook) and save it as .xlsx or CSV")  # fmt: skip
+        raise ConfigError(
+            f"{_shown(path)} is a password-protected workbook or an old Excel 97-2003 "
+            ".xls file: open it in Excel, remove the password (File > Info > Protect "
+            "Workbook) and save it as .xlsx or CSV"
+        )
     if path.suffix.lower() in (".xlsx", ".xlsm") or raw.startswith(b"PK\x03\x04"):
         return _read_workbook(path, raw, sheet)
     _refuse_kind(path, raw, TABLE_ADVICE)
@@ -378,8 +428,10 @@ def _notes(text: _Text) -> dict[int, list[str]]:
     """Line → what is wrong on it: its first run of bytes that are not text, its first control
     character."""
     bad = [(at, f"{what} is not {text.label} text (shown as \ufffd)") for at, what in text.spots]
-    odd = [(m.start(), f"control character 0x{ord(m.group()):02x}, which no text has")
-           for m in CONTROL.finditer(text.text)]  # fmt: skip
+    odd = [
+        (m.start(), f"control character 0x{ord(m.group()):02x}, which no text has")
+        for m in CONTROL.finditer(text.text)
+    ]
     if not bad and not odd:
         return {}
     starts = [0, *(m.end() for m in LINE_BREAK.finditer(text.text))]
@@ -405,9 +457,11 @@ def _records(text: _Text, delimiter: str) -> list[tuple[list[str], int, int]]:
                 records.append((cells, first, reader.line_num))
     except csv.Error as exc:
         if "field limit" in str(exc):
-            raise ConfigError(f"{text.name}, line {start_line}: a cell runs on for more than "
-                              f"{csv.field_size_limit():,} characters (a quote never closed?); "
-                              "close it and save the file again") from None  # fmt: skip
+            raise ConfigError(
+                f"{text.name}, line {start_line}: a cell runs on for more than "
+                f"{csv.field_size_limit():,} characters (a quote never closed?); "
+                "close it and save the file again"
+            ) from None
         raise ConfigError(f"{text.name}, line {reader.line_num}: {_printable(str(exc))}") from None
     if not records:
         raise ConfigError(f"{text.name} is empty")
@@ -430,8 +484,10 @@ def _read_text(text: _Text) -> Table:
         said = [note for n in range(first, last + 1) for note in notes.get(n, [])]
         if len(cells) != len(header):
             extra = cells[len(header) :]
-            said.append(f"{len(cells)} fields where the header has {len(header)}"
-                        + (f"; the extra: {', '.join(map(repr, extra))}" if extra else ""))  # fmt: skip
+            said.append(
+                f"{len(cells)} fields where the header has {len(header)}"
+                + (f"; the extra: {', '.join(map(repr, extra))}" if extra else "")
+            )
         if said:
             problems[len(rows)] = f"line {first}: " + "; ".join(said)
         rows.append([c if c.strip() else None for c in (cells + [""] * len(header))[: len(header)]])
@@ -489,7 +545,9 @@ def _read_workbook(path: Path, raw: bytes, sheet: str | None) -> Table:
     return Table(frame, header, lines, {}, f"sheet {_printable(title)}{above}")
 
 
-def _sheet_records(path: Path, raw: bytes, sheet: str | None) -> tuple[list[tuple[list[str | None], int]], str]:  # fmt: skip
+def _sheet_records(
+    path: Path, raw: bytes, sheet: str | None
+) -> tuple[list[tuple[list[str | None], int]], str]:
     """The rows of ``sheet`` (or the first) with a cell filled, their row numbers, and the
     sheet's name."""
     import openpyxl
@@ -503,14 +561,20 @@ def _sheet_records(path: Path, raw: bytes, sheet: str | None) -> tuple[list[tupl
     except ConfigError:
         raise
     except Exception:  # a damaged file fails anywhere: in zipfile, zlib, the XML parser, openpyxl
-        raise ConfigError(f"{_shown(path)} is not a readable .xlsx workbook: open it in Excel "
-                          "and save it again as .xlsx or CSV") from None  # fmt: skip
+        raise ConfigError(
+            f"{_shown(path)} is not a readable .xlsx workbook: open it in Excel "
+            "and save it again as .xlsx or CSV"
+        ) from None
 
 
-def _rows_of(path: Path, book: Any, sheet: str | None) -> tuple[list[tuple[list[str | None], int]], str]:  # fmt: skip
+def _rows_of(
+    path: Path, book: Any, sheet: str | None
+) -> tuple[list[tuple[list[str | None], int]], str]:
     if sheet is not None and sheet not in book.sheetnames:
-        raise ConfigError(f"{_shown(path)} has no sheet {sheet!r}; its sheets are "
-                          f"{_printable(', '.join(book.sheetnames))}")  # fmt: skip
+        raise ConfigError(
+            f"{_shown(path)} has no sheet {sheet!r}; its sheets are "
+            f"{_printable(', '.join(book.sheetnames))}"
+        )
     chosen = book[sheet] if sheet is not None else book.worksheets[0]
     records: list[tuple[list[str | None], int]] = []
     for number, values in enumerate(chosen.iter_rows(values_only=True), 1):

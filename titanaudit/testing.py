@@ -57,8 +57,13 @@ def snapshot_from_tenant(tenant: Tenant, path: Path) -> Snapshot:
     benchmarks of the stages after the fetch. Booking contacts keep their bookings."""
     snapshot = open_snapshot(path, create=True)
     for feed in EXPORT_FEEDS:
-        snapshot.write_page(feed.name, tenant.feeds[feed.name], continue_from=None, complete=True,
-                            owner_field=feed.owner_field)  # fmt: skip
+        snapshot.write_page(
+            feed.name,
+            tenant.feeds[feed.name],
+            continue_from=None,
+            complete=True,
+            owner_field=feed.owner_field,
+        )
     for booking, contacts in tenant.contacts_of_booking().items():
         snapshot.replace_children("booking_contacts", booking, contacts)
     snapshot.mark_fetched()
@@ -105,10 +110,12 @@ def tenant_rule_settings(truth: dict[str, Any]) -> RuleSettings:
     """The rule settings an office of the generated tenant would write: its own phones and
     e-mail domains, its office's coordinates."""
     office = truth.get("office") or {}
-    return RuleSettings(tenant_phones=tuple(truth.get("tenant_phones", ())),
-                        tenant_email_domains=tuple(truth.get("tenant_domains", ())),
-                        office_latitude=office.get("latitude"),
-                        office_longitude=office.get("longitude"))  # fmt: skip
+    return RuleSettings(
+        tenant_phones=tuple(truth.get("tenant_phones", ())),
+        tenant_email_domains=tuple(truth.get("tenant_domains", ())),
+        office_latitude=office.get("latitude"),
+        office_longitude=office.get("longitude"),
+    )
 
 
 def _owners(frames: Frames) -> dict[int, int]:
@@ -120,8 +127,9 @@ def _owners(frames: Frames) -> dict[int, int]:
     return owner
 
 
-def rule_accuracy(findings: pd.DataFrame, truth: dict[str, Any], frames: Frames,
-                  rule_ids: Iterable[str]) -> pd.DataFrame:  # fmt: skip
+def rule_accuracy(
+    findings: pd.DataFrame, truth: dict[str, Any], frames: Frames, rule_ids: Iterable[str]
+) -> pd.DataFrame:
     """Per rule id of ``rule_ids`` planted in a generated tenant's ``truth`` (``frames``: its
     snapshot's, to know whose each record is): ``planted``, ``found``
     (planted records the rule reported), ``false`` (clean records it reported), ``recall`` and
@@ -147,7 +155,14 @@ def rule_accuracy(findings: pd.DataFrame, truth: dict[str, Any], frames: Frames,
         on_damaged = set(hits.loc[hits["customer_id"].isin(damaged), "record_id"].astype(int))
         found = len(planted & reported)
         false = len(reported - planted - damaged - on_damaged)
-        rows.append({"rule_id": rule_id, "planted": len(planted), "found": found, "false": false,
-                     "recall": found / len(planted) if planted else 1.0,
-                     "precision": found / (found + false) if found + false else 1.0})  # fmt: skip
+        rows.append(
+            {
+                "rule_id": rule_id,
+                "planted": len(planted),
+                "found": found,
+                "false": false,
+                "recall": found / len(planted) if planted else 1.0,
+                "precision": found / (found + false) if found + false else 1.0,
+            }
+        )
     return pd.DataFrame(rows)

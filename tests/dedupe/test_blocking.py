@@ -97,11 +97,37 @@ def test_a_street_and_a_zip_both_mistyped_still_meet() -> None:
     and the ZIP (or town) typed wrong too, so neither address key nor street-in-area holds; the
     names differ enough that no name rule pairs them either. The street's first letters with
     the house number do."""
-    customers = pd.DataFrame([
-        {"id": 1, "name": "Liam McPhail", "street": "94 Langdon Avenue", "unit": None, "city": "Patterson Lakes", "state": "VIC", "zip": "3029"},
-        {"id": 2, "name": "Zebediah Mcpahil", "street": "94 Langdoneavenue", "unit": None, "city": "Paterson Lakes", "state": "VIC", "zip": "3092"},
-        {"id": 3, "name": "Ann Webb", "street": "94 Oak Street", "unit": None, "city": "Patterson Lakes", "state": "VIC", "zip": "3029"},
-    ])  # fmt: skip
+    customers = pd.DataFrame(
+        [
+            {
+                "id": 1,
+                "name": "Liam McPhail",
+                "street": "94 Langdon Avenue",
+                "unit": None,
+                "city": "Patterson Lakes",
+                "state": "VIC",
+                "zip": "3029",
+            },
+            {
+                "id": 2,
+                "name": "Zebediah Mcpahil",
+                "street": "94 Langdoneavenue",
+                "unit": None,
+                "city": "Paterson Lakes",
+                "state": "VIC",
+                "zip": "3092",
+            },
+            {
+                "id": 3,
+                "name": "Ann Webb",
+                "street": "94 Oak Street",
+                "unit": None,
+                "city": "Patterson Lakes",
+                "state": "VIC",
+                "zip": "3029",
+            },
+        ]
+    )
     locations = pd.DataFrame(columns=["customer_id", "street", "unit", "city", "state", "zip"])
     contacts = pd.DataFrame(columns=["customer_id", "type", "value"])
     long = customer_values(customers, locations, contacts)

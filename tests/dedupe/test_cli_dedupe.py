@@ -68,8 +68,20 @@ def test_dedupe_writes_the_input_plus_clusters(tmp_path: Path, delimiter: str) -
 def test_dedupe_lists_households_apart(tmp_path: Path) -> None:
     source = write(tmp_path / "customers.csv", ROWS)
     out, homes = tmp_path / "out.csv", tmp_path / "households.csv"
-    result = CliRunner().invoke(main, ["dedupe", str(source), "--id-column", "id", "--out", str(out),
-                                       "--households", str(homes), "--quiet"])  # fmt: skip
+    result = CliRunner().invoke(
+        main,
+        [
+            "dedupe",
+            str(source),
+            "--id-column",
+            "id",
+            "--out",
+            str(out),
+            "--households",
+            str(homes),
+            "--quiet",
+        ],
+    )
     assert result.exit_code == 0, result.output
     rows = read(homes)
     assert {"c3"} <= {r["left_id"] for r in rows} | {r["right_id"] for r in rows}, "Mary is listed"
@@ -126,12 +138,28 @@ def test_a_missing_file(tmp_path: Path) -> None:
     ("rows", "clustered"),
     [
         # every row a duplicate: the model has nothing to learn from, yet they are one person
-        ([("1", "Bob Smith", "3035550111", "bob@x.com"), ("2", "Robert Smith", "3035550111", "bob@x.com")], 2),
-        ([("1", "Bob Smith", "3035550111", "bob@x.com")] * 1 + [(str(i), "Bob Smith", "3035550111", "bob@x.com") for i in (2, 3)], 3),
+        (
+            [
+                ("1", "Bob Smith", "3035550111", "bob@x.com"),
+                ("2", "Robert Smith", "3035550111", "bob@x.com"),
+            ],
+            2,
+        ),
+        (
+            [("1", "Bob Smith", "3035550111", "bob@x.com")] * 1
+            + [(str(i), "Bob Smith", "3035550111", "bob@x.com") for i in (2, 3)],
+            3,
+        ),
         # no pair at all: nothing to cluster, and no crash either
-        ([("1", "Ann Lee", "6025550199", "ann@x.com"), ("2", "Raj Patel", "4805550123", "raj@y.com")], 0),
+        (
+            [
+                ("1", "Ann Lee", "6025550199", "ann@x.com"),
+                ("2", "Raj Patel", "4805550123", "raj@y.com"),
+            ],
+            0,
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_file_of_nothing_but_duplicates_or_none(
     tmp_path: Path, rows: list[tuple[str, ...]], clustered: int
 ) -> None:

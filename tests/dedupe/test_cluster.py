@@ -35,10 +35,15 @@ def test_the_keeper_is_never_inactive_or_a_placeholder_and_the_reason_says_why()
         {"record": [1, 2, 3], "cluster_id": [1, 1, 1], "probability": [0.9, 0.9, 0.9]}
     )
     records = pd.DataFrame(
-        {"active": [False, True, True], "placeholder": [False, False, False], "do_not_service": [False, True, False],
-         "completeness": [9, 9, 2], "created_on": ["2019-01-01", "2020-01-01", "2021-01-01"]},
+        {
+            "active": [False, True, True],
+            "placeholder": [False, False, False],
+            "do_not_service": [False, True, False],
+            "completeness": [9, 9, 2],
+            "created_on": ["2019-01-01", "2020-01-01", "2021-01-01"],
+        },
         index=[1, 2, 3],
-    )  # fmt: skip
+    )
     kept = choose_keepers(clusters, records)
     assert kept.set_index("record")["role"].to_dict() == {1: "merge", 2: "merge", 3: "keep"}
     assert (
@@ -57,8 +62,20 @@ def test_oldest_wins_a_tie_in_completeness() -> None:
 
 
 def test_explanations_put_the_strongest_evidence_first() -> None:
-    scored = pd.DataFrame({"name": [4], "phone": [2], "email": [-1], "address": [0], "w_name": [6.5], "w_phone": [2.0],
-                           "w_email": [0.0], "w_address": [-3.5], "phone_freq": [4], "email_freq": [0]})  # fmt: skip
+    scored = pd.DataFrame(
+        {
+            "name": [4],
+            "phone": [2],
+            "email": [-1],
+            "address": [0],
+            "w_name": [6.5],
+            "w_phone": [2.0],
+            "w_email": [0.0],
+            "w_address": [-3.5],
+            "phone_freq": [4],
+            "email_freq": [0],
+        }
+    )
     assert (
         explain_pairs(scored).item()
         == "related names +6.5, different places -3.5, shared phone (held by 4 customers) +2.0"

@@ -66,18 +66,34 @@ def test_a_hub_linked_to_30_people_joins_none_of_them(tmp_path: Path) -> None:
 
 def namesakes(name: str, count: int, rng: random.Random) -> list[dict[str, str]]:
     first, last = name.lower().split()
-    cities = [("Dallas", "75201"), ("Plano", "75023"), ("Irving", "75038"), ("Garland", "75040"),
-              ("Frisco", "75033"), ("Mesquite", "75149"), ("Denton", "76201"), ("Arlington", "76010"),
-              ("Allen", "75002"), ("McKinney", "75069")]  # fmt: skip
+    cities = [
+        ("Dallas", "75201"),
+        ("Plano", "75023"),
+        ("Irving", "75038"),
+        ("Garland", "75040"),
+        ("Frisco", "75033"),
+        ("Mesquite", "75149"),
+        ("Denton", "76201"),
+        ("Arlington", "76010"),
+        ("Allen", "75002"),
+        ("McKinney", "75069"),
+    ]
     providers = ["gmail.com", "icloud.com", "yahoo.com", "outlook.com", "aol.com", "hotmail.com"]
     spellings = [f"{first}{last}", f"{first}.{last}", f"{first[0]}{last}", f"{last}.{first}"]
     addresses = [f"{local}@{domain}" for local in spellings for domain in providers]
     rng.shuffle(addresses)
-    return [{"id": f"{first}-{i}", "name": name, "email": addresses[i],
-             "phone": f"214{rng.randint(2_000_000, 9_999_999)}",
-             "street": f"{rng.randint(100, 9999)} {rng.choice(['Oak', 'Elm', 'Main', 'Pine'])} St",
-             "city": cities[i % len(cities)][0], "zip": cities[i % len(cities)][1]}
-            for i in range(count)]  # fmt: skip
+    return [
+        {
+            "id": f"{first}-{i}",
+            "name": name,
+            "email": addresses[i],
+            "phone": f"214{rng.randint(2_000_000, 9_999_999)}",
+            "street": f"{rng.randint(100, 9999)} {rng.choice(['Oak', 'Elm', 'Main', 'Pine'])} St",
+            "city": cities[i % len(cities)][0],
+            "zip": cities[i % len(cities)][1],
+        }
+        for i in range(count)
+    ]
 
 
 def test_twenty_namesakes_with_look_alike_emails_make_no_cluster() -> None:
@@ -86,9 +102,15 @@ def test_twenty_namesakes_with_look_alike_emails_make_no_cluster() -> None:
     # a population around them, with a few real duplicates to learn from
     for i in range(400):
         first, last = rng.choice(["Ann", "Raj", "Li", "Omar", "Eva", "Tom"]), f"Surname{i}"
-        row = {"id": f"p{i}", "name": f"{first} {last}", "email": f"{first}{i}@mail{i % 7}.com".lower(),
-               "phone": f"972{1_000_000 + i * 7919 % 8_999_999:07d}",
-               "street": f"{100 + i} Cedar Ave", "city": "Dallas", "zip": "75201"}  # fmt: skip
+        row = {
+            "id": f"p{i}",
+            "name": f"{first} {last}",
+            "email": f"{first}{i}@mail{i % 7}.com".lower(),
+            "phone": f"972{1_000_000 + i * 7919 % 8_999_999:07d}",
+            "street": f"{100 + i} Cedar Ave",
+            "city": "Dallas",
+            "zip": "75201",
+        }
         rows.append(row)
         if i % 10 == 0:
             rows.append({**row, "id": f"p{i}-again", "name": row["name"].upper(), "email": ""})
@@ -114,8 +136,9 @@ def pair_graphs(draw: st.DrawFn) -> tuple[pd.DataFrame, dict[tuple[int, int], bo
     return scored, against
 
 
-@settings(max_examples=300, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+@settings(
+    max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(graph=pair_graphs(), max_size=st.integers(2, 30))
 def test_no_cluster_ever_holds_a_pair_with_clear_evidence_against_it(
     graph: tuple[pd.DataFrame, dict[tuple[int, int], bool]], max_size: int
@@ -138,15 +161,28 @@ def test_no_cluster_ever_holds_a_pair_with_clear_evidence_against_it(
 
 
 SITES = [  # one organisation's site typed twice: the shapes a city's list of agencies holds
-    (("Bethel New Life", "4950 W Thomas St", "60651", "773-473-7870"),
-     ("Bethel New Life School", "4950 W Thomas St", "60651", "(773) 473-7870")),
-    (("Abraham Lincoln Center Lincoln/King", "4314 S Cottage Grove Ave", "60653", "773-373-6600"),
-     ("Abraham Lincoln Centre - Lincoln/King", "4314 S. Cottage Grove", "", "373-6600")),
-    (("Chicago Youth Centers - Roseland / CYC", "10 W 113th St", "60628", "773-928-3600"),
-     ("C.Y.C. Roseland Head Start", "10 W 113th St", "60628", "928-3600")),
-    (("Salvation Army Community Center", "1120 N. Lamon", "60651", "773-626-3800"),
-     ("Salvation Army Comm Ctr", "1120 N Lamon Avenue", "", "773-626-3800")),
-]  # fmt: skip
+    (
+        ("Bethel New Life", "4950 W Thomas St", "60651", "773-473-7870"),
+        ("Bethel New Life School", "4950 W Thomas St", "60651", "(773) 473-7870"),
+    ),
+    (
+        (
+            "Abraham Lincoln Center Lincoln/King",
+            "4314 S Cottage Grove Ave",
+            "60653",
+            "773-373-6600",
+        ),
+        ("Abraham Lincoln Centre - Lincoln/King", "4314 S. Cottage Grove", "", "373-6600"),
+    ),
+    (
+        ("Chicago Youth Centers - Roseland / CYC", "10 W 113th St", "60628", "773-928-3600"),
+        ("C.Y.C. Roseland Head Start", "10 W 113th St", "60628", "928-3600"),
+    ),
+    (
+        ("Salvation Army Community Center", "1120 N. Lamon", "60651", "773-626-3800"),
+        ("Salvation Army Comm Ctr", "1120 N Lamon Avenue", "", "773-626-3800"),
+    ),
+]
 
 
 def test_the_sites_of_one_organisation_are_found_and_other_businesses_kept_apart() -> None:
@@ -157,18 +193,45 @@ def test_the_sites_of_one_organisation_are_found_and_other_businesses_kept_apart
     for contact in tenant.feeds["customer_contacts"]:
         if contact["type"] != "Email":
             phone.setdefault(contact["customerId"], contact["value"])
-    rows = [{"id": str(c["id"]), "name": c["name"], "street": c["address"]["street"],
-             "zip": c["address"]["zip"], "phone": phone.get(c["id"])}
-            for c in tenant.feeds["customers"] if c["active"] and c["type"] == "Commercial"]  # fmt: skip
+    rows = [
+        {
+            "id": str(c["id"]),
+            "name": c["name"],
+            "street": c["address"]["street"],
+            "zip": c["address"]["zip"],
+            "phone": phone.get(c["id"]),
+        }
+        for c in tenant.feeds["customers"]
+        if c["active"] and c["type"] == "Commercial"
+    ]
     for n, pair in enumerate(SITES):
         for side, (name, street, zip_code, number) in zip("ab", pair, strict=True):
-            rows.append({"id": f"site{n}{side}", "name": name, "street": street, "zip": zip_code,
-                         "phone": number})  # fmt: skip
+            rows.append(
+                {
+                    "id": f"site{n}{side}",
+                    "name": name,
+                    "street": street,
+                    "zip": zip_code,
+                    "phone": number,
+                }
+            )
     # two businesses at one address (a hotel's restaurant and its cafe) are two
-    rows += [{"id": "ritz-a", "name": "Ritz-Carlton Restaurant", "street": "181 Peachtree St",
-              "zip": "30303", "phone": "404-659-0400"},
-             {"id": "ritz-b", "name": "Ritz-Carlton Cafe", "street": "181 Peachtree St",
-              "zip": "30303", "phone": "404-659-0400"}]  # fmt: skip
+    rows += [
+        {
+            "id": "ritz-a",
+            "name": "Ritz-Carlton Restaurant",
+            "street": "181 Peachtree St",
+            "zip": "30303",
+            "phone": "404-659-0400",
+        },
+        {
+            "id": "ritz-b",
+            "name": "Ritz-Carlton Cafe",
+            "street": "181 Peachtree St",
+            "zip": "30303",
+            "phone": "404-659-0400",
+        },
+    ]
     result = dedupe_frame(pd.DataFrame(rows), id_column="id")
     cluster = result.clusters.set_index("id")["cluster_id"]
     for n in range(len(SITES)):

@@ -13,9 +13,19 @@ from titanaudit.testing import frames_from_tenant
 
 def _long(rows: list[dict[str, object]]) -> pd.DataFrame:
     customers = pd.DataFrame(
-        [{"id": r["id"], "name": r["name"], "street": r.get("street"), "unit": r.get("unit"), "city": r.get("city", "Phoenix"),
-          "state": "AZ", "zip": r.get("zip", "85015")} for r in rows]
-    )  # fmt: skip
+        [
+            {
+                "id": r["id"],
+                "name": r["name"],
+                "street": r.get("street"),
+                "unit": r.get("unit"),
+                "city": r.get("city", "Phoenix"),
+                "state": "AZ",
+                "zip": r.get("zip", "85015"),
+            }
+            for r in rows
+        ]
+    )
     locations = pd.DataFrame(columns=["customer_id", "street", "unit", "city", "state", "zip"])
     contacts = pd.DataFrame(
         [
@@ -31,41 +41,85 @@ def _long(rows: list[dict[str, object]]) -> pd.DataFrame:
 @pytest.mark.parametrize(
     ("a", "b", "levels"),
     [
-        ({"name": "Robert Smith", "street": "1420 W Elm St"}, {"name": "Bob Smith", "street": "1420 West Elm Street"},
-         {"name": 4, "address": 6}),
-        ({"name": "Jennifer Lopez", "street": "1420 W Elm St", "unit": "4"}, {"name": "Jen Lopez", "street": "1420 W Elm St"},
-         {"name": 4, "address": 5}),
-        ({"name": "Robert Smith", "street": "1420 W Elm St", "unit": "4"}, {"name": "Smith, Robert", "street": "1420 W Elm St", "unit": "#4"},
-         {"name": 5, "address": 6}),
-        ({"name": "Robert Smith", "street": "1420 W Elm St"}, {"name": "Mary Smith", "street": "1420 W Elm St"},
-         {"name": 1, "address": 6}),
-        ({"name": "John Smith", "street": "1420 W Elm St"}, {"name": "Joan Smith", "street": "1420 W Elm St"},
-         {"name": 1}),
-        ({"name": "Robert Smith", "street": "1420 W Elm St"}, {"name": "Robert Smiht", "street": "1420 W Eml St"},
-         {"name": 3, "address": 4}),
-        ({"name": "Jack Rees", "street": "1420 W Elm St"}, {"name": "Jadk Rees", "street": "1420 W Elm St"},
-         {"name": 3}),
+        (
+            {"name": "Robert Smith", "street": "1420 W Elm St"},
+            {"name": "Bob Smith", "street": "1420 West Elm Street"},
+            {"name": 4, "address": 6},
+        ),
+        (
+            {"name": "Jennifer Lopez", "street": "1420 W Elm St", "unit": "4"},
+            {"name": "Jen Lopez", "street": "1420 W Elm St"},
+            {"name": 4, "address": 5},
+        ),
+        (
+            {"name": "Robert Smith", "street": "1420 W Elm St", "unit": "4"},
+            {"name": "Smith, Robert", "street": "1420 W Elm St", "unit": "#4"},
+            {"name": 5, "address": 6},
+        ),
+        (
+            {"name": "Robert Smith", "street": "1420 W Elm St"},
+            {"name": "Mary Smith", "street": "1420 W Elm St"},
+            {"name": 1, "address": 6},
+        ),
+        (
+            {"name": "John Smith", "street": "1420 W Elm St"},
+            {"name": "Joan Smith", "street": "1420 W Elm St"},
+            {"name": 1},
+        ),
+        (
+            {"name": "Robert Smith", "street": "1420 W Elm St"},
+            {"name": "Robert Smiht", "street": "1420 W Eml St"},
+            {"name": 3, "address": 4},
+        ),
+        (
+            {"name": "Jack Rees", "street": "1420 W Elm St"},
+            {"name": "Jadk Rees", "street": "1420 W Elm St"},
+            {"name": 3},
+        ),
         ({"name": "Alice Morrison"}, {"name": "Aluce Morrison"}, {"name": 3}),
         ({"name": "Sophie Snell"}, {"name": "Snell Sophei"}, {"name": 2}),
-        ({"name": "Robert Smith", "street": "1420 W Elm St"}, {"name": "Robert Smith", "street": "1433 W Elm St"},
-         {"name": 5, "address": 2}),
-        ({"name": "Robert Smith", "street": "1420 W Elm St"}, {"name": "Robert Smith", "street": "9 Oak Ave"},
-         {"address": 1}),
-        ({"name": "Robert Smith", "street": "1420 W Elm St", "zip": "85015"}, {"name": "Robert Smith", "street": "1420 W Elm St", "zip": "85016"},
-         {"address": 4}),
-        ({"name": "Robert Smith", "street": "1420 W Elm St"}, {"name": "Robert Smith", "street": "1420 W Elm St", "zip": "90210", "city": "Beverly Hills"},
-         {"address": 3}),
-        ({"name": "Acme Plumbing LLC", "street": "1 Main St"}, {"name": "ACME PLUMBING", "street": "9 Oak Ave"},
-         {"name": 5, "address": 1}),
+        (
+            {"name": "Robert Smith", "street": "1420 W Elm St"},
+            {"name": "Robert Smith", "street": "1433 W Elm St"},
+            {"name": 5, "address": 2},
+        ),
+        (
+            {"name": "Robert Smith", "street": "1420 W Elm St"},
+            {"name": "Robert Smith", "street": "9 Oak Ave"},
+            {"address": 1},
+        ),
+        (
+            {"name": "Robert Smith", "street": "1420 W Elm St", "zip": "85015"},
+            {"name": "Robert Smith", "street": "1420 W Elm St", "zip": "85016"},
+            {"address": 4},
+        ),
+        (
+            {"name": "Robert Smith", "street": "1420 W Elm St"},
+            {
+                "name": "Robert Smith",
+                "street": "1420 W Elm St",
+                "zip": "90210",
+                "city": "Beverly Hills",
+            },
+            {"address": 3},
+        ),
+        (
+            {"name": "Acme Plumbing LLC", "street": "1 Main St"},
+            {"name": "ACME PLUMBING", "street": "9 Oak Ave"},
+            {"name": 5, "address": 1},
+        ),
         # a phone typed into the name is not part of it; a person and a business named after them
         ({"name": "Caitlyn Garcia 9455133667"}, {"name": "Caitlyn Garcia"}, {"name": 5}),
         ({"name": "Kellie Houston"}, {"name": "Houston Properties LLC"}, {"name": 2}),
         ({"name": "Empress Court"}, {"name": "Palace Court"}, {"name": 0}),
         ({"name": "Acme Plumbing LLC"}, {"name": "Acme Plumbing and Heating LLC"}, {"name": 2}),
-        ({"name": "Test", "street": None}, {"name": "Robert Smith", "street": "1 Main St"},
-         {"name": -1, "address": 1}),
+        (
+            {"name": "Test", "street": None},
+            {"name": "Robert Smith", "street": "1 Main St"},
+            {"name": -1, "address": 1},
+        ),
     ],
-)  # fmt: skip
+)
 def test_name_and_address_levels(
     a: dict[str, object], b: dict[str, object], levels: dict[str, int]
 ) -> None:

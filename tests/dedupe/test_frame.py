@@ -21,19 +21,44 @@ def test_common_column_spellings_are_recognised() -> None:
         "E-mail",
     ]
     found = recognise_columns(columns)
-    assert found == {"name": ["Customer Name"], "street": ["Address 1"], "unit": ["Address 2"], "city": ["City"], "state": ["State"],
-                     "zip": ["Zip Code"], "phone": ["Mobile", "Home Phone"], "email": ["E-mail"]}  # fmt: skip
+    assert found == {
+        "name": ["Customer Name"],
+        "street": ["Address 1"],
+        "unit": ["Address 2"],
+        "city": ["City"],
+        "state": ["State"],
+        "zip": ["Zip Code"],
+        "phone": ["Mobile", "Home Phone"],
+        "email": ["E-mail"],
+    }
 
 
 def test_longer_headers_are_recognised_by_their_words() -> None:
-    columns = ["Customer ID", "Full Name", "Street Address 1", "Street Address 2", "Town/City",
-               "State/Province", "ZIP/Postal Code", "Cell Phone #", "Work Phone", "E-mail Address",
-               "Email Opt In", "Customer Type", "Lead Source"]  # fmt: skip
+    columns = [
+        "Customer ID",
+        "Full Name",
+        "Street Address 1",
+        "Street Address 2",
+        "Town/City",
+        "State/Province",
+        "ZIP/Postal Code",
+        "Cell Phone #",
+        "Work Phone",
+        "E-mail Address",
+        "Email Opt In",
+        "Customer Type",
+        "Lead Source",
+    ]
     assert recognise_columns(columns) == {
-        "name": ["Full Name"], "street": ["Street Address 1"], "unit": ["Street Address 2"],
-        "city": ["Town/City"], "state": ["State/Province"], "zip": ["ZIP/Postal Code"],
-        "phone": ["Cell Phone #", "Work Phone"], "email": ["E-mail Address"],
-    }  # fmt: skip
+        "name": ["Full Name"],
+        "street": ["Street Address 1"],
+        "unit": ["Street Address 2"],
+        "city": ["Town/City"],
+        "state": ["State/Province"],
+        "zip": ["ZIP/Postal Code"],
+        "phone": ["Cell Phone #", "Work Phone"],
+        "email": ["E-mail Address"],
+    }
     # a field already named exactly keeps its column: "Email Opt In" does not take it over
     assert recognise_columns(["Email Opt In", "Email"])["email"] == ["Email"]
 

@@ -22,8 +22,16 @@ def _flat(value: float) -> dict[str, dict[int, float]]:
 def test_weights_add_up_and_missing_weighs_nothing() -> None:
     model = MatchModel(prior=0.5, m=_flat(0.5), u=_flat(0.5))
     model.m["phone"][2], model.u["phone"][2] = 0.8, 0.1
-    compared = pd.DataFrame({"name": [-1, -1], "phone": [2, -1], "email": [-1, -1], "address": [-1, -1],
-                             "phone_freq": [2, 0], "email_freq": [0, 0]})  # fmt: skip
+    compared = pd.DataFrame(
+        {
+            "name": [-1, -1],
+            "phone": [2, -1],
+            "email": [-1, -1],
+            "address": [-1, -1],
+            "phone_freq": [2, 0],
+            "email_freq": [0, 0],
+        }
+    )
     scored = score(compared, model)
     assert scored["match_weight"].tolist() == [3.0, 0.0]
     assert scored["probability"].tolist() == [8 / 9, 0.5]
@@ -32,8 +40,16 @@ def test_weights_add_up_and_missing_weighs_nothing() -> None:
 def test_a_shared_office_phone_counts_for_less() -> None:
     model = MatchModel(prior=0.5, m=_flat(0.5), u=_flat(0.5))
     model.m["phone"][2], model.u["phone"][2] = 0.8, 0.1
-    compared = pd.DataFrame({"name": [-1, -1], "phone": [2, 2], "email": [-1, -1], "address": [-1, -1],
-                             "phone_freq": [2, 40], "email_freq": [0, 0]})  # fmt: skip
+    compared = pd.DataFrame(
+        {
+            "name": [-1, -1],
+            "phone": [2, 2],
+            "email": [-1, -1],
+            "address": [-1, -1],
+            "phone_freq": [2, 40],
+            "email_freq": [0, 0],
+        }
+    )
     weights = score(compared, model)["w_phone"].tolist()
     assert weights[0] == 3.0
     assert weights[1] == 3.0 - np.log2(20)
@@ -45,8 +61,17 @@ def test_what_a_hub_shares_counts_for_less_and_never_joins_it_to_anyone() -> Non
         model.m[field][level], model.u[field][level] = 0.8, 0.01
     # a person against a duplicate of theirs, and against a placeholder holding 40 sold homes
     # with each past owner's contacts on them
-    compared = pd.DataFrame({"name": [5, -1], "phone": [2, 2], "email": [2, 2], "address": [6, 6],
-                             "phone_freq": [2, 2], "email_freq": [2, 2], "hub_degree": [1, 40]})  # fmt: skip
+    compared = pd.DataFrame(
+        {
+            "name": [5, -1],
+            "phone": [2, 2],
+            "email": [2, 2],
+            "address": [6, 6],
+            "phone_freq": [2, 2],
+            "email_freq": [2, 2],
+            "hub_degree": [1, 40],
+        }
+    )
     scored = score(compared, model)
     assert scored["w_phone"].tolist() == pytest.approx([np.log2(80), np.log2(80) - np.log2(20)])
     assert scored["probability"].iloc[0] > 0.99
@@ -58,9 +83,18 @@ def test_a_rare_name_says_more_than_a_common_one() -> None:
     model.m["name"][5], model.u["name"][5] = 0.8, 0.1
     model.m["email"][1], model.u["email"][1] = 0.5, 0.05
     # the same name, and e-mails that only spell it at two providers: rare, then common
-    compared = pd.DataFrame({"name": [5, 5], "phone": [-1, -1], "email": [1, 1], "address": [-1, -1],
-                             "phone_freq": [0, 0], "email_freq": [0, 0], "name_rarity": [3.0, -4.0],
-                             "email_named": [True, True]})  # fmt: skip
+    compared = pd.DataFrame(
+        {
+            "name": [5, 5],
+            "phone": [-1, -1],
+            "email": [1, 1],
+            "address": [-1, -1],
+            "phone_freq": [0, 0],
+            "email_freq": [0, 0],
+            "name_rarity": [3.0, -4.0],
+            "email_named": [True, True],
+        }
+    )
     scored = score(compared, model)
     assert scored["w_name"].tolist() == pytest.approx([3.0 + 3.0, 3.0 - 4.0])
     assert scored["w_email"].tolist() == pytest.approx([3.0, 0.0]), (
@@ -71,8 +105,16 @@ def test_a_rare_name_says_more_than_a_common_one() -> None:
 def test_a_name_alone_is_not_a_duplicate() -> None:
     model = MatchModel(prior=0.5, m=_flat(0.5), u=_flat(0.5))
     model.m["name"][4], model.u["name"][4] = 0.9, 0.01
-    compared = pd.DataFrame({"name": [4, 4], "phone": [0, 2], "email": [-1, -1], "address": [0, 0],
-                             "phone_freq": [0, 2], "email_freq": [0, 0]})  # fmt: skip
+    compared = pd.DataFrame(
+        {
+            "name": [4, 4],
+            "phone": [0, 2],
+            "email": [-1, -1],
+            "address": [0, 0],
+            "phone_freq": [0, 2],
+            "email_freq": [0, 0],
+        }
+    )
     weights = score(compared, model)["w_name"].tolist()
     assert weights[0] == 0.0, "namesakes with nothing else in common"
     assert weights[1] > 6
@@ -81,8 +123,16 @@ def test_a_name_alone_is_not_a_duplicate() -> None:
 def test_a_name_in_another_town_is_a_namesake() -> None:
     model = MatchModel(prior=0.5, m=_flat(0.5), u=_flat(0.5))
     model.m["name"][5], model.u["name"][5] = 0.9, 0.01
-    compared = pd.DataFrame({"name": [5, 5], "phone": [-1, -1], "email": [-1, -1], "address": [0, 1],
-                             "phone_freq": [0, 0], "email_freq": [0, 0]})  # fmt: skip
+    compared = pd.DataFrame(
+        {
+            "name": [5, 5],
+            "phone": [-1, -1],
+            "email": [-1, -1],
+            "address": [0, 1],
+            "phone_freq": [0, 0],
+            "email_freq": [0, 0],
+        }
+    )
     weights = score(compared, model)["w_name"].tolist()
     assert weights[0] == 0.0, "not even the ZIP or city in common: the name alone says nothing"
     assert weights[1] > 6, "the same town (no contacts to contradict): the name speaks"
@@ -91,8 +141,16 @@ def test_a_name_in_another_town_is_a_namesake() -> None:
 def test_the_household_guard() -> None:
     model = MatchModel(prior=0.5, m=_flat(0.5), u=_flat(0.5))
     model.m["address"][3], model.u["address"][3] = 0.9, 0.1
-    compared = pd.DataFrame({"name": [1, 4], "phone": [-1, -1], "email": [-1, -1], "address": [3, 3],
-                             "phone_freq": [0, 0], "email_freq": [0, 0]})  # fmt: skip
+    compared = pd.DataFrame(
+        {
+            "name": [1, 4],
+            "phone": [-1, -1],
+            "email": [-1, -1],
+            "address": [3, 3],
+            "phone_freq": [0, 0],
+            "email_freq": [0, 0],
+        }
+    )
     weights = score(compared, model)["w_address"].tolist()
     assert weights[0] == 0.0, "a different given name at one address gets nothing from the address"
     assert weights[1] > 3
@@ -104,8 +162,16 @@ def test_a_household_stays_below_even_odds_in_any_table() -> None:
     model = MatchModel(prior=0.95, m=_flat(0.5), u=_flat(0.5))
     model.m["name"][1], model.u["name"][1] = 0.3, 0.01
     model.m["phone"][2], model.u["phone"][2] = 0.9, 0.01
-    compared = pd.DataFrame({"name": [1, 0, 4], "phone": [2, 2, 2], "email": [-1, -1, -1], "address": [6, 6, 6],
-                             "phone_freq": [2, 2, 2], "email_freq": [0, 0, 0]})  # fmt: skip
+    compared = pd.DataFrame(
+        {
+            "name": [1, 0, 4],
+            "phone": [2, 2, 2],
+            "email": [-1, -1, -1],
+            "address": [6, 6, 6],
+            "phone_freq": [2, 2, 2],
+            "email_freq": [0, 0, 0],
+        }
+    )
     probability = score(compared, model)["probability"].tolist()
     assert probability[0] < 0.5 and probability[1] < 0.5
     assert probability[2] > 0.99
@@ -116,8 +182,16 @@ def test_a_house_alone_is_not_a_duplicate() -> None:
     new owner, a lodger or a relative. With the same phone, the house speaks."""
     model = MatchModel(prior=0.5, m=_flat(0.5), u=_flat(0.5))
     model.m["address"][6], model.u["address"][6] = 0.9, 0.001
-    compared = pd.DataFrame({"name": [-1, 2, 2, 3], "phone": [0, 0, 2, 0], "email": [-1, -1, -1, -1],
-                             "address": [6, 6, 6, 6], "phone_freq": [0, 0, 2, 0], "email_freq": [0, 0, 0, 0]})  # fmt: skip
+    compared = pd.DataFrame(
+        {
+            "name": [-1, 2, 2, 3],
+            "phone": [0, 0, 2, 0],
+            "email": [-1, -1, -1, -1],
+            "address": [6, 6, 6, 6],
+            "phone_freq": [0, 0, 2, 0],
+            "email_freq": [0, 0, 0, 0],
+        }
+    )
     weights = score(compared, model)["w_address"].tolist()
     assert weights[0] == 0.0 and weights[1] == 0.0, "names that cannot say, phones that say two"
     assert weights[2] > 9 and weights[3] > 9, "a shared phone, or a name a typo apart"

@@ -179,16 +179,35 @@ def test_the_bulk_street_path_gives_what_the_parser_gives(base_tenant: Tenant) -
     from titanaudit.fields import per_distinct
 
     typed = [loc["address"]["street"] for loc in base_tenant.feeds["locations"]]
-    streets = pd.Series([*typed, "102 5th Ave between 15th and 16th sts.", "PO Box 12", "12 Main St Apt 4",
-                         "Calle Árbol 5", None, "", "1420 West Elm Street NW", "77 Sunset", "12 Main St."])  # fmt: skip
+    streets = pd.Series(
+        [
+            *typed,
+            "102 5th Ave between 15th and 16th sts.",
+            "PO Box 12",
+            "12 Main St Apt 4",
+            "Calle Árbol 5",
+            None,
+            "",
+            "1420 West Elm Street NW",
+            "77 Sunset",
+            "12 Main St.",
+        ]
+    )
     fast = _streets(streets)
     slow = per_distinct(streets, _parse_street, STREET_COLUMNS)
     pd.testing.assert_frame_equal(fast.astype(str), slow.astype(str))
 
 
 def test_a_whole_address_typed_as_the_street_gives_its_place() -> None:
-    streets = pd.Series(["5763 Lewis Ct, Zephyrhills, FL 33540", "12 N Main Street Apt 4, Tampa FL 33601-1234",
-                         "9 Oak Ave Mesa AZ 85201", "5763 Lewis Ct", "77 Elm St, Denver, CO 80202"])  # fmt: skip
+    streets = pd.Series(
+        [
+            "5763 Lewis Ct, Zephyrhills, FL 33540",
+            "12 N Main Street Apt 4, Tampa FL 33601-1234",
+            "9 Oak Ave Mesa AZ 85201",
+            "5763 Lewis Ct",
+            "77 Elm St, Denver, CO 80202",
+        ]
+    )
     zips = pd.Series([None, None, None, None, "80203"])
     frame = address_frame(streets, zip_code=zips)
     assert list(frame["zip5"].fillna("-")) == [

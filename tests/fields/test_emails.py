@@ -59,14 +59,26 @@ def test_an_address_as_the_rules_read_it(
 
 def _same(fast: pd.DataFrame, values: pd.Series) -> None:
     slow = pd.DataFrame([parse_email(v) for v in values], columns=EMAIL_COLUMNS, index=values.index)
-    pd.testing.assert_frame_equal(fast.astype(object).where(fast.notna(), None),
-                                  slow.astype(object).where(slow.notna(), None))  # fmt: skip
+    pd.testing.assert_frame_equal(
+        fast.astype(object).where(fast.notna(), None), slow.astype(object).where(slow.notna(), None)
+    )
 
 
 def test_the_fast_path_gives_what_the_reference_gives(base_tenant: Tenant) -> None:
     typed = [c["value"] for c in base_tenant.feeds["customer_contacts"] if c["type"] == "Email"]
-    values = pd.Series([*typed, "İstanbul@gmail.com", " MAILTO:a.b+c@x.org.", "no@email.com",
-                        "'jane@gmail.com'", "jane@gmail.com\t", "\u00a0jane@gmail.com", None, ""])  # fmt: skip
+    values = pd.Series(
+        [
+            *typed,
+            "İstanbul@gmail.com",
+            " MAILTO:a.b+c@x.org.",
+            "no@email.com",
+            "'jane@gmail.com'",
+            "jane@gmail.com\t",
+            "\u00a0jane@gmail.com",
+            None,
+            "",
+        ]
+    )
     fast = email_frame(values)
     assert list(fast.columns) == EMAIL_COLUMNS
     _same(fast, values)
@@ -76,8 +88,11 @@ EMAIL_ISH = st.text(alphabet="abcxyz019@@..-_+ '\"<>;,\tÉéİM", max_size=24)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.one_of(EMAIL_ISH, st.emails().map(str), st.none(), st.text(max_size=12)),
-                max_size=30))  # fmt: skip
+@given(
+    st.lists(
+        st.one_of(EMAIL_ISH, st.emails().map(str), st.none(), st.text(max_size=12)), max_size=30
+    )
+)
 def test_any_text_reads_the_same_on_both_paths(values: list[str | None]) -> None:
     series = pd.Series(values, dtype="object")
     _same(email_frame(series), series)

@@ -75,14 +75,26 @@ def test_a_phone_as_the_rules_read_it(raw: str | None, fault: str, digits: str |
 
 def _same(fast: pd.DataFrame, values: pd.Series) -> None:
     slow = pd.DataFrame([parse_phone(v) for v in values], columns=PHONE_COLUMNS, index=values.index)
-    pd.testing.assert_frame_equal(fast.astype(object).where(fast.notna(), None),
-                                  slow.astype(object).where(slow.notna(), None))  # fmt: skip
+    pd.testing.assert_frame_equal(
+        fast.astype(object).where(fast.notna(), None), slow.astype(object).where(slow.notna(), None)
+    )
 
 
 def test_the_fast_path_gives_what_the_reference_gives(base_tenant: Tenant) -> None:
     typed = [c["value"] for c in base_tenant.feeds["customer_contacts"] if c["type"] != "Email"]
-    values = pd.Series([*typed, "602-867-5309", "(602) 555-0123", "6021111111", "1234567890",
-                        "+1 (555) 123-4567", "1-800-222-3333", None, ""])  # fmt: skip
+    values = pd.Series(
+        [
+            *typed,
+            "602-867-5309",
+            "(602) 555-0123",
+            "6021111111",
+            "1234567890",
+            "+1 (555) 123-4567",
+            "1-800-222-3333",
+            None,
+            "",
+        ]
+    )
     fast = phone_frame(values)
     assert list(fast.columns) == PHONE_COLUMNS
     _same(fast, values)

@@ -138,8 +138,10 @@ def test_filters_search_and_pages_work(page: tuple[AuditResult, Path], opened: O
     ]
     assert ids == sorted(ids, reverse=True)
     tab.select_option("#cluster-sort", "size")
-    sizes = [tab.locator("div.cluster").nth(i).locator("tr").first.locator("th").count() - 1
-             for i in range(tab.locator("div.cluster").count())]  # fmt: skip
+    sizes = [
+        tab.locator("div.cluster").nth(i).locator("tr").first.locator("th").count() - 1
+        for i in range(tab.locator("div.cluster").count())
+    ]
     assert (
         sizes == sorted(sizes, reverse=True) and sizes[0] == result.duplicates["cluster_size"].max()
     )
@@ -214,8 +216,22 @@ def test_the_exported_decisions_are_what_import_takes(
     assert {d["who"] for d in document["decisions"]} == {"Dana"}
 
     snapshot = path.parent.parent / "tenant.sqlite"
-    done = subprocess.run([sys.executable, "-m", "titanaudit", "decisions", "import", str(file), "--db",
-                           str(snapshot)], capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "titanaudit",
+            "decisions",
+            "import",
+            str(file),
+            "--db",
+            str(snapshot),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     with open_snapshot(snapshot) as opened_snapshot:
         again = run_audit(opened_snapshot, as_of="2026-11-01")
@@ -287,16 +303,29 @@ def test_cells_differ_only_where_the_matching_sees_a_difference() -> None:
 
     from titanaudit.reports.context import _as_compared
 
-    customers = pd.DataFrame({
-        "id": [1, 2, 3],
-        "name": ["John Smith", "SMITH, JOHN", "Joan Smith"],
-        "street": ["12 West Elm Street", "12 W Elm St", "12 W Elm St Apt 4"],
-        "unit": [None, None, None], "city": ["Mesa", "mesa", "Mesa"], "state": ["AZ", "AZ", "AZ"],
-        "zip": ["85201", "85201-1234", "85201"],
-    })  # fmt: skip
-    contacts = pd.DataFrame({"customer_id": [1, 1, 2, 2, 3],
-                             "value": ["(903) 747-1393", "J.Smith@Example.com", "j.smith@example.com",
-                                       "903.747.1393", "9037471394"]})  # fmt: skip
+    customers = pd.DataFrame(
+        {
+            "id": [1, 2, 3],
+            "name": ["John Smith", "SMITH, JOHN", "Joan Smith"],
+            "street": ["12 West Elm Street", "12 W Elm St", "12 W Elm St Apt 4"],
+            "unit": [None, None, None],
+            "city": ["Mesa", "mesa", "Mesa"],
+            "state": ["AZ", "AZ", "AZ"],
+            "zip": ["85201", "85201-1234", "85201"],
+        }
+    )
+    contacts = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 2, 2, 3],
+            "value": [
+                "(903) 747-1393",
+                "J.Smith@Example.com",
+                "j.smith@example.com",
+                "903.747.1393",
+                "9037471394",
+            ],
+        }
+    )
     same = _as_compared(customers, contacts)
     assert same[1] == same[2]  # case, Last, First, St for Street, ZIP+4, a phone's formatting
     assert all(same[3][k] != same[1][k] for k in ("name", "address", "contacts"))
@@ -337,8 +366,11 @@ def test_each_finding_names_whose_record_it_is_and_where(
     SHOTS.mkdir(parents=True, exist_ok=True)
     box = tab.locator("#findings").bounding_box()
     assert box is not None
-    tab.screenshot(path=SHOTS / "report-findings.png", full_page=True,
-                   clip={"x": box["x"], "y": box["y"], "width": box["width"], "height": 520})  # fmt: skip
+    tab.screenshot(
+        path=SHOTS / "report-findings.png",
+        full_page=True,
+        clip={"x": box["x"], "y": box["y"], "width": box["width"], "height": 520},
+    )
     last = rows.nth(rows.count() - 1).locator("span.whose").inner_text().split(" · ")[0]
     tab.fill("#finding-search", last)  # a finding is found by its customer's name too
     assert count(tab, "#finding-count") >= 1

@@ -9,21 +9,56 @@ import pytest
 
 from titanaudit.rules import Frames
 
-CUSTOMER = {"id": 1, "active": True, "name": "Martin Bauer", "type": "Residential",
-            "street": "6486 Webb Pkwy", "unit": None, "city": "Boulder", "state": "CO",
-            "zip": "80301", "country": "USA", "merged_to_id": None}  # fmt: skip
-LOCATION = {"id": 11, "customer_id": 1, "active": True, "name": "Martin Bauer",
-            "street": "6486 Webb Pkwy", "unit": None, "city": "Boulder", "state": "CO",
-            "zip": "80301", "country": "USA", "latitude": 40.053346, "longitude": -105.230211,
-            "merged_to_id": None}  # fmt: skip
-PHONE = {"id": 21, "owner_type": "customer", "owner_id": 1, "customer_id": 1, "location_id": None,
-         "booking_id": None, "active": True, "type": "MobilePhone", "value": "(303) 699-0464"}  # fmt: skip
+CUSTOMER = {
+    "id": 1,
+    "active": True,
+    "name": "Martin Bauer",
+    "type": "Residential",
+    "street": "6486 Webb Pkwy",
+    "unit": None,
+    "city": "Boulder",
+    "state": "CO",
+    "zip": "80301",
+    "country": "USA",
+    "merged_to_id": None,
+}
+LOCATION = {
+    "id": 11,
+    "customer_id": 1,
+    "active": True,
+    "name": "Martin Bauer",
+    "street": "6486 Webb Pkwy",
+    "unit": None,
+    "city": "Boulder",
+    "state": "CO",
+    "zip": "80301",
+    "country": "USA",
+    "latitude": 40.053346,
+    "longitude": -105.230211,
+    "merged_to_id": None,
+}
+PHONE = {
+    "id": 21,
+    "owner_type": "customer",
+    "owner_id": 1,
+    "customer_id": 1,
+    "location_id": None,
+    "booking_id": None,
+    "active": True,
+    "type": "MobilePhone",
+    "value": "(303) 699-0464",
+}
 EMAIL = {**PHONE, "id": 22, "type": "Email", "value": "martin.bauer@gmail.com"}
 
 
-def frames(*, customer: dict[str, Any] | None = None, location: dict[str, Any] | None = None,
-           phone: dict[str, Any] | None = None, email: dict[str, Any] | None = None,
-           **extra: list[dict[str, Any]]) -> Frames:  # fmt: skip
+def frames(
+    *,
+    customer: dict[str, Any] | None = None,
+    location: dict[str, Any] | None = None,
+    phone: dict[str, Any] | None = None,
+    email: dict[str, Any] | None = None,
+    **extra: list[dict[str, Any]],
+) -> Frames:
     """One clean customer with one location, a mobile and an e-mail; ``customer=...`` etc.
     change fields of those records, ``locations=[...]`` and the like add records."""
 
@@ -34,13 +69,28 @@ def frames(*, customer: dict[str, Any] | None = None, location: dict[str, Any] |
     return Frames(
         customers=table(CUSTOMER, customer, "customers"),
         locations=table(LOCATION, location, "locations"),
-        contacts=pd.concat([table(PHONE, phone, "contacts"), pd.DataFrame([{**EMAIL, **(email or {})}])],
-                           ignore_index=True),
-        leads=pd.DataFrame(extra.get("leads", []), columns=["id", "status", "customer_id", "location_id",
-                           "follow_up_date", "created_on", "lead_customer_name", "active"]),
-        bookings=pd.DataFrame(extra.get("bookings", []), columns=["id", "name", "status", "job_id",
-                              "created_on", "active"]),
-    )  # fmt: skip
+        contacts=pd.concat(
+            [table(PHONE, phone, "contacts"), pd.DataFrame([{**EMAIL, **(email or {})}])],
+            ignore_index=True,
+        ),
+        leads=pd.DataFrame(
+            extra.get("leads", []),
+            columns=[
+                "id",
+                "status",
+                "customer_id",
+                "location_id",
+                "follow_up_date",
+                "created_on",
+                "lead_customer_name",
+                "active",
+            ],
+        ),
+        bookings=pd.DataFrame(
+            extra.get("bookings", []),
+            columns=["id", "name", "status", "job_id", "created_on", "active"],
+        ),
+    )
 
 
 @pytest.fixture

@@ -18,8 +18,13 @@ from titanaudit.testing import snapshot_from_tenant
 
 
 def titanaudit(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "titanaudit", *args], capture_output=True,
-                          text=True, timeout=300, check=False)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "titanaudit", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +48,19 @@ def test_check_writes_private_findings(snapshot_file: Path, tmp_path: Path) -> N
     config.write_text(
         '[rules]\ndisable = ["LIF-MRG-001"]\n\n[office]\nlatitude = 39.74\nlongitude = -104.99\n'
     )
-    done = titanaudit("rules", "check", "--db", str(snapshot_file), "--out", str(out),
-                      "--as-of", "2026-11-01", "--config", str(config), "--quiet")  # fmt: skip
+    done = titanaudit(
+        "rules",
+        "check",
+        "--db",
+        str(snapshot_file),
+        "--out",
+        str(out),
+        "--as-of",
+        "2026-11-01",
+        "--config",
+        str(config),
+        "--quiet",
+    )
     assert done.returncode == 0, done.stderr
     assert "findings (" in done.stderr and "wrote" in done.stderr
     with out.open(newline="") as handle:
@@ -72,8 +88,20 @@ def test_the_threshold_reaches_lead_matching(
         return match_leads(frames, **options)
 
     monkeypatch.setattr(audit, "match_leads", spy)
-    done = CliRunner().invoke(main, ["rules", "check", "--db", str(snapshot_file), "--out",
-                                     str(tmp_path / "f.csv"), "--threshold", "0.8", "--quiet"])  # fmt: skip
+    done = CliRunner().invoke(
+        main,
+        [
+            "rules",
+            "check",
+            "--db",
+            str(snapshot_file),
+            "--out",
+            str(tmp_path / "f.csv"),
+            "--threshold",
+            "0.8",
+            "--quiet",
+        ],
+    )
     assert done.exit_code == 0, done.output
     assert seen == [0.8]
 

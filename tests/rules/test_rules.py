@@ -34,67 +34,208 @@ def test_a_clean_customer_has_no_findings(clean: Frames) -> None:
 
 CASES: list[tuple[str, dict[str, Any], int, set[str], set[str]]] = [
     # (what, changes, record, must report, must not report)
-    ("PO box as service address", {"location": {"street": "PO Box 4411"}}, 11, {"ADR-LOC-001"}, {"ADR-LOC-007"}),
-    ("P.O. box spelled with dots", {"location": {"street": "P.O. Box 12"}}, 11, {"ADR-LOC-001"}, set()),
-    ("ZIP of four digits", {"location": {"zip": "8030"}}, 11, {"ADR-LOC-002"}, {"ADR-LOC-003", "ADR-LOC-005"}),
+    (
+        "PO box as service address",
+        {"location": {"street": "PO Box 4411"}},
+        11,
+        {"ADR-LOC-001"},
+        {"ADR-LOC-007"},
+    ),
+    (
+        "P.O. box spelled with dots",
+        {"location": {"street": "P.O. Box 12"}},
+        11,
+        {"ADR-LOC-001"},
+        set(),
+    ),
+    (
+        "ZIP of four digits",
+        {"location": {"zip": "8030"}},
+        11,
+        {"ADR-LOC-002"},
+        {"ADR-LOC-003", "ADR-LOC-005"},
+    ),
     ("ZIP 00000", {"location": {"zip": "00000"}}, 11, {"ADR-LOC-002"}, set()),
     ("ZIP+4 is fine", {"location": {"zip": "80301-4968"}}, 11, set(), {"ADR-LOC-002"}),
     ("state of another ZIP", {"location": {"state": "NV"}}, 11, {"ADR-LOC-003"}, set()),
     ("PO-box-only ZIP", {"location": {"zip": "80306"}}, 11, {"ADR-LOC-004"}, set()),
     ("city of another ZIP", {"location": {"city": "Denver"}}, 11, {"ADR-LOC-005"}, set()),
-    ("Saint spelled St", {"location": {"city": "St. Louis", "state": "MO", "zip": "63101", "latitude": 38.631245, "longitude": -90.192517}}, 11, set(), {"ADR-LOC-005"}),
+    (
+        "Saint spelled St",
+        {
+            "location": {
+                "city": "St. Louis",
+                "state": "MO",
+                "zip": "63101",
+                "latitude": 38.631245,
+                "longitude": -90.192517,
+            }
+        },
+        11,
+        set(),
+        {"ADR-LOC-005"},
+    ),
     ("street TBD", {"location": {"street": "TBD"}}, 11, {"ADR-LOC-007"}, set()),
     ("street with no number", {"location": {"street": "Main"}}, 11, {"ADR-LOC-007"}, set()),
-    ("no map pin", {"location": {"latitude": None, "longitude": None}}, 11, {"GEO-LOC-001"}, {"GEO-LOC-006", "GEO-LOC-008"}),
-    ("Null Island", {"location": {"latitude": 0.0, "longitude": 0.0}}, 11, {"GEO-LOC-002"}, {"GEO-LOC-006", "GEO-LOC-003"}),
-    ("latitude times ten", {"location": {"latitude": 400.5}}, 11, {"GEO-LOC-003"}, {"GEO-LOC-004", "GEO-LOC-005"}),
-    ("swapped", {"location": {"latitude": -105.230211, "longitude": 40.053346}}, 11, {"GEO-LOC-004"}, {"GEO-LOC-003", "GEO-LOC-005", "GEO-LOC-006"}),
+    (
+        "no map pin",
+        {"location": {"latitude": None, "longitude": None}},
+        11,
+        {"GEO-LOC-001"},
+        {"GEO-LOC-006", "GEO-LOC-008"},
+    ),
+    (
+        "Null Island",
+        {"location": {"latitude": 0.0, "longitude": 0.0}},
+        11,
+        {"GEO-LOC-002"},
+        {"GEO-LOC-006", "GEO-LOC-003"},
+    ),
+    (
+        "latitude times ten",
+        {"location": {"latitude": 400.5}},
+        11,
+        {"GEO-LOC-003"},
+        {"GEO-LOC-004", "GEO-LOC-005"},
+    ),
+    (
+        "swapped",
+        {"location": {"latitude": -105.230211, "longitude": 40.053346}},
+        11,
+        {"GEO-LOC-004"},
+        {"GEO-LOC-003", "GEO-LOC-005", "GEO-LOC-006"},
+    ),
     ("lost minus", {"location": {"longitude": 105.230211}}, 11, {"GEO-LOC-005"}, {"GEO-LOC-006"}),
     ("pin 125 miles off", {"location": {"latitude": 41.853346}}, 11, {"GEO-LOC-006"}, set()),
-    ("pin in another state", {"location": {"latitude": 35.0853, "longitude": -106.6056}}, 11, {"GEO-LOC-006", "GEO-LOC-007"}, set()),
-    ("pin rounded", {"location": {"latitude": 40.05, "longitude": -105.23}}, 11, {"GEO-LOC-008"}, set()),
+    (
+        "pin in another state",
+        {"location": {"latitude": 35.0853, "longitude": -106.6056}},
+        11,
+        {"GEO-LOC-006", "GEO-LOC-007"},
+        set(),
+    ),
+    (
+        "pin rounded",
+        {"location": {"latitude": 40.05, "longitude": -105.23}},
+        11,
+        {"GEO-LOC-008"},
+        set(),
+    ),
     ("seven digits", {"phone": {"value": "699-0464"}}, 21, {"PHN-CON-001"}, {"PHN-CON-002"}),
     ("all fives", {"phone": {"value": "555-555-5555"}}, 21, {"PHN-CON-002"}, {"PHN-CON-003"}),
     ("123-456-7890", {"phone": {"value": "123-456-7890"}}, 21, {"PHN-CON-002"}, set()),
-    ("fictional 555-01XX", {"phone": {"value": "(303) 555-0123"}}, 21, {"PHN-CON-003"}, {"PHN-CON-002", "PHN-CON-004"}),
+    (
+        "fictional 555-01XX",
+        {"phone": {"value": "(303) 555-0123"}},
+        21,
+        {"PHN-CON-003"},
+        {"PHN-CON-002", "PHN-CON-004"},
+    ),
     ("555-1212 is a placeholder", {"phone": {"value": "303-555-1212"}}, 21, {"PHN-CON-002"}, set()),
     ("area code 1XX", {"phone": {"value": "143-699-0464"}}, 21, {"PHN-CON-004"}, set()),
     ("N11 exchange", {"phone": {"value": "303-411-0464"}}, 21, {"PHN-CON-004"}, set()),
-    ("extension is fine", {"phone": {"value": "303-699-0464 ext 12"}}, 21, set(), {"PHN-CON-001", "PHN-CON-007"}),
-    ("leading 1 is fine", {"phone": {"value": "+1 (303) 699-0464"}}, 21, set(), {"PHN-CON-001", "PHN-CON-008"}),
-    ("two numbers", {"phone": {"value": "303-699-0464 / 303-699-1111"}}, 21, {"PHN-CON-007"}, set()),
-    ("words in the phone", {"phone": {"value": "303-699-0464 ask for Bob"}}, 21, {"PHN-CON-007"}, set()),
+    (
+        "extension is fine",
+        {"phone": {"value": "303-699-0464 ext 12"}},
+        21,
+        set(),
+        {"PHN-CON-001", "PHN-CON-007"},
+    ),
+    (
+        "leading 1 is fine",
+        {"phone": {"value": "+1 (303) 699-0464"}},
+        21,
+        set(),
+        {"PHN-CON-001", "PHN-CON-008"},
+    ),
+    (
+        "two numbers",
+        {"phone": {"value": "303-699-0464 / 303-699-1111"}},
+        21,
+        {"PHN-CON-007"},
+        set(),
+    ),
+    (
+        "words in the phone",
+        {"phone": {"value": "303-699-0464 ask for Bob"}},
+        21,
+        {"PHN-CON-007"},
+        set(),
+    ),
     ("UK number", {"phone": {"value": "+44 20 7946 0958"}}, 21, {"PHN-CON-008"}, {"PHN-CON-001"}),
-    ("a type we do not know is judged by its value", {"phone": {"type": "Pager"}}, 1, set(), {"PHN-CON-009"}),
+    (
+        "a type we do not know is judged by its value",
+        {"phone": {"type": "Pager"}},
+        1,
+        set(),
+        {"PHN-CON-009"},
+    ),
     ("toll-free mobile", {"phone": {"value": "800-555-2368"}}, 21, {"PHN-CON-006"}, set()),
     ("no @", {"email": {"value": "bob.gmail.com"}}, 22, {"EML-CON-001"}, set()),
     ("no TLD", {"email": {"value": "john.smith@gmail"}}, 22, {"EML-CON-001"}, set()),
     ("noemail", {"email": {"value": "noemail@none.com"}}, 22, {"EML-CON-002"}, {"EML-CON-001"}),
     ("gmial", {"email": {"value": "martin.bauer@gmial.com"}}, 22, {"EML-CON-003"}, set()),
     ("yahoo.con", {"email": {"value": "mb@yahoo.con"}}, 22, {"EML-CON-003"}, set()),
-    ("a real small domain", {"email": {"value": "martin@bauerhvac.com"}}, 22, set(), {"EML-CON-003"}),
+    (
+        "a real small domain",
+        {"email": {"value": "martin@bauerhvac.com"}},
+        22,
+        set(),
+        {"EML-CON-003"},
+    ),
     ("role address", {"email": {"value": "office@bauerhome.com"}}, 22, {"EML-CON-004"}, set()),
-    ("capitals and spaces", {"email": {"value": "  Martin.Bauer@Gmail.com "}}, 22, {"EML-CON-005"}, {"EML-CON-001"}),
+    (
+        "capitals and spaces",
+        {"email": {"value": "  Martin.Bauer@Gmail.com "}},
+        22,
+        {"EML-CON-005"},
+        {"EML-CON-001"},
+    ),
     ("test name", {"customer": {"name": "TEST"}}, 1, {"NAM-CUS-001"}, set()),
-    ("phone in the name", {"customer": {"name": "Martin Bauer 303-699-0464"}}, 1, {"NAM-CUS-002"}, set()),
+    (
+        "phone in the name",
+        {"customer": {"name": "Martin Bauer 303-699-0464"}},
+        1,
+        {"NAM-CUS-002"},
+        set(),
+    ),
     ("one name", {"customer": {"name": "Bauer"}}, 1, {"NAM-CUS-003"}, set()),
     ("capitals", {"customer": {"name": "MARTIN BAUER"}}, 1, {"NAM-CUS-004"}, set()),
-    ("O'Brien is a name", {"customer": {"name": "Patrick O'Brien"}}, 1, set(), {"NAM-CUS-002", "NAM-CUS-003", "NAM-CUS-004"}),
+    (
+        "O'Brien is a name",
+        {"customer": {"name": "Patrick O'Brien"}},
+        1,
+        set(),
+        {"NAM-CUS-002", "NAM-CUS-003", "NAM-CUS-004"},
+    ),
     ("Last, First", {"customer": {"name": "Bauer, Martin"}}, 1, {"NAM-CUS-005"}, set()),
     ("a couple", {"customer": {"name": "Martin & Mary Bauer"}}, 1, {"NAM-CUS-006"}, set()),
-    ("a company as residential", {"customer": {"name": "Bauer Properties LLC"}}, 1, {"TYP-CUS-001"}, set()),
+    (
+        "a company as residential",
+        {"customer": {"name": "Bauer Properties LLC"}},
+        1,
+        {"TYP-CUS-001"},
+        set(),
+    ),
     ("Mike Church is a person", {"customer": {"name": "Mike Church"}}, 1, set(), {"TYP-CUS-001"}),
     ("a person as commercial", {"customer": {"type": "Commercial"}}, 1, {"TYP-CUS-003"}, set()),
     ("merge marker", {"customer": {"name": "DUPLICATE - Martin Bauer"}}, 1, {"DUP-MRG-001"}, set()),
-    ("no usable contact", {"phone": {"value": "000-000-0000"}, "email": {"value": "none@none.com"}}, 1, {"PHN-CON-009"}, set()),
+    (
+        "no usable contact",
+        {"phone": {"value": "000-000-0000"}, "email": {"value": "none@none.com"}},
+        1,
+        {"PHN-CON-009"},
+        set(),
+    ),
     ("no active location", {"location": {"active": False}}, 1, {"LIF-CUS-001"}, set()),
     ("billing address empty", {"customer": {"street": "", "zip": None}}, 1, {"ADR-CUS-001"}, set()),
     ("billing PO box is fine", {"customer": {"street": "PO Box 12"}}, 1, set(), {"ADR-CUS-001"}),
-]  # fmt: skip
+]
 
 
-@pytest.mark.parametrize(("what", "changes", "record", "must", "must_not"), CASES,
-                         ids=[c[0] for c in CASES])  # fmt: skip
+@pytest.mark.parametrize(
+    ("what", "changes", "record", "must", "must_not"), CASES, ids=[c[0] for c in CASES]
+)
 def test_case(
     what: str, changes: dict[str, Any], record: int, must: set[str], must_not: set[str]
 ) -> None:
@@ -171,18 +312,28 @@ def test_places_outside_the_usual_are_not_false_alarms(place: dict[str, Any]) ->
 
 
 def test_unit_missing_where_the_building_has_units() -> None:
-    neighbours = [{**frames().locations.iloc[0].to_dict(), "id": 12 + i, "customer_id": 1,
-                   "unit": f"Apt {i}"} for i in range(2)]  # fmt: skip
+    neighbours = [
+        {**frames().locations.iloc[0].to_dict(), "id": 12 + i, "customer_id": 1, "unit": f"Apt {i}"}
+        for i in range(2)
+    ]
     findings = run(frames(locations=neighbours))
     assert reported(findings, 11) == {"ADR-LOC-008"}
     assert not reported(findings, 12)
 
 
 def test_time_rules_judge_as_of_the_reference_time() -> None:
-    leads = [{"id": 31, "status": "Open", "customer_id": None, "location_id": None,
-              "follow_up_date": pd.Timestamp("2026-10-20T00:00:00Z"),
-              "created_on": pd.Timestamp("2026-06-01T00:00:00Z"), "lead_customer_name": "Ann Lee",
-              "active": True}]  # fmt: skip
+    leads = [
+        {
+            "id": 31,
+            "status": "Open",
+            "customer_id": None,
+            "location_id": None,
+            "follow_up_date": pd.Timestamp("2026-10-20T00:00:00Z"),
+            "created_on": pd.Timestamp("2026-06-01T00:00:00Z"),
+            "lead_customer_name": "Ann Lee",
+            "active": True,
+        }
+    ]
     data = frames(leads=leads)
     before = check_rules(data, as_of="2026-10-15").findings
     after = check_rules(data, as_of="2026-10-25").findings
@@ -193,8 +344,12 @@ def test_time_rules_judge_as_of_the_reference_time() -> None:
 
 
 def test_settings_allow_lists_office_and_service_area() -> None:
-    office = RuleSettings(tenant_phones=("303 699 0464",), office_latitude=40.053346,
-                          office_longitude=-105.230211, service_states=("WY",))  # fmt: skip
+    office = RuleSettings(
+        tenant_phones=("303 699 0464",),
+        office_latitude=40.053346,
+        office_longitude=-105.230211,
+        service_states=("WY",),
+    )
     findings = run(frames(), office)
     assert {"PHN-CON-005", "GEO-LOC-009", "ADR-LOC-009"} <= set(findings["rule_id"])
     placeholder = run(frames(customer={"name": "New Homeowner"}))

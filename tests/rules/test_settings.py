@@ -18,13 +18,21 @@ def test_defaults_need_no_file() -> None:
 
 def test_a_full_file() -> None:
     table = {
-        "rules": {"disable": ["NAM-CUS-004"], "severity": {"GEO-LOC-008": "info"},
-                  "zip_distance_medium_miles": 40, "residential_max_locations": 8},
-        "allow": {"placeholder_customers": ["Previous Owner"], "tenant_phones": ["303-555-0100"],
-                  "tenant_email_domains": ["example-hvac.com"], "property_managers": ["Acme PM"]},
+        "rules": {
+            "disable": ["NAM-CUS-004"],
+            "severity": {"GEO-LOC-008": "info"},
+            "zip_distance_medium_miles": 40,
+            "residential_max_locations": 8,
+        },
+        "allow": {
+            "placeholder_customers": ["Previous Owner"],
+            "tenant_phones": ["303-555-0100"],
+            "tenant_email_domains": ["example-hvac.com"],
+            "property_managers": ["Acme PM"],
+        },
         "service_area": {"states": ["co", "WY"], "zips": ["80301"]},
         "office": {"latitude": 39.74, "longitude": -104.99},
-    }  # fmt: skip
+    }
     s = rule_settings(table)
     assert s.disable == {"NAM-CUS-004"} and s.severity == {"GEO-LOC-008": "info"}
     assert s.zip_distance_medium_miles == 40.0 and s.residential_max_locations == 8

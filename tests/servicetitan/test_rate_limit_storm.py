@@ -47,8 +47,9 @@ def test_every_pull_through_a_rate_limit_storm_is_exact(
     totals = {"rate_limited": 0, "server_errors": 0, "punished": 0, "tokens": 0}
     for seed in range(RUNS):
         tenant = copy.deepcopy(small_tenant)
-        state = SimulatorState(tenant, faults=dataclasses.replace(STORM, seed=seed),
-                               export_page_size=20)  # fmt: skip
+        state = SimulatorState(
+            tenant, faults=dataclasses.replace(STORM, seed=seed), export_page_size=20
+        )
         db = tmp_path / f"storm-{seed}.sqlite"
         with SimulatorServer(state) as server:
             # a high client rate keeps the test quick; the 429s, not the bucket, set the pace
@@ -82,8 +83,13 @@ def _ask(client: httpx.Client, server: SimulatorServer, method: str, path: str) 
 def test_a_request_before_the_stated_delay_is_punished_for_the_whole_app(
     tenant: Tenant, serve: Serve, punish: float, second_wait: tuple[float, float], punished: int
 ) -> None:
-    faults = Faults(rate_limited=1.0, retry_after_header=1.0, retry_after=0.4, punish_early=punish,
-                    early_penalty=0.4)  # fmt: skip
+    faults = Faults(
+        rate_limited=1.0,
+        retry_after_header=1.0,
+        retry_after=0.4,
+        punish_early=punish,
+        early_penalty=0.4,
+    )
     server = serve(tenant, faults=faults)
     api = f"/crm/v2/tenant/{tenant.tenant_id}/customers"
     with httpx.Client() as client:
@@ -102,11 +108,18 @@ def test_a_request_before_the_stated_delay_is_punished_for_the_whole_app(
     [
         ("storm", Faults.storm()),
         ("storm,429-seconds=0.2", dataclasses.replace(Faults.storm(), retry_after=0.2)),
-        ("429=0.5,429-punish=1,429-penalty=0.5,5xx=0.1,token-ttl=2",
-         Faults(rate_limited=0.5, punish_early=1.0, early_penalty=0.5, server_errors=0.1,
-                token_ttl=2.0)),
+        (
+            "429=0.5,429-punish=1,429-penalty=0.5,5xx=0.1,token-ttl=2",
+            Faults(
+                rate_limited=0.5,
+                punish_early=1.0,
+                early_penalty=0.5,
+                server_errors=0.1,
+                token_ttl=2.0,
+            ),
+        ),
     ],
-)  # fmt: skip
+)
 def test_storm_fault_specs(text: str, expected: Faults) -> None:
     assert Faults.parse(text) == expected
 

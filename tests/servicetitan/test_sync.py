@@ -31,9 +31,17 @@ def test_a_pull_with_every_fault_on_equals_the_tenant(
     tenant: Tenant, serve: Serve, tmp_path: Path
 ) -> None:
     faults = Faults(
-        rate_limited=0.1, server_errors=0.08, dropped=0.08, slow=0.02, slow_seconds=0.2,
-        token_ttl=1.5, repeats=4, oddities=0.02, latency=0.002, seed=3,
-    )  # fmt: skip
+        rate_limited=0.1,
+        server_errors=0.08,
+        dropped=0.08,
+        slow=0.02,
+        slow_seconds=0.2,
+        token_ttl=1.5,
+        repeats=4,
+        oddities=0.02,
+        latency=0.002,
+        seed=3,
+    )
     # about 200 requests: the chance that a fault kind never fires is below 1e-6
     server = serve(tenant, faults=faults, export_page_size=25)
     db = tmp_path / "t.sqlite"

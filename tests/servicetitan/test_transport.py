@@ -191,8 +191,9 @@ def test_a_429_in_one_thread_holds_back_every_thread() -> None:
         clock.sleep(seconds)
 
     limiter = RateLimiter(1000, 1000, clock=clock, sleep=sleep)
-    transport = RetryTransport(httpx.MockTransport(handler), limiter=limiter, sleep=sleep,
-                               rng=random.Random(1))  # fmt: skip
+    transport = RetryTransport(
+        httpx.MockTransport(handler), limiter=limiter, sleep=sleep, rng=random.Random(1)
+    )
     client = httpx.Client(transport=transport)
     first = threading.Thread(target=client.get, args=("https://api.test/first",))
     first.start()
@@ -227,8 +228,9 @@ def test_concurrent_workers_do_not_use_up_each_others_retries() -> None:
             return script.pop() if script else httpx.Response(200, json={})
 
     limiter = RateLimiter(1000, 1000, clock=clock, sleep=clock.sleep)
-    transport = RetryTransport(httpx.MockTransport(handler), limiter=limiter, sleep=clock.sleep,
-                               rng=random.Random(1))  # fmt: skip
+    transport = RetryTransport(
+        httpx.MockTransport(handler), limiter=limiter, sleep=clock.sleep, rng=random.Random(1)
+    )
     outcomes: list[str] = []
 
     def work(client: httpx.Client) -> None:
@@ -286,12 +288,17 @@ def test_a_server_that_never_stops_asking_to_wait_meets_the_hard_ceiling() -> No
 @pytest.mark.parametrize(
     ("headers", "wall"),
     [
-        ({"Retry-After": "Wed, 21 Oct 2015 07:28:30 GMT", "Date": "Wed, 21 Oct 2015 07:28:00 GMT"},
-         None),
+        (
+            {
+                "Retry-After": "Wed, 21 Oct 2015 07:28:30 GMT",
+                "Date": "Wed, 21 Oct 2015 07:28:00 GMT",
+            },
+            None,
+        ),
         ({"Retry-After": "Wed, 21 Oct 2015 07:28:30 GMT"}, 1445412480.0),  # 07:28:00
     ],
     ids=["against-the-date-header", "against-the-injected-wall-clock"],
-)  # fmt: skip
+)
 def test_a_retry_after_date_is_read_against_the_server_date_or_the_injected_clock(
     headers: dict[str, str], wall: float | None
 ) -> None:
@@ -308,8 +315,12 @@ def test_a_request_held_back_by_another_threads_429_is_signed_again() -> None:
     clock = FakeClock()
     limiter = RateLimiter(1000, 1000, clock=clock, sleep=clock.sleep)
     signed: list[float] = []
-    client, _ = _client([httpx.Response(200, json={})], clock, limiter=limiter,
-                        before_send=lambda request: signed.append(clock.now))  # fmt: skip
+    client, _ = _client(
+        [httpx.Response(200, json={})],
+        clock,
+        limiter=limiter,
+        before_send=lambda request: signed.append(clock.now),
+    )
     limiter.hold(40)
     assert client.get("https://api.test/x").status_code == 200
     assert signed == [1040.0]

@@ -15,8 +15,14 @@ Serve = Callable[..., SimulatorServer]
 def api(tenant: Tenant, serve: Serve) -> Iterator[httpx.Client]:
     server = serve(tenant)
     client = httpx.Client(base_url=f"{server.url}/crm/v2/tenant/{tenant.tenant_id}")
-    token = httpx.post(f"{server.url}/connect/token", data={"grant_type": "client_credentials",
-                       "client_id": "cid.simulator", "client_secret": "cs1.simulator-secret"}).json()  # fmt: skip
+    token = httpx.post(
+        f"{server.url}/connect/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "cid.simulator",
+            "client_secret": "cs1.simulator-secret",
+        },
+    ).json()
     assert token["expires_in"] == 900
     assert token["token_type"] == "Bearer"
     client.headers.update(
@@ -28,8 +34,14 @@ def api(tenant: Tenant, serve: Serve) -> Iterator[httpx.Client]:
 
 def test_token_endpoint_refuses_a_bad_client(tenant: Tenant, serve: Serve) -> None:
     server = serve(tenant)
-    response = httpx.post(f"{server.url}/connect/token", data={"grant_type": "client_credentials",
-                          "client_id": "cid.simulator", "client_secret": "wrong"})  # fmt: skip
+    response = httpx.post(
+        f"{server.url}/connect/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "cid.simulator",
+            "client_secret": "wrong",
+        },
+    )
     assert response.status_code == 400
     assert response.json() == {"error": "invalid_client"}
 

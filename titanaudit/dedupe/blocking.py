@@ -56,8 +56,13 @@ def candidate_pairs(long: pd.DataFrame, rules: Sequence[BlockingRule]) -> pd.Dat
 
 
 def _empty() -> pd.DataFrame:
-    return pd.DataFrame({"left": pd.Series(dtype="int64"), "right": pd.Series(dtype="int64"),
-                         "rules": pd.Series(dtype="int64")})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "left": pd.Series(dtype="int64"),
+            "right": pd.Series(dtype="int64"),
+            "rules": pd.Series(dtype="int64"),
+        }
+    )
 
 
 def _rule_pairs(long: pd.DataFrame, rule: BlockingRule, bit: int) -> pd.DataFrame:

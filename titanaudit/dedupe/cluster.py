@@ -37,9 +37,15 @@ Judge = Callable[[np.ndarray, np.ndarray], np.ndarray]
 JUDGED_AT_ONCE = 200
 
 
-def cluster_pairs(scored: pd.DataFrame, *, threshold: float = MATCH_THRESHOLD, veto: float = 0.05,
-                  max_size: int = 25, apart: Collection[tuple[int, int]] = (),
-                  judge: Judge | None = None) -> pd.DataFrame:  # fmt: skip
+def cluster_pairs(
+    scored: pd.DataFrame,
+    *,
+    threshold: float = MATCH_THRESHOLD,
+    veto: float = 0.05,
+    max_size: int = 25,
+    apart: Collection[tuple[int, int]] = (),
+    judge: Judge | None = None,
+) -> pd.DataFrame:
     """Clusters of two or more records. ``scored`` has ``left, right, probability`` (lower record
     first) and may have ``against`` (clear evidence against the pair; default: probability
     below ``veto``). Returns ``record, cluster_id, probability, split_from``: one row per
@@ -101,21 +107,35 @@ def _verdicts(
     """Whether each scored pair between linked records has clear evidence against it."""
     linked = list(component)
     between = scored[scored["left"].isin(linked) & scored["right"].isin(linked)]
-    against = (between["against"].to_numpy(dtype=bool) if "against" in between
-               else (between["probability"] < veto).to_numpy())  # fmt: skip
-    return dict(zip(zip(between["left"].tolist(), between["right"].tolist(), strict=True),
-                    against.tolist(), strict=True))  # fmt: skip
+    against = (
+        between["against"].to_numpy(dtype=bool)
+        if "against" in between
+        else (between["probability"] < veto).to_numpy()
+    )
+    return dict(
+        zip(
+            zip(between["left"].tolist(), between["right"].tolist(), strict=True),
+            against.tolist(),
+            strict=True,
+        )
+    )
 
 
-def _judge_components(component: dict[int, int], verdict: dict[tuple[int, int], bool],
-                      judge: Judge) -> None:  # fmt: skip
+def _judge_components(
+    component: dict[int, int], verdict: dict[tuple[int, int], bool], judge: Judge
+) -> None:
     """Judge, in one batch, every pair not yet judged within each linked group of three to
     :data:`JUDGED_AT_ONCE` records (two records are one strong pair: nothing else to judge)."""
     groups: dict[int, list[int]] = {}
     for record, root in component.items():
         groups.setdefault(root, []).append(record)
-    wanted = [(a, b) for group in groups.values() if 2 < len(group) <= JUDGED_AT_ONCE
-              for a, b in itertools.combinations(sorted(group), 2) if (a, b) not in verdict]  # fmt: skip
+    wanted = [
+        (a, b)
+        for group in groups.values()
+        if 2 < len(group) <= JUDGED_AT_ONCE
+        for a, b in itertools.combinations(sorted(group), 2)
+        if (a, b) not in verdict
+    ]
     _ask(wanted, verdict, judge)
 
 
@@ -130,8 +150,12 @@ def _ask(
     )
 
 
-def _vetoed(left: Sequence[int], right: Sequence[int], verdict: dict[tuple[int, int], bool],
-            judge: Judge | None) -> bool:  # fmt: skip
+def _vetoed(
+    left: Sequence[int],
+    right: Sequence[int],
+    verdict: dict[tuple[int, int], bool],
+    judge: Judge | None,
+) -> bool:
     pairs = [(a, b) if a < b else (b, a) for a in left for b in right]
     if any(verdict.get(pair, False) for pair in pairs):  # what is known decides first
         return True

@@ -47,8 +47,12 @@ FIELDS = ("name", "phone", "email", "address")
 MISSING = -1
 
 
-def _similarity(left: pd.Series | np.ndarray, right: pd.Series | np.ndarray, scorer: Any,
-                known: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+def _similarity(
+    left: pd.Series | np.ndarray,
+    right: pd.Series | np.ndarray,
+    scorer: Any,
+    known: np.ndarray | None = None,
+) -> np.ndarray:
     """Pairwise similarity of two aligned string columns (0 where either is missing). ``known``
     (both present) may be passed in when the caller already has it."""
     lefts = left.to_numpy(dtype=object) if isinstance(left, pd.Series) else left
@@ -88,8 +92,9 @@ class Coded:
             else np.zeros(len(codes), dtype="int64")
         )
 
-    def similarity(self, left: np.ndarray, right: np.ndarray, scorer: Any,
-                   where: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+    def similarity(
+        self, left: np.ndarray, right: np.ndarray, scorer: Any, where: np.ndarray | None = None
+    ) -> np.ndarray:
         """``scorer`` of each pair of codes (a symmetric one), once per distinct pair; 0 where
         either is missing or ``where`` is False."""
         known = (left >= 0) & (right >= 0)
@@ -312,8 +317,9 @@ def _related(a: object, b: object) -> bool:
     )
 
 
-def _typo(coded: Coded, left: np.ndarray, right: np.ndarray, jaro_winkler: np.ndarray,
-          known: np.ndarray) -> np.ndarray:  # fmt: skip
+def _typo(
+    coded: Coded, left: np.ndarray, right: np.ndarray, jaro_winkler: np.ndarray, known: np.ndarray
+) -> np.ndarray:
     """Two spellings of one name: close by Jaro-Winkler and by edits, or a slip or two (a wrong,
     missing or swapped letter: OSA distance) in a name long enough to carry them."""
     edits = coded.similarity(left, right, distance.OSA.distance, known)
@@ -417,8 +423,10 @@ def _name_levels(prepared: Prepared, left: np.ndarray, right: np.ndarray) -> np.
         [5, 4, 4, 3, 3, 2, 2, 2, 2, 2, 1],
         default=0,
     )
-    contained = np.maximum(p.name.similarity(name_l, name_r, fuzz.token_set_ratio, known & business),
-                           p.name.similarity(name_l, name_r, firm_overlap, known & business))  # fmt: skip
+    contained = np.maximum(
+        p.name.similarity(name_l, name_r, fuzz.token_set_ratio, known & business),
+        p.name.similarity(name_l, name_r, firm_overlap, known & business),
+    )
     # a person's record and a business's that bears the person's surname ("Kellie Houston",
     # "Houston Properties LLC"): one may be the other, typed as a business
     mixed = known & (p.business[left] != p.business[right])
@@ -497,8 +505,10 @@ def _close_emails(
     typed = (slips <= 2) & (shorter >= 10) & ~same_user
     if typed.any():
         words = p.email.uniques
-        typed[typed] = [_digits(words[a]) == _digits(words[b])
-                        for a, b in zip(email_l[typed], email_r[typed], strict=True)]  # fmt: skip
+        typed[typed] = [
+            _digits(words[a]) == _digits(words[b])
+            for a, b in zip(email_l[typed], email_r[typed], strict=True)
+        ]
     near = same_user | typed
     close[owner[near]] = True
     derived = np.zeros(len(owner), dtype=bool)
@@ -506,8 +516,10 @@ def _close_emails(
         words, at = p.parts.uniques, np.flatnonzero(near)
         holders = left[owner[at]]
         users = [str(e).partition("@")[0] for e in p.email.uniques[email_l[at]]]
-        derived[at] = [_made_of_name(user, _word(words, first), _word(words, last))
-                       for user, first, last in zip(users, p.first[holders], p.last[holders], strict=True)]  # fmt: skip
+        derived[at] = [
+            _made_of_name(user, _word(words, first), _word(words, last))
+            for user, first, last in zip(users, p.first[holders], p.last[holders], strict=True)
+        ]
     named = _any(len(left), owner[derived]) & ~_any(len(left), owner[near & ~derived])
     return close, named
 
@@ -539,8 +551,11 @@ def firm_overlap(a: str, b: str, **_: object) -> float:
 def _acronyms_of(words: list[str]) -> set[str]:
     """The initials of every run of two to six consecutive words ("chicago youth center": cy,
     cyc, yc)."""
-    return {"".join(w[0] for w in words[i:j]) for i in range(len(words))
-            for j in range(i + 2, min(len(words), i + 6) + 1)}  # fmt: skip
+    return {
+        "".join(w[0] for w in words[i:j])
+        for i in range(len(words))
+        for j in range(i + 2, min(len(words), i + 6) + 1)
+    }
 
 
 def _bears(surname: str | None, firm: str) -> bool:

@@ -48,6 +48,11 @@ def dedupe_customers(
     )
     records["preferred"] = records.index.isin(list(keep))
     return run_engine(
-        long, records=records, merged_into=into, eligible=set(active), threshold=threshold,
-        apart=apart, progress=progress,
-    )  # fmt: skip
+        long,
+        records=records,
+        merged_into=into,
+        eligible=set(active),
+        threshold=threshold,
+        apart=apart,
+        progress=progress,
+    )

@@ -38,8 +38,15 @@ CLUSTER_COLUMNS = [
     "reason",
     "split_from",
 ]
-PAIR_COLUMNS = ["left_id", "right_id", "probability", "match_weight", "evidence", *FIELDS,
-                *(f"w_{f}" for f in FIELDS)]  # fmt: skip
+PAIR_COLUMNS = [
+    "left_id",
+    "right_id",
+    "probability",
+    "match_weight",
+    "evidence",
+    *FIELDS,
+    *(f"w_{f}" for f in FIELDS),
+]
 HOUSEHOLD_COLUMNS = ["left_id", "right_id", "evidence", *FIELDS]
 
 #: Pairs below this probability carry no evidence sentence (their levels and weights remain).
@@ -90,13 +97,22 @@ class DedupeResult:
         from titanaudit.display import html_summary
 
         clusters = self.clusters["cluster_id"].nunique() if len(self.clusters) else 0
-        return html_summary("Duplicates", [("clusters", clusters), ("records in them", len(self.clusters)),
-                            ("household pairs", len(self.households)), ("pairs scored", len(self.pairs))])  # fmt: skip
+        return html_summary(
+            "Duplicates",
+            [
+                ("clusters", clusters),
+                ("records in them", len(self.clusters)),
+                ("household pairs", len(self.households)),
+                ("pairs scored", len(self.pairs)),
+            ],
+        )
 
     def __repr__(self) -> str:
         clusters = self.clusters["cluster_id"].nunique() if len(self.clusters) else 0
-        return (f"DedupeResult({clusters} clusters over {len(self.clusters)} records, "
-                f"{len(self.households)} household pairs, {len(self.pairs)} pairs scored)")  # fmt: skip
+        return (
+            f"DedupeResult({clusters} clusters over {len(self.clusters)} records, "
+            f"{len(self.households)} household pairs, {len(self.pairs)} pairs scored)"
+        )
 
 
 #: Below this probability (odds of a thousand to one against) a pair is clear evidence that its
@@ -121,10 +137,19 @@ def _household_evidence(homes: pd.DataFrame) -> list[str]:
     """The evidence line of a household pair, plus what the two share, which the household guard
     kept from counting ("shares the address and a phone: one household, not counted")."""
     lines = []
-    for evidence, address, phone, email in zip(homes["evidence"], homes["address"], homes["phone"],
-                                                homes["email"], strict=True):  # fmt: skip
-        shared = [w for w, on in (("the address", address == 6), ("the street address", address == 5),
-                                  ("a phone", phone == 2), ("an e-mail", email == 2)) if on]  # fmt: skip
+    for evidence, address, phone, email in zip(
+        homes["evidence"], homes["address"], homes["phone"], homes["email"], strict=True
+    ):
+        shared = [
+            w
+            for w, on in (
+                ("the address", address == 6),
+                ("the street address", address == 5),
+                ("a phone", phone == 2),
+                ("an e-mail", email == 2),
+            )
+            if on
+        ]
         note = f"shares {' and '.join(shared)}: one household, not counted" if shared else ""
         lines.append("; ".join(p for p in (evidence, note) if p))
     return lines
@@ -194,8 +219,12 @@ def run_engine(
         return clear_against(score(compare_customers(pairs, prepared), model))
 
     linking = open_pairs[["left", "right", "probability"]]  # a copy of three columns, not all
-    clusters = cluster_pairs(linking.assign(against=clear_against(open_pairs)), threshold=threshold,
-                             apart=apart, judge=judge)  # fmt: skip
+    clusters = cluster_pairs(
+        linking.assign(against=clear_against(open_pairs)),
+        threshold=threshold,
+        apart=apart,
+        judge=judge,
+    )
     completeness = long.notna().groupby(long["record"]).sum().sum(axis=1)
     info = (records if records is not None else pd.DataFrame(index=completeness.index)).assign(
         completeness=completeness
@@ -211,25 +240,37 @@ def run_engine(
         out[known] = to_id(values[known].to_numpy(dtype="int64"))
         return out
 
-    out = pd.DataFrame({
-        "id": to_id(kept["record"].to_numpy()), "cluster_id": to_id(kept["cluster_id"].to_numpy()),
-        "cluster_size": kept.groupby("cluster_id")["record"].transform("size").to_numpy(),
-        "role": kept["role"].to_numpy(), "probability": kept["probability"].round(4).to_numpy(),
-        "reason": kept["reason"].to_numpy(),
-        "split_from": to_id_or_none(kept["split_from"]),
-    })  # fmt: skip
-    pair_out = pd.DataFrame({
-        "left_id": to_id(scored["left"].to_numpy()), "right_id": to_id(scored["right"].to_numpy()),
-        "probability": scored["probability"].round(4).to_numpy(),
-        "match_weight": scored["match_weight"].round(2).to_numpy(), "evidence": scored["evidence"].to_numpy(),
-        **{f: scored[f].to_numpy() for f in FIELDS},
-        **{f"w_{f}": scored[f"w_{f}"].to_numpy(dtype="float32") for f in FIELDS},
-    })  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "id": to_id(kept["record"].to_numpy()),
+            "cluster_id": to_id(kept["cluster_id"].to_numpy()),
+            "cluster_size": kept.groupby("cluster_id")["record"].transform("size").to_numpy(),
+            "role": kept["role"].to_numpy(),
+            "probability": kept["probability"].round(4).to_numpy(),
+            "reason": kept["reason"].to_numpy(),
+            "split_from": to_id_or_none(kept["split_from"]),
+        }
+    )
+    pair_out = pd.DataFrame(
+        {
+            "left_id": to_id(scored["left"].to_numpy()),
+            "right_id": to_id(scored["right"].to_numpy()),
+            "probability": scored["probability"].round(4).to_numpy(),
+            "match_weight": scored["match_weight"].round(2).to_numpy(),
+            "evidence": scored["evidence"].to_numpy(),
+            **{f: scored[f].to_numpy() for f in FIELDS},
+            **{f"w_{f}": scored[f"w_{f}"].to_numpy(dtype="float32") for f in FIELDS},
+        }
+    )
     homes = open_pairs[home.loc[open_pairs.index]]
-    household_out = pd.DataFrame({
-        "left_id": to_id(homes["left"].to_numpy()), "right_id": to_id(homes["right"].to_numpy()),
-        "evidence": _household_evidence(homes), **{f: homes[f].to_numpy() for f in FIELDS},
-    })  # fmt: skip
+    household_out = pd.DataFrame(
+        {
+            "left_id": to_id(homes["left"].to_numpy()),
+            "right_id": to_id(homes["right"].to_numpy()),
+            "evidence": _household_evidence(homes),
+            **{f: homes[f].to_numpy() for f in FIELDS},
+        }
+    )
     return DedupeResult(
         out,
         pair_out.sort_values("probability", ascending=False, ignore_index=True),

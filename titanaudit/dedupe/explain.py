@@ -31,15 +31,24 @@ LEVEL_LABELS: dict[str, dict[int, str]] = {
 
 #: what a person says of a name or an address level, agreeing (True) or not
 PLAIN: dict[str, dict[int, tuple[str, bool]]] = {
-    "name": {5: ("same name", True), 4: ("names related (a nickname, an initial, a married name)", True),
-             3: ("names differ only by a typo", True), 2: ("similar names", True),
-             1: ("another given name under the same surname", False), 0: ("different names", False)},
-    "address": {6: ("same address", True), 5: ("same address, another unit", True),
-                4: ("same house, street spelt another way", True),
-                3: ("same house and street, another town", True),
-                2: ("same street, another house number", True), 1: ("same ZIP or town only", True),
-                0: ("different places", False)},
-}  # fmt: skip
+    "name": {
+        5: ("same name", True),
+        4: ("names related (a nickname, an initial, a married name)", True),
+        3: ("names differ only by a typo", True),
+        2: ("similar names", True),
+        1: ("another given name under the same surname", False),
+        0: ("different names", False),
+    },
+    "address": {
+        6: ("same address", True),
+        5: ("same address, another unit", True),
+        4: ("same house, street spelt another way", True),
+        3: ("same house and street, another town", True),
+        2: ("same street, another house number", True),
+        1: ("same ZIP or town only", True),
+        0: ("different places", False),
+    },
+}
 
 
 def plain_words(name: int, phone: int, email: int, address: int) -> str:
@@ -111,28 +120,52 @@ def explain(result: Any, left_id: int, right_id: int) -> pd.DataFrame:
 
     pairs, model = result.pairs, result.model
     a, b = sorted((left_id, right_id))
-    mine = pairs[((pairs["left_id"] == a) & (pairs["right_id"] == b))
-                 | ((pairs["left_id"] == b) & (pairs["right_id"] == a))]  # fmt: skip
+    mine = pairs[
+        ((pairs["left_id"] == a) & (pairs["right_id"] == b))
+        | ((pairs["left_id"] == b) & (pairs["right_id"] == a))
+    ]
     if mine.empty or model is None:
-        raise ConfigError(f"{left_id} and {right_id} were never compared: no blocking rule put "
-                          "them side by side (they share no phone, e-mail, address or name key)")  # fmt: skip
+        raise ConfigError(
+            f"{left_id} and {right_id} were never compared: no blocking rule put "
+            "them side by side (they share no phone, e-mail, address or name key)"
+        )
     pair = mine.iloc[0]
     weights = model.weights()
     rows: list[dict[str, Any]] = []
     for field in FIELDS:
         level = int(pair[field])
-        weight = float(pair[f"w_{field}"]) if f"w_{field}" in pair else (
-            0.0 if level == -1 else weights[field].get(level, 0.0))  # fmt: skip
-        rows.append({"field": field, "level": level, "meaning": LEVEL_LABELS[field].get(level, ""),
-                     "weight": round(weight, 2)})  # fmt: skip
+        weight = (
+            float(pair[f"w_{field}"])
+            if f"w_{field}" in pair
+            else (0.0 if level == -1 else weights[field].get(level, 0.0))
+        )
+        rows.append(
+            {
+                "field": field,
+                "level": level,
+                "meaning": LEVEL_LABELS[field].get(level, ""),
+                "weight": round(weight, 2),
+            }
+        )
     prior = float(np.log2(model.prior / (1 - model.prior)))
-    rows.append({"field": "prior", "level": -1, "meaning": "how often two compared records match",
-                 "weight": round(prior, 2)})  # fmt: skip
+    rows.append(
+        {
+            "field": "prior",
+            "level": -1,
+            "meaning": "how often two compared records match",
+            "weight": round(prior, 2),
+        }
+    )
     held = float(pair["match_weight"]) - sum(float(r["weight"]) for r in rows)
     if held < -0.05:  # a guard held the pair below even odds: a household, or only a hub between
-        rows.append({"field": "guard", "level": -1,
-                     "meaning": "held below even odds: two people of one household, or joined only through a hub",
-                     "weight": round(held, 2)})  # fmt: skip
+        rows.append(
+            {
+                "field": "guard",
+                "level": -1,
+                "meaning": "held below even odds: two people of one household, or joined only through a hub",
+                "weight": round(held, 2),
+            }
+        )
     frame = pd.DataFrame(rows)
     frame.attrs = {
         "probability": float(pair["probability"]),

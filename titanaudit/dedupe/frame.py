@@ -35,8 +35,23 @@ __all__ = [
     "recognise_columns",
 ]
 
-FIELD_NAMES = ("name", "first_name", "last_name", "company", "street", "unit", "house_number", "street_name",
-               "city", "state", "zip", "phone", "email", "latitude", "longitude")  # fmt: skip
+FIELD_NAMES = (
+    "name",
+    "first_name",
+    "last_name",
+    "company",
+    "street",
+    "unit",
+    "house_number",
+    "street_name",
+    "city",
+    "state",
+    "zip",
+    "phone",
+    "email",
+    "latitude",
+    "longitude",
+)
 SPELLINGS: dict[str, tuple[str, ...]] = {
     "name": ("name", "full name", "customer name", "customer", "contact name", "client name", "client", "account name"),
     "first_name": ("first name", "first", "firstname", "given name", "fname", "first_name"),
@@ -174,12 +189,19 @@ def values_of(df: pd.DataFrame, columns: dict[str, list[str]]) -> pd.DataFrame:
     record = pd.Series(range(len(df)), index=df.index)
     names = _names(df, columns).reset_index(drop=True)
     names.insert(0, "record", record.to_numpy())
-    addresses = address_frame(_streets(df, columns), _column(df, columns, "unit"), _column(df, columns, "city"),
-                              _column(df, columns, "state"), _column(df, columns, "zip"))  # fmt: skip
+    addresses = address_frame(
+        _streets(df, columns),
+        _column(df, columns, "unit"),
+        _column(df, columns, "city"),
+        _column(df, columns, "state"),
+        _column(df, columns, "zip"),
+    )
     addresses.insert(0, "record", record.to_numpy())
     pieces = [addresses]
-    written = [df[column].astype("string").astype("object").reset_index(drop=True)
-               for column in columns.get("phone", [])]  # fmt: skip
+    written = [
+        df[column].astype("string").astype("object").reset_index(drop=True)
+        for column in columns.get("phone", [])
+    ]
     if written:
         values = pd.concat(written, ignore_index=True)
         phones = phone_frame(values)[["phone"]].assign(local=local_numbers(values))
@@ -194,9 +216,15 @@ def values_of(df: pd.DataFrame, columns: dict[str, list[str]]) -> pd.DataFrame:
     return long.merge(names[["record", *NAME_FEATURES]], on="record", how="left")
 
 
-def dedupe_frame(df: pd.DataFrame, *, id_column: str | None = None, mapping: Mapping[str, str | Sequence[str]] | None = None,
-                 threshold: float = MATCH_THRESHOLD, blocking: Sequence[BlockingRule] = CUSTOMER_RULES,
-                 progress: Stage | None = None) -> DedupeResult:  # fmt: skip
+def dedupe_frame(
+    df: pd.DataFrame,
+    *,
+    id_column: str | None = None,
+    mapping: Mapping[str, str | Sequence[str]] | None = None,
+    threshold: float = MATCH_THRESHOLD,
+    blocking: Sequence[BlockingRule] = CUSTOMER_RULES,
+    progress: Stage | None = None,
+) -> DedupeResult:
     """Find the duplicate clusters in ``df`` (see the module docstring). ``blocking``: which
     pairs are compared at all (:class:`~titanaudit.dedupe.blocking.BlockingRule`s; default the
     customers' rules). ``progress`` is called with a description as each stage starts."""
@@ -224,8 +252,10 @@ def dedupe_frame(df: pd.DataFrame, *, id_column: str | None = None, mapping: Map
         "phone",
         "email",
     }:
-        raise ConfigError("no name, address, phone or e-mail column recognised among "
-                          f"{', '.join(map(str, df.columns))}; name them with --map FIELD=COLUMN")  # fmt: skip
+        raise ConfigError(
+            "no name, address, phone or e-mail column recognised among "
+            f"{', '.join(map(str, df.columns))}; name them with --map FIELD=COLUMN"
+        )
     if progress:
         progress(f"normalising {len(df):,} rows")
     long = values_of(df.reset_index(drop=True), columns)

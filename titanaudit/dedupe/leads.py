@@ -28,15 +28,31 @@ from titanaudit.frames import Frames
 
 __all__ = ["LEAD_MATCH_COLUMNS", "match_leads", "unlinked_values"]
 
-LEAD_MATCH_COLUMNS = ["entity", "record_id", "customer_id", "probability", "match_weight",
-                      "evidence", *FIELDS, "rank"]  # fmt: skip
+LEAD_MATCH_COLUMNS = [
+    "entity",
+    "record_id",
+    "customer_id",
+    "probability",
+    "match_weight",
+    "evidence",
+    *FIELDS,
+    "rank",
+]
 
 
 def unlinked_values(
-    records: pd.DataFrame, names: pd.Series, phones: pd.DataFrame, emails: pd.DataFrame,
-    *, first: int = 1, street: str = "street", unit: str = "unit", city: str = "city",
-    state: str = "state", zip_code: str = "zip",
-) -> pd.DataFrame:  # fmt: skip
+    records: pd.DataFrame,
+    names: pd.Series,
+    phones: pd.DataFrame,
+    emails: pd.DataFrame,
+    *,
+    first: int = 1,
+    street: str = "street",
+    unit: str = "unit",
+    city: str = "city",
+    state: str = "state",
+    zip_code: str = "zip",
+) -> pd.DataFrame:
     """The long frame of :func:`~titanaudit.dedupe.entities.customer_values` for leads or
     bookings: ``records`` (an ``id`` column and the address columns named), their ``names``,
     and ``phones`` / ``emails`` (``record_id``, ``value``). Their record numbers are negative,
@@ -67,10 +83,16 @@ def _lead_values(leads: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     open_leads = leads[leads["customer_id"].isna() & (leads["status"] == "Open")]
     value = pd.DataFrame({"record_id": open_leads["id"]})
     long = unlinked_values(
-        open_leads, open_leads["lead_customer_name"],
-        value.assign(value=open_leads["lead_phone"]), value.assign(value=open_leads["lead_email"]),
-        street="lead_street", unit="lead_unit", city="lead_city", state="lead_state", zip_code="lead_zip",
-    )  # fmt: skip
+        open_leads,
+        open_leads["lead_customer_name"],
+        value.assign(value=open_leads["lead_phone"]),
+        value.assign(value=open_leads["lead_email"]),
+        street="lead_street",
+        unit="lead_unit",
+        city="lead_city",
+        state="lead_state",
+        zip_code="lead_zip",
+    )
     return open_leads, long
 
 
@@ -86,16 +108,22 @@ def _booking_values(
     ]
     typed = own.rename(columns={"booking_id": "record_id"})[["record_id", "type", "value"]]
     long = unlinked_values(
-        waiting, waiting["name"], typed[typed["type"] != "Email"], typed[typed["type"] == "Email"],
+        waiting,
+        waiting["name"],
+        typed[typed["type"] != "Email"],
+        typed[typed["type"] == "Email"],
         first=first,
-    )  # fmt: skip
+    )
     return waiting, long
 
 
 def match_leads(
-    frames: Frames, *, model: MatchModel | None = None, threshold: float = MATCH_THRESHOLD,
+    frames: Frames,
+    *,
+    model: MatchModel | None = None,
+    threshold: float = MATCH_THRESHOLD,
     progress: Stage | None = None,
-) -> pd.DataFrame:  # fmt: skip
+) -> pd.DataFrame:
     """Open leads without a customer, and bookings not yet turned into jobs, that match an
     existing active customer: one row per match at ``threshold`` or above, with ``entity``
     (``leads`` or ``bookings``), ``record_id``, ``customer_id``, ``probability``,
@@ -131,10 +159,15 @@ def match_leads(
     record_id = np.concatenate(
         [leads["id"].to_numpy(dtype="int64"), bookings["id"].to_numpy(dtype="int64")]
     )[position]
-    return pd.DataFrame({
-        "entity": np.where(is_lead, "leads", "bookings"), "record_id": record_id,
-        "customer_id": best["right"].to_numpy(),
-        "probability": best["probability"].round(4).to_numpy(),
-        "match_weight": best["match_weight"].round(2).to_numpy(), "evidence": best["evidence"].to_numpy(),
-        **{f: best[f].to_numpy() for f in FIELDS}, "rank": best["rank"].to_numpy(),
-    }).sort_values(["entity", "record_id", "rank"], ignore_index=True)  # fmt: skip
+    return pd.DataFrame(
+        {
+            "entity": np.where(is_lead, "leads", "bookings"),
+            "record_id": record_id,
+            "customer_id": best["right"].to_numpy(),
+            "probability": best["probability"].round(4).to_numpy(),
+            "match_weight": best["match_weight"].round(2).to_numpy(),
+            "evidence": best["evidence"].to_numpy(),
+            **{f: best[f].to_numpy() for f in FIELDS},
+            "rank": best["rank"].to_numpy(),
+        }
+    ).sort_values(["entity", "record_id", "rank"], ignore_index=True)

@@ -84,11 +84,16 @@ def _with_first(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
 
 def _pairs(rows: pd.DataFrame, rule: str, evidence: str, customer: pd.Series) -> pd.DataFrame:
-    return pd.DataFrame({
-        "rule_id": rule, "left_id": rows["first_id"].to_numpy(), "right_id": rows["id"].to_numpy(),
-        "left_customer_id": customer.reindex(rows["first_id"].to_numpy()).to_numpy(),
-        "right_customer_id": rows["customer_id"].to_numpy(), "evidence": evidence,
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "rule_id": rule,
+            "left_id": rows["first_id"].to_numpy(),
+            "right_id": rows["id"].to_numpy(),
+            "left_customer_id": customer.reindex(rows["first_id"].to_numpy()).to_numpy(),
+            "right_customer_id": rows["customer_id"].to_numpy(),
+            "evidence": evidence,
+        }
+    )
 
 
 def duplicate_locations(frames: Frames) -> pd.DataFrame:
@@ -106,9 +111,13 @@ def duplicate_locations(frames: Frames) -> pd.DataFrame:
     frame = pd.concat([live[["id", "customer_id", "latitude", "longitude"]], places], axis=1)
     customer = frame.set_index("id")["customer_id"]
     found = [
-        _pairs(_with_first(frame.dropna(subset=["address_key"]), ["customer_id", "address_key"]),
-               "DUP-LOC-001", "same address twice under one customer", customer),
-    ]  # fmt: skip
+        _pairs(
+            _with_first(frame.dropna(subset=["address_key"]), ["customer_id", "address_key"]),
+            "DUP-LOC-001",
+            "same address twice under one customer",
+            customer,
+        ),
+    ]
     # the street spelt two ways under one customer: same place and house number, close names
     numbered = frame.dropna(subset=["area", "house_number", "street_name"])
     joined = numbered.merge(
@@ -118,22 +127,35 @@ def duplicate_locations(frames: Frames) -> pd.DataFrame:
         (joined["id_l"] < joined["id_r"]) & (joined["street_name_l"] != joined["street_name_r"])
     ]
     if len(joined):
-        close = process.cpdist(joined["street_name_l"].tolist(), joined["street_name_r"].tolist(),
-                               scorer=distance.JaroWinkler.normalized_similarity, workers=-1)  # fmt: skip
+        close = process.cpdist(
+            joined["street_name_l"].tolist(),
+            joined["street_name_r"].tolist(),
+            scorer=distance.JaroWinkler.normalized_similarity,
+            workers=-1,
+        )
         spelt = np.asarray(close) >= 0.88
         # or named two ways ("1420 Elm St", "1420 County Road 5") with the map pins on one house
         metres = _metres(
             joined["latitude_l"], joined["longitude_l"], joined["latitude_r"], joined["longitude_r"]
         )
         pinned = ~spelt & (metres <= SAME_HOUSE_METRES)
-        for mask, evidence in ((spelt, "same house under one customer, street spelt differently"),
-                               (pinned, "same house number under one customer, map pins on one house")):  # fmt: skip
+        for mask, evidence in (
+            (spelt, "same house under one customer, street spelt differently"),
+            (pinned, "same house number under one customer, map pins on one house"),
+        ):
             hit = joined[mask]
-            found.append(pd.DataFrame({
-                "rule_id": "DUP-LOC-001", "left_id": hit["id_l"], "right_id": hit["id_r"],
-                "left_customer_id": hit["customer_id"], "right_customer_id": hit["customer_id"],
-                "evidence": evidence,
-            }))  # fmt: skip
+            found.append(
+                pd.DataFrame(
+                    {
+                        "rule_id": "DUP-LOC-001",
+                        "left_id": hit["id_l"],
+                        "right_id": hit["id_r"],
+                        "left_customer_id": hit["customer_id"],
+                        "right_customer_id": hit["customer_id"],
+                        "evidence": evidence,
+                    }
+                )
+            )
     # with and without a unit under one customer
     streets = frame.dropna(subset=["street_key"])
     # (with several units besides, the bare one is a building's main address: ADR-LOC-008's
@@ -147,11 +169,18 @@ def duplicate_locations(frames: Frames) -> pd.DataFrame:
         bare = partial[partial["unit"].isna()]
         with_unit = partial[partial["unit"].notna()]
         matched = bare.merge(with_unit, on=["customer_id", "street_key"], suffixes=("_l", "_r"))
-        found.append(pd.DataFrame({
-            "rule_id": "DUP-LOC-003", "left_id": matched["id_l"], "right_id": matched["id_r"],
-            "left_customer_id": matched["customer_id"], "right_customer_id": matched["customer_id"],
-            "evidence": "same address with and without a unit",
-        }))  # fmt: skip
+        found.append(
+            pd.DataFrame(
+                {
+                    "rule_id": "DUP-LOC-003",
+                    "left_id": matched["id_l"],
+                    "right_id": matched["id_r"],
+                    "left_customer_id": matched["customer_id"],
+                    "right_customer_id": matched["customer_id"],
+                    "evidence": "same address with and without a unit",
+                }
+            )
+        )
     # one address under several customers, placeholders aside
     customers = frames.customers
     placeholder = name_frame(customers["name"])["name_placeholder"].to_numpy(dtype=bool)
@@ -160,8 +189,14 @@ def duplicate_locations(frames: Frames) -> pd.DataFrame:
     shared = shared[~shared["customer_id"].isin(placeholders)].drop_duplicates(
         ["customer_id", "address_key"]
     )
-    found.append(_pairs(_with_first(shared, ["address_key"]), "DUP-LOC-002",
-                        "same address under another customer", customer))  # fmt: skip
+    found.append(
+        _pairs(
+            _with_first(shared, ["address_key"]),
+            "DUP-LOC-002",
+            "same address under another customer",
+            customer,
+        )
+    )
     out = (
         pd.concat([f for f in found if len(f)], ignore_index=True)
         if any(len(f) for f in found)
@@ -188,11 +223,16 @@ def repeated_contacts(contacts: pd.DataFrame) -> pd.DataFrame:
     normal = phones.where(phones.notna(), emails)
     frame = mine.assign(normal=normal).dropna(subset=["normal"])
     rows = _with_first(frame, ["owner_type", "owner_id", "normal"])
-    return pd.DataFrame({
-        "rule_id": "DUP-CON-001", "owner_type": rows["owner_type"].to_numpy(),
-        "owner_id": rows["owner_id"].to_numpy(), "contact_id": rows["id"].to_numpy(),
-        "first_contact_id": rows["first_id"].to_numpy(), "value": rows["value"].to_numpy(),
-    }).reset_index(drop=True)  # fmt: skip
+    return pd.DataFrame(
+        {
+            "rule_id": "DUP-CON-001",
+            "owner_type": rows["owner_type"].to_numpy(),
+            "owner_id": rows["owner_id"].to_numpy(),
+            "contact_id": rows["id"].to_numpy(),
+            "first_contact_id": rows["first_id"].to_numpy(),
+            "value": rows["value"].to_numpy(),
+        }
+    ).reset_index(drop=True)
 
 
 def location_clusters(pairs: pd.DataFrame, cluster_of: pd.Series) -> pd.DataFrame:
@@ -216,12 +256,19 @@ def location_clusters(pairs: pd.DataFrame, cluster_of: pd.Series) -> pd.DataFram
     group = linked_groups(
         kept["left_id"].astype("int64").tolist(), kept["right_id"].astype("int64").tolist()
     )
-    owner = pd.concat([kept.set_index("left_id")["left_customer_id"],
-                       kept.set_index("right_id")["right_customer_id"]])  # fmt: skip
+    owner = pd.concat(
+        [
+            kept.set_index("left_id")["left_customer_id"],
+            kept.set_index("right_id")["right_customer_id"],
+        ]
+    )
     owner = owner[~owner.index.duplicated()]
     out = pd.DataFrame({"record": list(group), "cluster_id": list(group.values())})
     out["customer_id"] = out["record"].map(owner).astype("int64")
     several = out.groupby("cluster_id")["customer_id"].transform("nunique") > 1
-    out["reason"] = np.where(several, "one address under customers that are one: one location once they are merged",
-                             "the same address twice under one customer")  # fmt: skip
+    out["reason"] = np.where(
+        several,
+        "one address under customers that are one: one location once they are merged",
+        "the same address twice under one customer",
+    )
     return out.sort_values(["cluster_id", "record"], ignore_index=True)

@@ -276,8 +276,14 @@ def _starting_m() -> dict[str, dict[int, float]]:
     return start
 
 
-def estimate(compared: pd.DataFrame, *, known_matches: np.ndarray | None = None, iterations: int = 30,
-             tolerance: float = 1e-5, random_pairs: pd.DataFrame | None = None) -> MatchModel:  # fmt: skip
+def estimate(
+    compared: pd.DataFrame,
+    *,
+    known_matches: np.ndarray | None = None,
+    iterations: int = 30,
+    tolerance: float = 1e-5,
+    random_pairs: pd.DataFrame | None = None,
+) -> MatchModel:
     """Fit the model on candidate pairs by EM. ``known_matches`` marks pairs known to match
     (e.g. merged in ServiceTitan); with 20 or more they seed ``m``. ``random_pairs`` (compared
     levels of random record pairs, nearly all non-matches) seed ``u``; without them ``u`` starts
@@ -331,8 +337,12 @@ def unfitted_model() -> MatchModel:
     return MatchModel(prior=0.05, m=_starting_m(), u=u)
 
 
-def fit(compared: pd.DataFrame, *, known_matches: np.ndarray | None = None,
-        random_pairs: pd.DataFrame | None = None) -> MatchModel:  # fmt: skip
+def fit(
+    compared: pd.DataFrame,
+    *,
+    known_matches: np.ndarray | None = None,
+    random_pairs: pd.DataFrame | None = None,
+) -> MatchModel:
     """:func:`estimate` on ``compared``, or :func:`unfitted_model` when there are fewer than
     :data:`MIN_EM_PAIRS` candidate pairs (a file of a few rows, every one a duplicate)."""
     if len(compared) < MIN_EM_PAIRS:

@@ -159,8 +159,13 @@ def _parse_name(value: Any) -> dict[str, Any]:
     words = raw.replace(",", " ").split()
     if any(w in BUSINESS_WORDS for w in words) or _organisation(value, words):
         core = firm_words([w for w in words if w not in LEGAL_FORMS] or words)
-        return {**empty, "name_norm": " ".join(core), "last": core[0], "last_code": _code(core[0]),
-                "is_business": True}  # fmt: skip
+        return {
+            **empty,
+            "name_norm": " ".join(core),
+            "last": core[0],
+            "last_code": _code(core[0]),
+            "is_business": True,
+        }
     if "," in raw:  # "Smith, John" → John Smith
         last_part, _, first_part = raw.partition(",")
         raw = f"{first_part} {last_part}"
@@ -177,12 +182,19 @@ def _parse_name(value: Any) -> dict[str, Any]:
         last = (
             people[-1][-1] if len(people[-1]) > 1 else people[0][-1] if len(people[0]) > 1 else None
         )
-    return {"name_norm": " ".join(w for p in people for w in p), "first": first, "last": last,
-            "first_names": given_name_group(first) if first else None,
-            "second_first": people[1][0] if household else None,
-            "last_code": _code(last) if last else None, "first_code": _code(first) if first else None,
-            "initials": _initials(first, last),
-            "is_business": False, "is_household": household, "name_placeholder": False}  # fmt: skip
+    return {
+        "name_norm": " ".join(w for p in people for w in p),
+        "first": first,
+        "last": last,
+        "first_names": given_name_group(first) if first else None,
+        "second_first": people[1][0] if household else None,
+        "last_code": _code(last) if last else None,
+        "first_code": _code(first) if first else None,
+        "initials": _initials(first, last),
+        "is_business": False,
+        "is_household": household,
+        "name_placeholder": False,
+    }
 
 
 def _parse_parts(value: Any) -> dict[str, Any]:
@@ -200,11 +212,19 @@ def _parse_parts(value: Any) -> dict[str, Any]:
     norm = " ".join(p for p in (first, last) if p)
     if placeholder_name(norm):
         return _parse_name(norm)
-    return {"name_norm": norm, "first": first, "last": last,
-            "first_names": given_name_group(first) if first else None, "second_first": None,
-            "last_code": _code(last) if last else None, "first_code": _code(first) if first else None,
-            "initials": _initials(first, last),
-            "is_business": False, "is_household": False, "name_placeholder": False}  # fmt: skip
+    return {
+        "name_norm": norm,
+        "first": first,
+        "last": last,
+        "first_names": given_name_group(first) if first else None,
+        "second_first": None,
+        "last_code": _code(last) if last else None,
+        "first_code": _code(first) if first else None,
+        "initials": _initials(first, last),
+        "is_business": False,
+        "is_household": False,
+        "name_placeholder": False,
+    }
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -218,8 +238,19 @@ def _initials(first: str | None, last: str | None) -> str | None:
     return "".join(sorted(first[0] + last[0])) if first and last else None
 
 
-NAME_COLUMNS = ["name_norm", "first", "last", "first_names", "second_first", "last_code",
-                "first_code", "initials", "is_business", "is_household", "name_placeholder"]  # fmt: skip
+NAME_COLUMNS = [
+    "name_norm",
+    "first",
+    "last",
+    "first_names",
+    "second_first",
+    "last_code",
+    "first_code",
+    "initials",
+    "is_business",
+    "is_household",
+    "name_placeholder",
+]
 
 
 def name_frame(values: pd.Series) -> pd.DataFrame:
@@ -240,8 +271,12 @@ def name_frame(values: pd.Series) -> pd.DataFrame:
     first = pc.utf8_lower(found.field("first").filter(found.is_valid()))
     last = pc.utf8_lower(found.field("last").filter(found.is_valid()))
     slow = pa.array(sorted(SLOW_WORDS))
-    plain = pc.invert(pc.or_(pc.or_(pc.is_in(first, slow), pc.is_in(last, slow)),
-                             pc.is_in(pc.binary_join_element_wise(first, last, " "), pa.array(sorted(SLOW_PAIRS)))))  # fmt: skip
+    plain = pc.invert(
+        pc.or_(
+            pc.or_(pc.is_in(first, slow), pc.is_in(last, slow)),
+            pc.is_in(pc.binary_join_element_wise(first, last, " "), pa.array(sorted(SLOW_PAIRS))),
+        )
+    )
     simple[simple] = plain.to_numpy(zero_copy_only=False)
     frame = per_distinct(values[~simple], _parse_name, NAME_COLUMNS)
     if not simple.any():
@@ -253,24 +288,43 @@ def name_frame(values: pd.Series) -> pd.DataFrame:
     lead = pc.utf8_slice_codeunits(first, 0, 1)
     tail = pc.utf8_slice_codeunits(last, 0, 1)
     ordered = pc.less_equal(lead, tail)
-    initials = pc.if_else(ordered, pc.binary_join_element_wise(lead, tail, ""),
-                          pc.binary_join_element_wise(tail, lead, ""))  # fmt: skip
-    fast = pd.DataFrame({
-        "name_norm": pc.binary_join_element_wise(first, last, " ").to_numpy(zero_copy_only=False),
-        "first": first_words[first_codes], "last": last_words[last_codes],
-        "first_names": np.array([given_name_group(f) for f in first_words], dtype=object)[first_codes],
-        "second_first": None,
-        "last_code": np.array([_code(w) for w in last_words], dtype=object)[last_codes],
-        "first_code": np.array([_code(w) for w in first_words], dtype=object)[first_codes],
-        "initials": initials.to_numpy(zero_copy_only=False),
-        "is_business": False, "is_household": False, "name_placeholder": False,
-    }, index=index)  # fmt: skip
+    initials = pc.if_else(
+        ordered,
+        pc.binary_join_element_wise(lead, tail, ""),
+        pc.binary_join_element_wise(tail, lead, ""),
+    )
+    fast = pd.DataFrame(
+        {
+            "name_norm": pc.binary_join_element_wise(first, last, " ").to_numpy(
+                zero_copy_only=False
+            ),
+            "first": first_words[first_codes],
+            "last": last_words[last_codes],
+            "first_names": np.array([given_name_group(f) for f in first_words], dtype=object)[
+                first_codes
+            ],
+            "second_first": None,
+            "last_code": np.array([_code(w) for w in last_words], dtype=object)[last_codes],
+            "first_code": np.array([_code(w) for w in first_words], dtype=object)[first_codes],
+            "initials": initials.to_numpy(zero_copy_only=False),
+            "is_business": False,
+            "is_household": False,
+            "name_placeholder": False,
+        },
+        index=index,
+    )
     return pd.concat([frame, fast]).reindex(values.index)
 
 
 #: Words that send a two-word name to the full parser (businesses, titles, markers, "and").
-SLOW_WORDS = (BUSINESS_WORDS | ORGANISATION_WORDS | TITLES | GENERATIONS | LEGAL_FORMS
-              | {"and", "duplicate", "dup", "dupe", "dnu", "remove", "delete"})  # fmt: skip
+SLOW_WORDS = (
+    BUSINESS_WORDS
+    | ORGANISATION_WORDS
+    | TITLES
+    | GENERATIONS
+    | LEGAL_FORMS
+    | {"and", "duplicate", "dup", "dupe", "dnu", "remove", "delete"}
+)
 SLOW_PAIRS = {"test customer", "new homeowner", "new owner", "current owner", "current resident"}
 
 
@@ -306,10 +360,22 @@ SUFFIXES = {"street": "st", "str": "st", "st": "st", "avenue": "ave", "av": "ave
 DIRECTIONS = {"north": "n", "south": "s", "east": "e", "west": "w", "northeast": "ne",
               "northwest": "nw", "southeast": "se", "southwest": "sw", "n": "n", "s": "s", "e": "e",
               "w": "w", "ne": "ne", "nw": "nw", "se": "se", "sw": "sw"}  # fmt: skip
-ORDINALS = {"first": "1st", "second": "2nd", "third": "3rd", "fourth": "4th", "fifth": "5th",
-            "sixth": "6th", "seventh": "7th", "eighth": "8th", "ninth": "9th", "tenth": "10th"}  # fmt: skip
-UNIT_WORDS = re.compile(r"^(apt|apartment|unit|ste|suite|#|no|num|number|bldg|building|fl|floor|rm|room|"
-                        r"lot|spc|space|trlr|trailer|dept)\b\.?\s*#?\s*")  # fmt: skip
+ORDINALS = {
+    "first": "1st",
+    "second": "2nd",
+    "third": "3rd",
+    "fourth": "4th",
+    "fifth": "5th",
+    "sixth": "6th",
+    "seventh": "7th",
+    "eighth": "8th",
+    "ninth": "9th",
+    "tenth": "10th",
+}
+UNIT_WORDS = re.compile(
+    r"^(apt|apartment|unit|ste|suite|#|no|num|number|bldg|building|fl|floor|rm|room|"
+    r"lot|spc|space|trlr|trailer|dept)\b\.?\s*#?\s*"
+)
 UNIT_ANYWHERE = re.compile(
     r"#|\b(?:apt|apartment|unit|ste|suite|bldg|building|fl|floor|rm|room|lot|spc|space|trlr|trailer|box)\b"
 )
@@ -317,8 +383,10 @@ PO_BOX = re.compile(
     r"\b(?:p\.?\s*o\.?\s*box|post office box|pmb|rural route|rr \d+ box|box \d+)\b", re.I
 )
 #: DIRECTIONS_NOTE and everything after it, in RE2 (no look-ahead) for Arrow's kernels.
-DIRECTIONS_NOTE_TAIL = (r"\s+(?:between|btwn|off|near|across from|corner of|at the)\s+.*$"
-                        r"|\s+at\s+(?:\d|\w+ (?:st|ave|rd|blvd)\b).*$")  # fmt: skip
+DIRECTIONS_NOTE_TAIL = (
+    r"\s+(?:between|btwn|off|near|across from|corner of|at the)\s+.*$"
+    r"|\s+at\s+(?:\d|\w+ (?:st|ave|rd|blvd)\b).*$"
+)
 DIRECTIONS_NOTE = re.compile(
     r"\s+(?:between|btwn|off|near|across from|corner of|at the)\s+|\s+at\s+(?=\d|\w+ (?:st|ave|rd|blvd)\b)"
 )
@@ -359,8 +427,16 @@ def _parse_street(value: Any) -> dict[str, Any]:
     try:
         tagged, _kind = usaddress.tag(text)
         number = tagged.get("AddressNumber")
-        parts = [tagged.get(k) for k in ("StreetNamePreDirectional", "StreetNamePreType", "StreetName",
-                                         "StreetNamePostType", "StreetNamePostDirectional")]  # fmt: skip
+        parts = [
+            tagged.get(k)
+            for k in (
+                "StreetNamePreDirectional",
+                "StreetNamePreType",
+                "StreetName",
+                "StreetNamePostType",
+                "StreetNamePostDirectional",
+            )
+        ]
         rest = " ".join(p for p in parts if p)
         occupancy = tagged.get("OccupancyIdentifier")
         unit = _unit(occupancy) if occupancy else None
@@ -369,8 +445,12 @@ def _parse_street(value: Any) -> dict[str, Any]:
         if match:
             number, rest = match.group(1), match.group(2)
     words = _street_words(rest.split()) if rest else []
-    return {"house_number": number, "street_name": " ".join(words) or None, "street_unit": unit,
-            "is_po_box": False}  # fmt: skip
+    return {
+        "house_number": number,
+        "street_name": " ".join(words) or None,
+        "street_unit": unit,
+        "is_po_box": False,
+    }
 
 
 STREET_COLUMNS = ["house_number", "street_name", "street_unit", "is_po_box"]
@@ -382,8 +462,10 @@ def _streets(street: pd.Series) -> pd.DataFrame:
     (far fewer than addresses: one Elm St, many house numbers) standardised once."""
     text = street.astype("object").where(street.notna(), None)
     if not text.notna().any():
-        return pd.DataFrame({"house_number": None, "street_name": None, "street_unit": None,
-                             "is_po_box": False}, index=street.index)  # fmt: skip
+        return pd.DataFrame(
+            {"house_number": None, "street_name": None, "street_unit": None, "is_po_box": False},
+            index=street.index,
+        )
     # the text cleaned by Arrow's string kernels (RE2), a column at a time
     arrow = arrow_text(street)
     clean = pc.utf8_lower(
@@ -393,21 +475,34 @@ def _streets(street: pd.Series) -> pd.DataFrame:
     clean = pc.utf8_trim_whitespace(pc.replace_substring_regex(clean, r"\s+", " "))
     clean = pc.replace_substring_regex(clean, DIRECTIONS_NOTE_TAIL, "")
     found = pc.extract_regex(clean, r"^(?P<number>\d+) (?P<rest>[a-z0-9]+(?: [a-z0-9]+)+)$")
-    odd = pc.or_kleene(pc.match_substring_regex(clean, UNIT_ANYWHERE.pattern),
-                       pc.match_substring_regex(clean, PO_BOX.pattern))  # fmt: skip
+    odd = pc.or_kleene(
+        pc.match_substring_regex(clean, UNIT_ANYWHERE.pattern),
+        pc.match_substring_regex(clean, PO_BOX.pattern),
+    )
     plain = found.is_valid().to_numpy(zero_copy_only=False) & ~pc.fill_null(odd, True).to_numpy(
         zero_copy_only=False
     )
-    parts = pd.DataFrame({0: found.field("number").to_numpy(zero_copy_only=False),
-                          1: found.field("rest").to_numpy(zero_copy_only=False)}, index=street.index)  # fmt: skip
+    parts = pd.DataFrame(
+        {
+            0: found.field("number").to_numpy(zero_copy_only=False),
+            1: found.field("rest").to_numpy(zero_copy_only=False),
+        },
+        index=street.index,
+    )
     rests = parts.loc[plain, 1]
     named = {rest: _plain_rest(rest) for rest in pd.unique(rests.to_numpy())}
     name = rests.map(named)
     plain[plain] = name.notna().to_numpy()
     frame = per_distinct(street[~plain], _parse_street, STREET_COLUMNS)
     if plain.any():
-        fast = pd.DataFrame({"house_number": parts.loc[plain, 0], "street_name": name[name.notna()],
-                             "street_unit": None, "is_po_box": False})  # fmt: skip
+        fast = pd.DataFrame(
+            {
+                "house_number": parts.loc[plain, 0],
+                "street_name": name[name.notna()],
+                "street_unit": None,
+                "is_po_box": False,
+            }
+        )
         frame = pd.concat([frame, fast]).reindex(street.index)
     words = frame[STREET_COLUMNS[:3]].astype(object)
     return words.where(words.notna(), None).assign(is_po_box=frame["is_po_box"].astype(bool))
@@ -458,8 +553,13 @@ def _lower(value: Any) -> str | None:
     )
 
 
-def address_frame(street: pd.Series, unit: pd.Series | None = None, city: pd.Series | None = None,
-                  state: pd.Series | None = None, zip_code: pd.Series | None = None) -> pd.DataFrame:  # fmt: skip
+def address_frame(
+    street: pd.Series,
+    unit: pd.Series | None = None,
+    city: pd.Series | None = None,
+    state: pd.Series | None = None,
+    zip_code: pd.Series | None = None,
+) -> pd.DataFrame:
     """Columns: ``house_number``, ``street_name`` (USPS abbreviations: "west elm street" →
     "w elm st"), ``unit`` (designator dropped: "Apt 4B" → "4b"; from the unit field, else typed
     into the street), ``city``, ``state`` (lower case), ``zip5``, ``is_po_box``, ``area`` (the
@@ -520,8 +620,10 @@ def _place_from_street(frame: pd.DataFrame, street: pd.Series) -> None:
         return
     rows = found.index[hit]
     frame.loc[rows, "zip5"] = found.loc[rows, "zip"]
-    for column, values in (("state", found.loc[rows, "state"].str.lower()),
-                           ("city", found.loc[rows, "city"].map(_city, na_action="ignore"))):  # fmt: skip
+    for column, values in (
+        ("state", found.loc[rows, "state"].str.lower()),
+        ("city", found.loc[rows, "city"].map(_city, na_action="ignore")),
+    ):
         empty = frame.loc[rows, column].isna()
         frame.loc[rows[empty.to_numpy()], column] = values[empty.to_numpy()].to_numpy()
 

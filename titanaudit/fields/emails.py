@@ -42,8 +42,14 @@ __all__ = [
     "placeholder_email",
 ]
 
-EMAIL_COLUMNS = ["email_clean", "email_fault", "email", "email_user", "email_domain",
-                 "email_placeholder"]  # fmt: skip
+EMAIL_COLUMNS = [
+    "email_clean",
+    "email_fault",
+    "email",
+    "email_user",
+    "email_domain",
+    "email_placeholder",
+]
 PLACEHOLDER_LOCALS = frozenset({
     "no", "none", "noemail", "nomail", "na", "n/a", "test", "customer", "email", "unknown",
     "donotreply", "declined", "refused", "noreply", "no-reply", "null", "nobody", "x", "xx", "xxx",
@@ -59,8 +65,10 @@ AROUND = " .,;<>\"'"
 #: shaped like an address: matching's test
 SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
 #: the everyday address, valid as it stands (no quoted parts, no international domain)
-SIMPLE = (r"[a-z0-9](?:[a-z0-9._%+'-]*[a-z0-9_])?@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
-          r"(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,}")  # fmt: skip
+SIMPLE = (
+    r"[a-z0-9](?:[a-z0-9._%+'-]*[a-z0-9_])?@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+    r"(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,}"
+)
 
 
 def placeholder_email(email: str) -> bool:
@@ -92,11 +100,13 @@ def parse_email(value: Any) -> dict[str, Any]:
             fault = "syntax"
     email = clean if SHAPE.match(clean) and not placeholder else None
     return {
-        "email_clean": clean, "email_fault": fault, "email": email,
+        "email_clean": clean,
+        "email_fault": fault,
+        "email": email,
         "email_user": _user(email) if email else None,
         "email_domain": clean.rpartition("@")[2] if "@" in clean else None,
         "email_placeholder": placeholder,
-    }  # fmt: skip
+    }
 
 
 def email_frame(values: pd.Series) -> pd.DataFrame:
@@ -109,10 +119,20 @@ def email_frame(values: pd.Series) -> pd.DataFrame:
     clean = pc.utf8_trim(pc.replace_substring_regex(lower, "^mailto:", ""), AROUND)
     parts = pc.extract_regex(clean, r"^(?P<local>[^@]*)@(?P<domain>[^@]*)$")
     local, domain = parts.field("local"), parts.field("domain")
-    placeholder = pc.fill_null(pc.or_(pc.is_in(local, pa.array(sorted(PLACEHOLDER_LOCALS))),
-                                      pc.is_in(domain, pa.array(sorted(PLACEHOLDER_DOMAINS)))), False)  # fmt: skip
-    simple = pc.fill_null(pc.and_(pc.match_substring_regex(clean, f"^(?:{SIMPLE})$"),
-                                  pc.invert(pc.match_substring(clean, ".."))), False)  # fmt: skip
+    placeholder = pc.fill_null(
+        pc.or_(
+            pc.is_in(local, pa.array(sorted(PLACEHOLDER_LOCALS))),
+            pc.is_in(domain, pa.array(sorted(PLACEHOLDER_DOMAINS))),
+        ),
+        False,
+    )
+    simple = pc.fill_null(
+        pc.and_(
+            pc.match_substring_regex(clean, f"^(?:{SIMPLE})$"),
+            pc.invert(pc.match_substring(clean, "..")),
+        ),
+        False,
+    )
     decided = pc.and_(ascii_text, pc.or_(placeholder, simple)).to_numpy(zero_copy_only=False)
     rest = per_distinct(values[~decided].astype(object), parse_email, EMAIL_COLUMNS)
     if not decided.any():
@@ -124,14 +144,19 @@ def email_frame(values: pd.Series) -> pd.DataFrame:
         pc.extract_regex(local.filter(keep), r"^(?P<u>[^+]*)").field("u"), ".", ""
     )
     user = pc.if_else(pc.greater_equal(pc.utf8_length(user), 4), user, pa.scalar(None, pa.string()))
-    quick = pd.DataFrame({
-        "email_clean": cleaned,
-        "email_fault": np.where(stand_in, "placeholder", "").astype(object),
-        "email": missing_where(stand_in, cleaned),
-        "email_user": missing_where(stand_in, user.to_numpy(zero_copy_only=False)),
-        "email_domain": np.asarray(domain.filter(keep).to_numpy(zero_copy_only=False), dtype=object),
-        "email_placeholder": stand_in,
-    }, index=values.index[decided])  # fmt: skip
+    quick = pd.DataFrame(
+        {
+            "email_clean": cleaned,
+            "email_fault": np.where(stand_in, "placeholder", "").astype(object),
+            "email": missing_where(stand_in, cleaned),
+            "email_user": missing_where(stand_in, user.to_numpy(zero_copy_only=False)),
+            "email_domain": np.asarray(
+                domain.filter(keep).to_numpy(zero_copy_only=False), dtype=object
+            ),
+            "email_placeholder": stand_in,
+        },
+        index=values.index[decided],
+    )
     return pd.concat([rest, quick]).reindex(values.index)
 
 

@@ -50,8 +50,10 @@ PHONE_COLUMNS = ["phone", "phone_digits", "phone_fault", "phone_placeholder"]
 EXTENSION = re.compile(r"\s*(?:ext\.?|extension|x|#)\s*\d{1,6}\s*$", re.IGNORECASE)
 SEQUENTIAL = frozenset({"1234567890", "0123456789", "9876543210", "0987654321"})
 #: the everyday shapes, decided over a whole column without a Python call per value
-PLAIN_PHONE = (r"^\s*(?:\+?1[\s.-]?)?\(?(?P<area>[2-9]\d{2})\)?[\s.-]?(?P<exchange>\d{3})[\s.-]?"
-               r"(?P<line>\d{4})\s*$")  # fmt: skip
+PLAIN_PHONE = (
+    r"^\s*(?:\+?1[\s.-]?)?\(?(?P<area>[2-9]\d{2})\)?[\s.-]?(?P<exchange>\d{3})[\s.-]?"
+    r"(?P<line>\d{4})\s*$"
+)
 
 
 def placeholder_phone(digits: str) -> bool:
@@ -149,8 +151,12 @@ def parse_phone(value: Any) -> dict[str, Any]:
         phone = "+1" + digits
     else:
         phone = _e164(value) if isinstance(value, str) and value.strip() else None
-    return {"phone": phone, "phone_digits": digits, "phone_fault": fault,
-            "phone_placeholder": placeholder}  # fmt: skip
+    return {
+        "phone": phone,
+        "phone_digits": digits,
+        "phone_fault": fault,
+        "phone_placeholder": placeholder,
+    }
 
 
 def phone_frame(values: pd.Series) -> pd.DataFrame:
@@ -179,23 +185,30 @@ def phone_frame(values: pd.Series) -> pd.DataFrame:
 
     fictional = mask(pc.equal(exchange, "555")) & mask(pc.starts_with(line, "01"))
     placeholder = (
-        one_digit(ten, 10) | mask(pc.is_in(ten, pa.array(sorted(SEQUENTIAL))))
-        | mask(pc.equal(area, "555")) | one_digit(seven, 7)
+        one_digit(ten, 10)
+        | mask(pc.is_in(ten, pa.array(sorted(SEQUENTIAL))))
+        | mask(pc.equal(area, "555"))
+        | one_digit(seven, 7)
         | (mask(pc.equal(exchange, "555")) & mask(pc.equal(line, "1212")))
-    )  # fmt: skip
-    invalid = (
-        mask(pc.match_substring_regex(exchange, r"^[01]|^\d11$"))
-        | ~mask(pc.is_in(area, pa.array(sorted(valid_area_codes()))))
-    )  # fmt: skip
+    )
+    invalid = mask(pc.match_substring_regex(exchange, r"^[01]|^\d11$")) | ~mask(
+        pc.is_in(area, pa.array(sorted(valid_area_codes())))
+    )
     digits = np.asarray(ten.to_numpy(zero_copy_only=False), dtype=object)
     stand_in = fictional | placeholder
-    quick = pd.DataFrame({
-        "phone": missing_where(stand_in, "+1" + digits.astype(str)),
-        "phone_digits": digits,
-        "phone_fault": np.select([fictional, placeholder, invalid],
-                                 ["fictional", "placeholder", "invalid"], default="").astype(object),
-        "phone_placeholder": stand_in,
-    }, index=values.index[plain])  # fmt: skip
+    quick = pd.DataFrame(
+        {
+            "phone": missing_where(stand_in, "+1" + digits.astype(str)),
+            "phone_digits": digits,
+            "phone_fault": np.select(
+                [fictional, placeholder, invalid],
+                ["fictional", "placeholder", "invalid"],
+                default="",
+            ).astype(object),
+            "phone_placeholder": stand_in,
+        },
+        index=values.index[plain],
+    )
     return pd.concat([rest, quick]).reindex(values.index)
 
 

@@ -88,11 +88,12 @@ def _customers(frames: Frames, ids: set[int]) -> dict[int, dict[str, Any]]:
         parts = (row["street"], row["unit"], row["city"], row["state"], row["zip"])
         created = row["created_on"]
         out[int(row["id"])] = {
-            "name": _text(row["name"]), "address": " ".join(_text(x) for x in parts if _text(x)),
+            "name": _text(row["name"]),
+            "address": " ".join(_text(x) for x in parts if _text(x)),
             "contacts": _text(reach.get(row["id"])),
             "created": created.strftime("%Y-%m-%d") if pd.notna(created) else "",
             "same": same.get(int(row["id"]), {}),
-        }  # fmt: skip
+        }
     return out
 
 
@@ -106,16 +107,23 @@ def _as_compared(customers: pd.DataFrame, contacts: pd.DataFrame) -> dict[int, d
         return {}
     names = name_frame(customers["name"].astype("object"))["name_norm"].fillna("").astype(str)
     names = names.str.replace(r"[^\w]+", " ", regex=True).str.split().str.join(" ")
-    places = address_frame(customers["street"], customers["unit"], customers["city"],
-                           customers["state"], customers["zip"])  # fmt: skip
+    places = address_frame(
+        customers["street"],
+        customers["unit"],
+        customers["city"],
+        customers["state"],
+        customers["zip"],
+    )
     parts = places[["house_number", "street_name", "unit", "city", "zip5"]].astype("object")
     address = parts.where(parts.notna(), "").astype(str).agg("|".join, axis=1)
     values = contacts["value"].astype("object")
     said = phone_frame(values)["phone"].fillna(email_frame(values)["email"])
     said = said.fillna(values.astype(str).str.strip().str.lower())
     reach = said.groupby(contacts["customer_id"]).agg(lambda v: "|".join(sorted(set(map(str, v)))))
-    return {int(i): {"name": n, "address": a, "contacts": str(reach.get(i, ""))}
-            for i, n, a in zip(customers["id"], names, address, strict=True)}  # fmt: skip
+    return {
+        int(i): {"name": n, "address": a, "contacts": str(reach.get(i, ""))}
+        for i, n, a in zip(customers["id"], names, address, strict=True)
+    }
 
 
 def _clusters(result: AuditResult, frames: Frames) -> list[dict[str, Any]]:
@@ -126,11 +134,22 @@ def _clusters(result: AuditResult, frames: Frames) -> list[dict[str, Any]]:
     pairs = result.pairs[
         (result.pairs["entity"] == "customers") & result.pairs["probability"].notna()
     ]
-    said = {frozenset((int(a), int(b))): _text(e)
-            for a, b, e in zip(pairs["left_id"], pairs["right_id"], pairs["evidence"], strict=True)}  # fmt: skip
-    plain = {frozenset((int(a), int(b))): plain_words(*(-1 if pd.isna(v) else int(v) for v in levels))
-             for a, b, *levels in zip(pairs["left_id"], pairs["right_id"], pairs["name"], pairs["phone"],
-                                      pairs["email"], pairs["address"], strict=True)}  # fmt: skip
+    said = {
+        frozenset((int(a), int(b))): _text(e)
+        for a, b, e in zip(pairs["left_id"], pairs["right_id"], pairs["evidence"], strict=True)
+    }
+    plain = {
+        frozenset((int(a), int(b))): plain_words(*(-1 if pd.isna(v) else int(v) for v in levels))
+        for a, b, *levels in zip(
+            pairs["left_id"],
+            pairs["right_id"],
+            pairs["name"],
+            pairs["phone"],
+            pairs["email"],
+            pairs["address"],
+            strict=True,
+        )
+    }
     clusters = []
     for cluster_id, members in dups.groupby("cluster_id", sort=False):
         members = members.sort_values("role", key=lambda r: r != "keep")
@@ -142,19 +161,31 @@ def _clusters(result: AuditResult, frames: Frames) -> list[dict[str, Any]]:
             who = info.get(
                 rid, {"name": "", "address": "", "contacts": "", "created": "", "same": {}}
             )
-            records.append({"id": rid, "role": row["role"], **who,
-                            "evidence": said.get(frozenset((keep, rid)), "") if rid != keep else "",
-                            "plain": plain.get(frozenset((keep, rid)), "") if rid != keep else "",
-                            "reason": _text(row["reason"])})  # fmt: skip
+            records.append(
+                {
+                    "id": rid,
+                    "role": row["role"],
+                    **who,
+                    "evidence": said.get(frozenset((keep, rid)), "") if rid != keep else "",
+                    "plain": plain.get(frozenset((keep, rid)), "") if rid != keep else "",
+                    "reason": _text(row["reason"]),
+                }
+            )
         names = {r["name"].strip().lower() for r in records}
         top: Any = members["probability"].max()
         split = (
             members["split_from"].dropna() if "split_from" in members else pd.Series(dtype=object)
         )
-        clusters.append({"id": int(cast(Any, cluster_id)), "probability": float(top),
-                         "status": str(members["status"].iloc[0]) if "status" in members else "new",
-                         "same_name": len(names) == 1, "records": records,
-                         "split_from": int(split.iloc[0]) if len(split) else None})  # fmt: skip
+        clusters.append(
+            {
+                "id": int(cast(Any, cluster_id)),
+                "probability": float(top),
+                "status": str(members["status"].iloc[0]) if "status" in members else "new",
+                "same_name": len(names) == 1,
+                "records": records,
+                "split_from": int(split.iloc[0]) if len(split) else None,
+            }
+        )
     return sorted(clusters, key=lambda c: -c["probability"])
 
 
@@ -178,8 +209,14 @@ def _review_pairs(result: AuditResult, frames: Frames) -> list[list[Any]]:
     )
     names = {k: v["name"] for k, v in _customers(frames, ids).items()}
     rows = []
-    for rule, entity, left, right, evidence in zip(pairs["rule_id"], pairs["entity"], pairs["left_id"],
-                                                   pairs["right_id"], pairs["evidence"], strict=True):  # fmt: skip
+    for rule, entity, left, right, evidence in zip(
+        pairs["rule_id"],
+        pairs["entity"],
+        pairs["left_id"],
+        pairs["right_id"],
+        pairs["evidence"],
+        strict=True,
+    ):
         one, other = int(left), int(right)
         if entity == "customers":
             one_label, other_label = (
@@ -188,14 +225,28 @@ def _review_pairs(result: AuditResult, frames: Frames) -> list[list[Any]]:
             )
         else:
             one_label, other_label = f"location #{one}", f"location #{other}"
-        rows.append([str(rule), PAIR_KINDS[str(rule)], one_label, other_label, _text(evidence),
-                     str(entity), one, other])  # fmt: skip
+        rows.append(
+            [
+                str(rule),
+                PAIR_KINDS[str(rule)],
+                one_label,
+                other_label,
+                _text(evidence),
+                str(entity),
+                one,
+                other,
+            ]
+        )
     return rows
 
 
-def report_context(result: AuditResult, frames: Frames | None = None, *,
-                   history: pd.DataFrame | None = None,
-                   ui_url: str | None = None) -> ReportContext:  # fmt: skip
+def report_context(
+    result: AuditResult,
+    frames: Frames | None = None,
+    *,
+    history: pd.DataFrame | None = None,
+    ui_url: str | None = None,
+) -> ReportContext:
     """The page's context for ``result``, an audit of ``frames`` (default: the frames it
     audited), which supply the names, addresses and contacts shown side by side. ``history``:
     the audits recorded before (:meth:`Snapshot.audit_history`), for the summary's chart.
@@ -205,49 +256,97 @@ def report_context(result: AuditResult, frames: Frames | None = None, *,
     d, f = summary.get("duplicates", {}), summary.get("findings", {})
     by_severity = f.get("by_severity", {})
     top = max([1, *by_severity.values()])
-    severities = [{"name": s, "count": int(by_severity.get(s, 0)),
-                   "share": round(100 * by_severity.get(s, 0) / top)} for s in SEVERITIES]  # fmt: skip
+    severities = [
+        {
+            "name": s,
+            "count": int(by_severity.get(s, 0)),
+            "share": round(100 * by_severity.get(s, 0) / top),
+        }
+        for s in SEVERITIES
+    ]
     titles = {r.id: r for r in RULES}
     by_rule = f.get("by_rule", {})
-    rules = [{"id": rule_id, "title": titles[rule_id].title if rule_id in titles else "Repeated contact",
-              "severity": titles[rule_id].severity if rule_id in titles else "low", "count": count}
-             for rule_id, count in by_rule.items()]  # fmt: skip
+    rules = [
+        {
+            "id": rule_id,
+            "title": titles[rule_id].title if rule_id in titles else "Repeated contact",
+            "severity": titles[rule_id].severity if rule_id in titles else "low",
+            "count": count,
+        }
+        for rule_id, count in by_rule.items()
+    ]
     rules.sort(key=lambda r: (SEVERITIES.index(r["severity"]), -r["count"]))
     found = result.findings
     status = found["status"] if "status" in found else pd.Series("new", index=found.index)
     messages: dict[str, int] = {}  # each distinct message once in the page
-    findings = [[_text(r), _text(s), _text(e), _text(i), messages.setdefault(_text(m), len(messages)),
-                 _text(v), _text(x), _text(t), *_target(e, i, c)]
-                for r, s, e, i, m, v, x, c, t in zip(found["rule_id"], found["severity"], found["entity"],
-                                                     found["record_id"], found["message"], found["value"],
-                                                     found["fix"], found["customer_id"], status, strict=True)]  # fmt: skip
-    counts = [("duplicate customer clusters", int(d.get("customer_clusters", 0))),
-              ("customers in them", int(d.get("customer_records", 0))),
-              ("household pairs (not duplicates)", int(d.get("household_pairs", 0))),
-              ("repeated location pairs", int(sum(d.get("location_pairs", {}).values()))),
-              ("findings", int(f.get("total", 0)))]  # fmt: skip
+    findings = [
+        [
+            _text(r),
+            _text(s),
+            _text(e),
+            _text(i),
+            messages.setdefault(_text(m), len(messages)),
+            _text(v),
+            _text(x),
+            _text(t),
+            *_target(e, i, c),
+        ]
+        for r, s, e, i, m, v, x, c, t in zip(
+            found["rule_id"],
+            found["severity"],
+            found["entity"],
+            found["record_id"],
+            found["message"],
+            found["value"],
+            found["fix"],
+            found["customer_id"],
+            status,
+            strict=True,
+        )
+    ]
+    counts = [
+        ("duplicate customer clusters", int(d.get("customer_clusters", 0))),
+        ("customers in them", int(d.get("customer_records", 0))),
+        ("household pairs (not duplicates)", int(d.get("household_pairs", 0))),
+        ("repeated location pairs", int(sum(d.get("location_pairs", {}).values()))),
+        ("findings", int(f.get("total", 0))),
+    ]
     gone = summary.get("decisions", {}).get("suppressed", {})
     if sum(gone.values()):
-        counts += [("pairs left apart by reviewers' decisions",
-                    int(gone.get("duplicate_pairs", 0) + gone.get("household_pairs", 0)
-                        + gone.get("location_pairs", 0))),
-                   ("findings suppressed by reviewers' decisions", int(gone.get("findings", 0)))]  # fmt: skip
+        counts += [
+            (
+                "pairs left apart by reviewers' decisions",
+                int(
+                    gone.get("duplicate_pairs", 0)
+                    + gone.get("household_pairs", 0)
+                    + gone.get("location_pairs", 0)
+                ),
+            ),
+            ("findings suppressed by reviewers' decisions", int(gone.get("findings", 0))),
+        ]
     reopened = int(summary.get("decisions", {}).get("reopened", 0))
     if reopened:
         counts.append(("decisions reopened (the records changed)", reopened))
     change = summary.get("change", {})
     if change.get("previous_audit"):
         resolved = change.get("resolved", {})
-        counts += [("new since the last audit (findings and clusters)", int(change.get("new", 0))),
-                   ("still open from it (findings and clusters)", int(change.get("persisting", 0))),
-                   ("resolved since (findings and clusters)", int(sum(resolved.values()))),
-                   ("customers merged in ServiceTitan since", int(change.get("merged_since", 0)))]  # fmt: skip
+        counts += [
+            ("new since the last audit (findings and clusters)", int(change.get("new", 0))),
+            ("still open from it (findings and clusters)", int(change.get("persisting", 0))),
+            ("resolved since (findings and clusters)", int(sum(resolved.values()))),
+            ("customers merged in ServiceTitan since", int(change.get("merged_since", 0))),
+        ]
     return ReportContext(
-        title="titanaudit review", snapshot=str(summary.get("snapshot", "")),
-        generated_at=str(summary.get("generated_at", "")), as_of=str(summary.get("as_of", "")),
-        counts=counts, severities=severities, rules=rules,
-        data=_data(result, frames, ui_url, findings, list(messages)), trend=_trend(history, result.summary),
-    )  # fmt: skip
+        title="titanaudit review",
+        snapshot=str(summary.get("snapshot", "")),
+        generated_at=str(summary.get("generated_at", "")),
+        as_of=str(summary.get("as_of", "")),
+        counts=counts,
+        severities=severities,
+        rules=rules,
+        data=_data(result, frames, ui_url, findings, list(messages)),
+        trend=_trend(history, result.summary),
+    )
 
 
 def _target(entity: Any, record_id: Any, customer_id: Any) -> list[Any]:
@@ -267,9 +366,14 @@ SURE = 0.99
 WRONG_PLACE = ("ADR-", "GEO-")
 
 
-def _queue(result: AuditResult, customers: pd.DataFrame, clusters: list[dict[str, Any]],
-           findings: list[list[Any]], messages: list[str],
-           who: dict[str, dict[str, list[str]]]) -> dict[str, Any]:  # fmt: skip
+def _queue(
+    result: AuditResult,
+    customers: pd.DataFrame,
+    clusters: list[dict[str, Any]],
+    findings: list[list[Any]],
+    messages: list[str],
+    who: dict[str, dict[str, list[str]]],
+) -> dict[str, Any]:
     """Where to start: sure duplicates with money or work attached (a balance, an open lead or
     booking waiting for one of them), then high findings that send a technician to the wrong
     place, then the other sure duplicates and high findings. ``items`` (the first
@@ -294,17 +398,38 @@ def _queue(result: AuditResult, customers: pd.DataFrame, clusters: list[dict[str
         text = (
             f"Merge {len(ids)} records of {c['records'][0]['name']} (#{', #'.join(map(str, ids))})"
         )
-        ranked.append((0 if why else 2, -money, {"kind": "cluster", "key": f"cluster:{c['id']}",
-                       "target": str(c["id"]), "rule": "", "text": text + (": " + "; ".join(why) if why else "")}))  # fmt: skip
+        ranked.append(
+            (
+                0 if why else 2,
+                -money,
+                {
+                    "kind": "cluster",
+                    "key": f"cluster:{c['id']}",
+                    "target": str(c["id"]),
+                    "rule": "",
+                    "text": text + (": " + "; ".join(why) if why else ""),
+                },
+            )
+        )
     for f in findings:
         if f[1] != "high" or f[7] == "suppressed":
             continue
         name, place = who.get(str(f[8]), {}).get(str(f[9]), ["", ""])
         about = ", ".join(x for x in (name, place) if x)
         text = f"{messages[f[4]]} ({f[2].rstrip('s')} #{f[3]}{': ' + about if about else ''})"
-        ranked.append((1 if str(f[0]).startswith(WRONG_PLACE) else 3, 0.0,
-                       {"kind": "finding", "key": f"finding:{f[0]}:{f[2]}:{f[3]}:{f[5]}",
-                        "target": str(f[3]), "rule": str(f[0]), "text": text}))  # fmt: skip
+        ranked.append(
+            (
+                1 if str(f[0]).startswith(WRONG_PLACE) else 3,
+                0.0,
+                {
+                    "kind": "finding",
+                    "key": f"finding:{f[0]}:{f[2]}:{f[3]}:{f[5]}",
+                    "target": str(f[3]),
+                    "rule": str(f[0]),
+                    "text": text,
+                },
+            )
+        )
     ranked.sort(key=lambda r: (r[0], r[1]))
     return {"items": [item for _, _, item in ranked[:QUEUE_SHOWN]], "total": len(ranked)}
 
@@ -333,8 +458,13 @@ def _whose(frames: Frames, findings: list[list[Any]]) -> dict[str, dict[str, lis
     return who
 
 
-def _data(result: AuditResult, frames: Frames, ui_url: str | None, findings: list[list[Any]],
-          messages: list[str]) -> dict[str, Any]:  # fmt: skip
+def _data(
+    result: AuditResult,
+    frames: Frames,
+    ui_url: str | None,
+    findings: list[list[Any]],
+    messages: list[str],
+) -> dict[str, Any]:
     clusters = _clusters(result, frames)
     pairs = _review_pairs(result, frames)
     shown: dict[str, set[int]] = {"customers": set(), "locations": set()}
@@ -352,12 +482,23 @@ def _data(result: AuditResult, frames: Frames, ui_url: str | None, findings: lis
         mine = every[every.index.isin(list(ids))]
         prints[entity] = {str(k): str(v) for k, v in mine.items()}
     links = {"customers": customer_url(0, ui_url)[:-1], "locations": location_url(0, ui_url)[:-1]}
-    return {"snapshot": str(result.summary.get("snapshot", "")), "links": links, "steps": list(MERGE_STEPS),
-            "clusters": clusters, "findings": findings, "messages": messages, "pairs": pairs,
-            "prints": prints, "decisions": _decisions(result), "who": who,
-            "queue": _queue(result, frames.customers, clusters, findings, messages, who),
-            "resolved": [[str(k), str(d)] for k, d in
-                         zip(result.resolved["kind"], result.resolved["detail"], strict=True)][:RESOLVED_SHOWN]}  # fmt: skip
+    return {
+        "snapshot": str(result.summary.get("snapshot", "")),
+        "links": links,
+        "steps": list(MERGE_STEPS),
+        "clusters": clusters,
+        "findings": findings,
+        "messages": messages,
+        "pairs": pairs,
+        "prints": prints,
+        "decisions": _decisions(result),
+        "who": who,
+        "queue": _queue(result, frames.customers, clusters, findings, messages, who),
+        "resolved": [
+            [str(k), str(d)]
+            for k, d in zip(result.resolved["kind"], result.resolved["detail"], strict=True)
+        ][:RESOLVED_SHOWN],
+    }
 
 
 RESOLVED_SHOWN = (
@@ -375,9 +516,18 @@ def _decisions(result: AuditResult) -> list[list[Any]]:
     table = result.decisions.table
     rows = []
     for row in table.to_dict("records"):
-        rows.append([KIND_LABELS.get(row["kind"], row["kind"]), row["entity"], int(row["left_id"]),
-                     int(row["right_id"]), _text(row["who"]), _text(row["decided_at"]),
-                     _text(row["note"]), row["state"]])  # fmt: skip
+        rows.append(
+            [
+                KIND_LABELS.get(row["kind"], row["kind"]),
+                row["entity"],
+                int(row["left_id"]),
+                int(row["right_id"]),
+                _text(row["who"]),
+                _text(row["decided_at"]),
+                _text(row["note"]),
+                row["state"],
+            ]
+        )
     return rows
 
 
@@ -388,11 +538,17 @@ def _trend(history: pd.DataFrame | None, current: dict[str, Any]) -> list[dict[s
         23
     )
     points: list[dict[str, Any]] = []
-    for run_at, summary in [*zip(runs["run_at"], runs["summary"], strict=True),
-                            (current.get("generated_at", ""), current)]:  # fmt: skip
-        points.append({"label": str(run_at)[:16].replace("T", " "),
-                       "clusters": int(summary.get("duplicates", {}).get("customer_clusters", 0)),
-                       "findings": int(summary.get("findings", {}).get("total", 0))})  # fmt: skip
+    for run_at, summary in [
+        *zip(runs["run_at"], runs["summary"], strict=True),
+        (current.get("generated_at", ""), current),
+    ]:
+        points.append(
+            {
+                "label": str(run_at)[:16].replace("T", " "),
+                "clusters": int(summary.get("duplicates", {}).get("customer_clusters", 0)),
+                "findings": int(summary.get("findings", {}).get("total", 0)),
+            }
+        )
     top = max([1, *(max(p["clusters"], p["findings"]) for p in points)])
     width = 560
     step = width / max(1, len(points) - 1)

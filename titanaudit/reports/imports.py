@@ -21,7 +21,19 @@ from titanaudit.reports.render import environment, write_page
 
 __all__ = ["import_context", "write_check", "write_import_report"]
 
-FIELDS = ("name", "first_name", "last_name", "company", "street", "unit", "city", "state", "zip", "phone", "email")  # fmt: skip
+FIELDS = (
+    "name",
+    "first_name",
+    "last_name",
+    "company",
+    "street",
+    "unit",
+    "city",
+    "state",
+    "zip",
+    "phone",
+    "email",
+)
 
 
 def _shown(frame: pd.DataFrame, columns: dict[str, list[str]]) -> list[str]:
@@ -53,22 +65,43 @@ def import_context(
     rows = []
     for (_, row), shown in zip(listed.iterrows(), values, strict=True):
         get = {k: row[v] for k, v in added.items()}
-        rows.append([int(get["row"]), int(get["line"]), get["decision"], shown,
-                     "" if pd.isna(get["customer_id"]) else int(get["customer_id"]),
-                     get["customer_name"], get["customer_address"], get["customer_url"],
-                     "" if pd.isna(get["location_id"]) else int(get["location_id"]), get["location_url"],
-                     None if pd.isna(get["probability"]) else float(get["probability"]),
-                     get["explanation"], get["duplicate_of_row"], get["problem"],
-                     get["location_address"]])  # fmt: skip
+        rows.append(
+            [
+                int(get["row"]),
+                int(get["line"]),
+                get["decision"],
+                shown,
+                "" if pd.isna(get["customer_id"]) else int(get["customer_id"]),
+                get["customer_name"],
+                get["customer_address"],
+                get["customer_url"],
+                "" if pd.isna(get["location_id"]) else int(get["location_id"]),
+                get["location_url"],
+                None if pd.isna(get["probability"]) else float(get["probability"]),
+                get["explanation"],
+                get["duplicate_of_row"],
+                get["problem"],
+                get["location_address"],
+            ]
+        )
     decisions = summary["decisions"]
-    counts = [("rows", summary["rows"]), ("new", decisions["new"]),
-              ("already in ServiceTitan", decisions["existing"]), ("to review", decisions["review"]),
-              ("repeat an earlier row", summary["repeated_rows"]),
-              ("could not be read whole", summary["unreadable_rows"]),
-              ("ready to import (one per person)", summary["ready"])]  # fmt: skip
+    counts = [
+        ("rows", summary["rows"]),
+        ("new", decisions["new"]),
+        ("already in ServiceTitan", decisions["existing"]),
+        ("to review", decisions["review"]),
+        ("repeat an earlier row", summary["repeated_rows"]),
+        ("could not be read whole", summary["unreadable_rows"]),
+        ("ready to import (one per person)", summary["ready"]),
+    ]
     columns = [(name, ", ".join(cols)) for name, cols in check.columns.items()]
-    return {"title": title, "source": str(summary.get("source", "")), "counts": counts,
-            "columns": columns, "data": {"rows": rows}}  # fmt: skip
+    return {
+        "title": title,
+        "source": str(summary.get("source", "")),
+        "counts": counts,
+        "columns": columns,
+        "data": {"rows": rows},
+    }
 
 
 def write_import_report(check: ImportCheck, path: Path) -> Path:

@@ -29,8 +29,11 @@ def environment() -> Environment:
 def render_report(context: ReportContext, *, review: bool = False) -> str:
     """The review page as one HTML string (no network needed to view it). With ``review`` it
     is the page ``titanaudit review`` serves: decisions are saved through its server."""
-    return environment().get_template("report.html.j2").render(**dataclasses.asdict(context),
-                                                               review=review)  # fmt: skip
+    return (
+        environment()
+        .get_template("report.html.j2")
+        .render(**dataclasses.asdict(context), review=review)
+    )
 
 
 def write_report(context: ReportContext, path: Path) -> Path:

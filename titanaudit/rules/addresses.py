@@ -24,17 +24,23 @@ def _located(ctx: Context) -> pd.DataFrame:
 def _po_box(ctx: Context) -> pd.DataFrame:
     a = _located(ctx)
     hit = a[a["is_po_box"].astype(bool)]
-    return findings(hit["id"], "A PO Box is not a place a technician can go: enter the street "
-                    "address of the service location, and keep the box as the billing address.",
-                    hit["street"])  # fmt: skip
+    return findings(
+        hit["id"],
+        "A PO Box is not a place a technician can go: enter the street "
+        "address of the service location, and keep the box as the billing address.",
+        hit["street"],
+    )
 
 
 def _no_zip(ctx: Context) -> pd.DataFrame:
     a = _located(ctx)
     hit = a[~a["known_zip"] & ~a["canadian"]]
     typed = hit["zip"].astype("string").fillna("")
-    message = np.where(typed.str.strip() == "", "The ZIP is missing: add the 5-digit ZIP.",
-                       "ZIP " + typed + " does not exist: check the 5-digit ZIP.")  # fmt: skip
+    message = np.where(
+        typed.str.strip() == "",
+        "The ZIP is missing: add the 5-digit ZIP.",
+        "ZIP " + typed + " does not exist: check the 5-digit ZIP.",
+    )
     return findings(hit["id"], pd.Series(message), hit["zip"])
 
 
@@ -43,10 +49,18 @@ def _state_mismatch(ctx: Context) -> pd.DataFrame:
     state = a["state"].astype("string").str.strip().str.upper()
     hit = a[a["known_zip"] & state.notna() & (state != a["zip_state"])]
     severity = np.where(hit["zip5"].isin(MULTI_STATE_ZIPS), "medium", "high")
-    message = ("ZIP " + hit["zip5"] + " is in " + hit["zip_state"] + ", not "
-               + hit["state"].astype(str) + ": correct the state or the ZIP.")  # fmt: skip
-    return findings(hit["id"], message, hit["state"], fix=hit["zip_state"],
-                    severity=pd.Series(severity))  # fmt: skip
+    message = (
+        "ZIP "
+        + hit["zip5"]
+        + " is in "
+        + hit["zip_state"]
+        + ", not "
+        + hit["state"].astype(str)
+        + ": correct the state or the ZIP."
+    )
+    return findings(
+        hit["id"], message, hit["state"], fix=hit["zip_state"], severity=pd.Series(severity)
+    )
 
 
 def _box_zip(ctx: Context) -> pd.DataFrame:
@@ -72,21 +86,32 @@ def _city_mismatch(ctx: Context) -> pd.DataFrame:
     pairs = a[["zip5", "city"]].astype(str).drop_duplicates()
     keys = pairs["city"].map(city_key)
     accepted = zip_index()["cities"].reindex(pairs["zip5"].to_numpy()).to_numpy()
-    ok = np.fromiter((k in c for k, c in zip(keys, accepted, strict=True)), dtype=bool,
-                     count=len(pairs))  # fmt: skip
+    ok = np.fromiter(
+        (k in c for k, c in zip(keys, accepted, strict=True)), dtype=bool, count=len(pairs)
+    )
     wrong = pd.MultiIndex.from_frame(pairs[~ok & (keys != "")])
     hit = a[pd.MultiIndex.from_frame(a[["zip5", "city"]].astype(str)).isin(wrong)]
     names = zip_index()["city"].reindex(hit["zip5"].to_numpy()).to_numpy()
-    message = ("ZIP " + hit["zip5"] + " is " + pd.Series(names, index=hit.index) + ", not "
-               + hit["city"].astype(str) + ": correct the city or the ZIP.")  # fmt: skip
+    message = (
+        "ZIP "
+        + hit["zip5"]
+        + " is "
+        + pd.Series(names, index=hit.index)
+        + ", not "
+        + hit["city"].astype(str)
+        + ": correct the city or the ZIP."
+    )
     return findings(hit["id"], message, hit["city"], fix=pd.Series(names))
 
 
 def _inactive_zip(ctx: Context) -> pd.DataFrame:
     a = _located(ctx)
     hit = a[a["known_zip"] & (a["zip_active"] == False)]  # noqa: E712 - object column
-    return findings(hit["id"], "ZIP " + hit["zip5"] + " is no longer in use: look up the "
-                    "current ZIP of the address.", hit["zip"])  # fmt: skip
+    return findings(
+        hit["id"],
+        "ZIP " + hit["zip5"] + " is no longer in use: look up the current ZIP of the address.",
+        hit["zip"],
+    )
 
 
 def _bad_street(a: pd.DataFrame) -> pd.Series:
@@ -96,9 +121,11 @@ def _bad_street(a: pd.DataFrame) -> pd.Series:
     placeholder = street.isin(PLACEHOLDER_STREETS)
     boxed = a["is_po_box"].astype(bool)
     no_number = a["parsed_house_number"].isna() & ~boxed
-    reason = np.select([empty, placeholder, no_number],
-                       ["the street is empty", "the street is a placeholder",
-                        "the street has no house number"], default="")  # fmt: skip
+    reason = np.select(
+        [empty, placeholder, no_number],
+        ["the street is empty", "the street is a placeholder", "the street has no house number"],
+        default="",
+    )
     return pd.Series(reason, index=a.index)
 
 
@@ -106,8 +133,11 @@ def _incomplete_street(ctx: Context) -> pd.DataFrame:
     a = _located(ctx)
     reason = _bad_street(a)
     hit = a[reason != ""]
-    return findings(hit["id"], "Incomplete address: " + reason[reason != ""] +
-                    "; enter the house number and street.", hit["street"])  # fmt: skip
+    return findings(
+        hit["id"],
+        "Incomplete address: " + reason[reason != ""] + "; enter the house number and street.",
+        hit["street"],
+    )
 
 
 def _unit_missing(ctx: Context) -> pd.DataFrame:
@@ -118,8 +148,12 @@ def _unit_missing(ctx: Context) -> pd.DataFrame:
     siblings = keyed["parsed_street_key"].map(with_units).fillna(0)
     hit = keyed[~has_unit & (siblings >= 1)]
     count = siblings[hit.index].astype(int).astype(str)
-    return findings(hit["id"], "No unit, but " + count + " other location(s) at this street "
-                    "address have one: add the apartment or suite.", hit["street"])  # fmt: skip
+    return findings(
+        hit["id"],
+        "No unit, but " + count + " other location(s) at this street "
+        "address have one: add the apartment or suite.",
+        hit["street"],
+    )
 
 
 def _outside_area(ctx: Context) -> pd.DataFrame:
@@ -134,9 +168,15 @@ def _outside_area(ctx: Context) -> pd.DataFrame:
     if s.service_zips:
         inside |= a["zip5"].isin(s.service_zips)
     hit = a[~inside & a["zip5"].notna()]
-    return findings(hit["id"], "Outside the service area (" + hit["state"].astype(str) + " "
-                    + hit["zip5"].astype(str) + "): check the address or the customer.",
-                    hit["zip"])  # fmt: skip
+    return findings(
+        hit["id"],
+        "Outside the service area ("
+        + hit["state"].astype(str)
+        + " "
+        + hit["zip5"].astype(str)
+        + "): check the address or the customer.",
+        hit["zip"],
+    )
 
 
 def _billing(ctx: Context) -> pd.DataFrame:
@@ -144,24 +184,36 @@ def _billing(ctx: Context) -> pd.DataFrame:
         return nothing()
     a = ctx.billing
     reason = _bad_street(a).where(~a["is_po_box"].astype(bool), "")  # a box is fine for bills
-    reason = reason.where(a["known_zip"] | a["canadian"] | (reason != ""),
-                          "the ZIP is missing or does not exist")  # fmt: skip
+    reason = reason.where(
+        a["known_zip"] | a["canadian"] | (reason != ""), "the ZIP is missing or does not exist"
+    )
     hit = a[reason != ""]
-    return findings(hit["id"], "Billing address: " + reason[reason != ""] +
-                    "; invoices and statements need a full address.",
-                    hit["street"].astype("string").fillna("") + " " +
-                    hit["zip"].astype("string").fillna(""))  # fmt: skip
+    return findings(
+        hit["id"],
+        "Billing address: "
+        + reason[reason != ""]
+        + "; invoices and statements need a full address.",
+        hit["street"].astype("string").fillna("") + " " + hit["zip"].astype("string").fillna(""),
+    )
 
 
 ADDRESS_RULES: tuple[Rule, ...] = (
     Rule("ADR-LOC-001", "locations", "high", "PO Box as a service location", _po_box),
     Rule("ADR-LOC-002", "locations", "high", "ZIP does not exist", _no_zip),
     Rule("ADR-LOC-003", "locations", "high", "ZIP and state disagree", _state_mismatch),
-    Rule("ADR-LOC-004", "locations", "medium", "ZIP for PO boxes or one organisation only", _box_zip),
+    Rule(
+        "ADR-LOC-004", "locations", "medium", "ZIP for PO boxes or one organisation only", _box_zip
+    ),
     Rule("ADR-LOC-005", "locations", "low", "ZIP and city disagree", _city_mismatch),
     Rule("ADR-LOC-006", "locations", "low", "ZIP no longer in use", _inactive_zip),
     Rule("ADR-LOC-007", "locations", "medium", "Incomplete street", _incomplete_street),
-    Rule("ADR-LOC-008", "locations", "low", "Unit missing where the building has units", _unit_missing),
+    Rule(
+        "ADR-LOC-008",
+        "locations",
+        "low",
+        "Unit missing where the building has units",
+        _unit_missing,
+    ),
     Rule("ADR-LOC-009", "locations", "medium", "Outside the service area", _outside_area),
     Rule("ADR-CUS-001", "customers", "medium", "Billing address missing or incomplete", _billing),
-)  # fmt: skip
+)

@@ -41,13 +41,30 @@ __all__ = [
 ]
 
 SEVERITIES = ("high", "medium", "low", "info")
-FINDING_COLUMNS = ["rule_id", "severity", "entity", "record_id", "message", "value", "fix",
-                   "customer_id"]  # fmt: skip
+FINDING_COLUMNS = [
+    "rule_id",
+    "severity",
+    "entity",
+    "record_id",
+    "message",
+    "value",
+    "fix",
+    "customer_id",
+]
 
 
 #: The contact columns the rules read (the others are left behind before filtering).
-CONTACT_COLUMNS = ["id", "owner_type", "owner_id", "customer_id", "location_id", "booking_id",
-                   "active", "type", "value"]  # fmt: skip
+CONTACT_COLUMNS = [
+    "id",
+    "owner_type",
+    "owner_id",
+    "customer_id",
+    "location_id",
+    "booking_id",
+    "active",
+    "type",
+    "value",
+]
 
 
 class MissingColumn(Exception):
@@ -70,13 +87,22 @@ class Rule:
             raise ValueError(f"rule {self.id}: severity {self.severity!r}, entity {self.entity!r}")
 
 
-def findings(records: pd.Series | pd.Index | list[int], message: str | pd.Series, value: Any = None,
-             fix: Any = None, severity: Any = None) -> pd.DataFrame:  # fmt: skip
+def findings(
+    records: pd.Series | pd.Index | list[int],
+    message: str | pd.Series,
+    value: Any = None,
+    fix: Any = None,
+    severity: Any = None,
+) -> pd.DataFrame:
     """A findings frame for ``records`` (ids), with one message for all or one per record."""
     ids = pd.Series(records).reset_index(drop=True)
     out = pd.DataFrame({"record_id": ids.astype("Int64")})
-    for name, column in (("message", message), ("value", value), ("fix", fix),
-                         ("severity", severity)):  # fmt: skip
+    for name, column in (
+        ("message", message),
+        ("value", value),
+        ("fix", fix),
+        ("severity", severity),
+    ):
         if isinstance(column, pd.Series | pd.Index | list):
             out[name] = pd.Series(column).reset_index(drop=True).astype(object)
         else:
@@ -93,9 +119,14 @@ class Context:
     """What the rules see: the frames, the settings, the reference time (``as_of``), and
     shared work computed once on first use (active records, parsed phones and addresses)."""
 
-    def __init__(self, frames: Frames, settings: RuleSettings | None = None,
-                 as_of: pd.Timestamp | None = None, *,
-                 lead_matches: pd.DataFrame | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        frames: Frames,
+        settings: RuleSettings | None = None,
+        as_of: pd.Timestamp | None = None,
+        *,
+        lead_matches: pd.DataFrame | None = None,
+    ) -> None:
         self.frames = frames
         self.settings = settings or RuleSettings()
         self.as_of = reference_time(as_of)  # UTC; the system's now when not given

@@ -38,23 +38,34 @@ def _fault(fault: str, message: str, kind: str = "phone") -> Callable[[Context],
 def _office(ctx: Context) -> pd.DataFrame:
     phones = _phones(ctx)
     hit = phones[phones["office_phone"]]
-    return findings(hit["id"], "This is the office's own number, typed in for the customer: ask "
-                    "the customer for theirs.", hit["value"])  # fmt: skip
+    return findings(
+        hit["id"],
+        "This is the office's own number, typed in for the customer: ask the customer for theirs.",
+        hit["value"],
+    )
 
 
 def _mobile_toll_free(ctx: Context) -> pd.DataFrame:
     phones = _phones(ctx)
     hit = phones[(phones["type"] == "MobilePhone") & phones["toll_free"]]
-    return findings(hit["id"], "Marked as a mobile, but a toll-free number cannot receive "
-                    "texts: correct the type or the number.", hit["value"])  # fmt: skip
+    return findings(
+        hit["id"],
+        "Marked as a mobile, but a toll-free number cannot receive "
+        "texts: correct the type or the number.",
+        hit["value"],
+    )
 
 
 def _unreachable(ctx: Context) -> pd.DataFrame:
     customers = ctx.customers
     reachable = set(ctx.contacts.loc[ctx.contacts["usable"], "customer_id"].dropna().tolist())
     hit = customers[~customers["id"].isin(reachable)]
-    return findings(hit["id"], "No usable phone or e-mail on the customer or its locations: "
-                    "reminders and invoices cannot reach them.", hit["name"])  # fmt: skip
+    return findings(
+        hit["id"],
+        "No usable phone or e-mail on the customer or its locations: "
+        "reminders and invoices cannot reach them.",
+        hit["name"],
+    )
 
 
 def _typo(ctx: Context) -> pd.DataFrame:
@@ -64,8 +75,13 @@ def _typo(ctx: Context) -> pd.DataFrame:
         return nothing()
     parts = hit["email_clean"].astype(str).str.partition("@")
     fixed = parts[0] + "@" + hit["email_typo_of"].astype(str)
-    message = ("The domain looks mistyped (" + parts[2] + "): did they mean "
-               + hit["email_typo_of"].astype(str) + "?")  # fmt: skip
+    message = (
+        "The domain looks mistyped ("
+        + parts[2]
+        + "): did they mean "
+        + hit["email_typo_of"].astype(str)
+        + "?"
+    )
     return findings(hit["id"], message, hit["value"], fix=fixed)
 
 
@@ -81,16 +97,24 @@ def _role(ctx: Context) -> pd.DataFrame:
     residential = _residential(ctx)
     local = email_local(emails["email_clean"])
     hit = emails[local.isin(ROLE_LOCALS) & emails["customer_id"].isin(residential)]
-    return findings(hit["id"], "A shared role address (" + local[hit.index] + "@) on a "
-                    "residential customer: ask for the person's own address.", hit["value"])  # fmt: skip
+    return findings(
+        hit["id"],
+        "A shared role address (" + local[hit.index] + "@) on a "
+        "residential customer: ask for the person's own address.",
+        hit["value"],
+    )
 
 
 def _untidy(ctx: Context) -> pd.DataFrame:
     emails = _emails(ctx)
     emails = emails[emails["email_clean"].notna()]
     hit = emails[emails["value"].astype(str) != emails["email_clean"]]
-    return findings(hit["id"], "Stored with capitals, spaces, quotes or a mailto: prefix: store it as "
-                    "shown in the fix.", hit["value"], fix=hit["email_clean"])  # fmt: skip
+    return findings(
+        hit["id"],
+        "Stored with capitals, spaces, quotes or a mailto: prefix: store it as shown in the fix.",
+        hit["value"],
+        fix=hit["email_clean"],
+    )
 
 
 def _own_domain(ctx: Context) -> pd.DataFrame:
@@ -102,8 +126,11 @@ def _own_domain(ctx: Context) -> pd.DataFrame:
         domain = email_domain(emails["email_clean"])
         own = domain.isin(domains) & emails["customer_id"].isin(_residential(ctx))
         hit = pd.concat([hit, emails[own & (emails["email_fault"] != "placeholder")]])
-    return findings(hit["id"], "A stand-in address, not the customer's: ask for a real one or "
-                    "leave it empty.", hit["value"])  # fmt: skip
+    return findings(
+        hit["id"],
+        "A stand-in address, not the customer's: ask for a real one or leave it empty.",
+        hit["value"],
+    )
 
 
 def _repeated(ctx: Context) -> pd.DataFrame:
@@ -111,8 +138,13 @@ def _repeated(ctx: Context) -> pd.DataFrame:
     from titanaudit.dedupe.locations import repeated_contacts
 
     rows = repeated_contacts(ctx.need("contacts", "id", "owner_type", "owner_id", "type", "value"))
-    message = ("The same phone or e-mail as contact " + rows["first_contact_id"].astype(str)
-               + " of this " + rows["owner_type"].astype(str) + ": remove the repeat.")  # fmt: skip
+    message = (
+        "The same phone or e-mail as contact "
+        + rows["first_contact_id"].astype(str)
+        + " of this "
+        + rows["owner_type"].astype(str)
+        + ": remove the repeat."
+    )
     return findings(rows["contact_id"], message, rows["value"])
 
 

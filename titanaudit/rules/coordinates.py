@@ -22,8 +22,12 @@ EARTH_MILES = 3958.8
 IN_US = {"lat": (15.0, 75.0), "lon": (-180.0, -60.0)}  # the 50 states, Puerto Rico, territories
 
 
-def miles(lat1: np.ndarray | float, lon1: np.ndarray | float, lat2: np.ndarray | float,
-          lon2: np.ndarray | float) -> np.ndarray:  # fmt: skip
+def miles(
+    lat1: np.ndarray | float,
+    lon1: np.ndarray | float,
+    lat2: np.ndarray | float,
+    lon2: np.ndarray | float,
+) -> np.ndarray:
     """Great-circle distance in miles (haversine), vectorised."""
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dp, dl = p2 - p1, np.radians(lon2 - lon1)
@@ -59,8 +63,11 @@ def _parse_pins(ctx: Context) -> pd.DataFrame:
         & (_in_us(lat, -lon) | _in_us(-lat, lon) | _in_us(-lat, -lon))
     )
     out_of_range = ~missing & ((lat.abs() > 90) | (lon.abs() > 180)) & ~swapped
-    fault = np.select([missing, zero, swapped, sign, out_of_range],
-                      ["missing", "zero", "swapped", "sign", "range"], default="")  # fmt: skip
+    fault = np.select(
+        [missing, zero, swapped, sign, out_of_range],
+        ["missing", "zero", "swapped", "sign", "range"],
+        default="",
+    )
     return a.assign(lat=lat, lon=lon, fault=fault)
 
 
@@ -71,30 +78,44 @@ def _shown(lat: pd.Series, lon: pd.Series) -> pd.Series:
 def _missing(ctx: Context) -> pd.DataFrame:
     p = _pins(ctx)
     hit = p[p["fault"] == "missing"]
-    return findings(hit["id"], "No map pin: geocode the address so routing and the technician's "
-                    "app can find it.", None)  # fmt: skip
+    return findings(
+        hit["id"],
+        "No map pin: geocode the address so routing and the technician's app can find it.",
+        None,
+    )
 
 
 def _zero(ctx: Context) -> pd.DataFrame:
     p = _pins(ctx)
     hit = p[p["fault"] == "zero"]
-    return findings(hit["id"], "The map pin is at 0 (off the coast of Africa): geocoding failed; "
-                    "geocode the address again.", _shown(hit["lat"], hit["lon"]))  # fmt: skip
+    return findings(
+        hit["id"],
+        "The map pin is at 0 (off the coast of Africa): geocoding failed; "
+        "geocode the address again.",
+        _shown(hit["lat"], hit["lon"]),
+    )
 
 
 def _range(ctx: Context) -> pd.DataFrame:
     p = _pins(ctx)
     hit = p[p["fault"] == "range"]
-    return findings(hit["id"], "The map pin is not a place on Earth (latitude beyond 90 or "
-                    "longitude beyond 180): geocode the address again.",
-                    _shown(hit["lat"], hit["lon"]))  # fmt: skip
+    return findings(
+        hit["id"],
+        "The map pin is not a place on Earth (latitude beyond 90 or "
+        "longitude beyond 180): geocode the address again.",
+        _shown(hit["lat"], hit["lon"]),
+    )
 
 
 def _swapped(ctx: Context) -> pd.DataFrame:
     p = _pins(ctx)
     hit = p[p["fault"] == "swapped"]
-    return findings(hit["id"], "Latitude and longitude are swapped: exchange them.",
-                    _shown(hit["lat"], hit["lon"]), fix=_shown(hit["lon"], hit["lat"]))  # fmt: skip
+    return findings(
+        hit["id"],
+        "Latitude and longitude are swapped: exchange them.",
+        _shown(hit["lat"], hit["lon"]),
+        fix=_shown(hit["lon"], hit["lat"]),
+    )
 
 
 def _sign(ctx: Context) -> pd.DataFrame:
@@ -102,8 +123,12 @@ def _sign(ctx: Context) -> pd.DataFrame:
     hit = p[p["fault"] == "sign"]
     lat, lon = hit["lat"], hit["lon"]
     fixed_lat, fixed_lon = lat.abs(), -lon.abs()
-    return findings(hit["id"], "A minus sign is lost or added (US longitudes are negative): "
-                    "correct the sign.", _shown(lat, lon), fix=_shown(fixed_lat, fixed_lon))  # fmt: skip
+    return findings(
+        hit["id"],
+        "A minus sign is lost or added (US longitudes are negative): correct the sign.",
+        _shown(lat, lon),
+        fix=_shown(fixed_lat, fixed_lon),
+    )
 
 
 def _distances(ctx: Context) -> pd.DataFrame:
@@ -115,8 +140,12 @@ def _measure(ctx: Context) -> pd.DataFrame:
     or its centre is unknown)."""
     p = _pins(ctx)
     p = p[p["fault"] == ""]
-    far = miles(p["lat"].to_numpy(), p["lon"].to_numpy(),
-                p["zip_lat"].to_numpy(dtype=float), p["zip_lon"].to_numpy(dtype=float))  # fmt: skip
+    far = miles(
+        p["lat"].to_numpy(),
+        p["lon"].to_numpy(),
+        p["zip_lat"].to_numpy(dtype=float),
+        p["zip_lon"].to_numpy(dtype=float),
+    )
     return p.assign(miles=far)
 
 
@@ -125,8 +154,13 @@ def _far(ctx: Context) -> pd.DataFrame:
     d = _distances(ctx)
     hit = d[d["miles"] > s.zip_distance_medium_miles]
     severity = np.where(hit["miles"] > s.zip_distance_high_miles, "high", "medium")
-    message = ("The map pin is " + hit["miles"].round().astype(int).astype(str) + " miles from ZIP "
-               + hit["zip5"] + ": geocode the address again (or correct the ZIP).")  # fmt: skip
+    message = (
+        "The map pin is "
+        + hit["miles"].round().astype(int).astype(str)
+        + " miles from ZIP "
+        + hit["zip5"]
+        + ": geocode the address again (or correct the ZIP)."
+    )
     return findings(
         hit["id"], message, _shown(hit["lat"], hit["lon"]), severity=pd.Series(severity)
     )
@@ -171,8 +205,13 @@ def _other_state(ctx: Context) -> pd.DataFrame:
     nearest = pd.Series(_nearest_state(d["lat"].to_numpy(), d["lon"].to_numpy()), index=d.index)
     state = d["state"].astype(str).str.strip().str.upper()
     hit = d[nearest.notna() & (nearest != state)]
-    message = ("The map pin is in " + nearest[hit.index].astype(str) + " but the address is in "
-               + state[hit.index] + ": geocode the address again.")  # fmt: skip
+    message = (
+        "The map pin is in "
+        + nearest[hit.index].astype(str)
+        + " but the address is in "
+        + state[hit.index]
+        + ": geocode the address again."
+    )
     return findings(hit["id"], message, _shown(hit["lat"], hit["lon"]))
 
 
@@ -188,9 +227,12 @@ def _coarse(ctx: Context) -> pd.DataFrame:
         p["lon"].round(4) == p["zip_lon"].astype(float).round(4)
     )
     hit = p[(_decimals(p["lat"]) & _decimals(p["lon"])) | at_centre]
-    return findings(hit["id"], "The map pin is only approximate (rounded, or the ZIP's centre): "
-                    "geocode the street address for an exact pin.",
-                    _shown(hit["lat"], hit["lon"]))  # fmt: skip
+    return findings(
+        hit["id"],
+        "The map pin is only approximate (rounded, or the ZIP's centre): "
+        "geocode the street address for an exact pin.",
+        _shown(hit["lat"], hit["lon"]),
+    )
 
 
 def _office(ctx: Context) -> pd.DataFrame:
@@ -201,8 +243,11 @@ def _office(ctx: Context) -> pd.DataFrame:
     p = p[p["fault"] == ""]
     near = miles(p["lat"].to_numpy(), p["lon"].to_numpy(), s.office_latitude, s.office_longitude)
     hit = p[near < 0.05]
-    return findings(hit["id"], "The map pin is the office's own location: geocode the "
-                    "customer's address.", _shown(hit["lat"], hit["lon"]))  # fmt: skip
+    return findings(
+        hit["id"],
+        "The map pin is the office's own location: geocode the customer's address.",
+        _shown(hit["lat"], hit["lon"]),
+    )
 
 
 COORDINATE_RULES: tuple[Rule, ...] = (

@@ -19,20 +19,28 @@ def _no_location(ctx: Context) -> pd.DataFrame:
     customers = ctx.customers
     live = set(ctx.locations["customer_id"].dropna().tolist())
     hit = customers[~customers["id"].isin(live)]
-    return findings(hit["id"], "An active customer with no active location: jobs cannot be "
-                    "booked; add or reactivate a location, or deactivate the customer.",
-                    hit["name"])  # fmt: skip
+    return findings(
+        hit["id"],
+        "An active customer with no active location: jobs cannot be "
+        "booked; add or reactivate a location, or deactivate the customer.",
+        hit["name"],
+    )
 
 
 def _orphan_location(ctx: Context) -> pd.DataFrame:
     everyone = ctx.need("customers", "id", "active")
-    closed = everyone[~everyone["active"].fillna(True).astype(bool)
-                      | (everyone["merged_to_id"].notna() if "merged_to_id" in everyone else False)]  # fmt: skip
+    closed = everyone[
+        ~everyone["active"].fillna(True).astype(bool)
+        | (everyone["merged_to_id"].notna() if "merged_to_id" in everyone else False)
+    ]
     locations = ctx.locations
     hit = locations[locations["customer_id"].isin(closed["id"])]
-    return findings(hit["id"], "An active location under an inactive or merged customer: move it "
-                    "to the customer who lives there, or deactivate it.",
-                    hit["customer_id"].astype(str))  # fmt: skip
+    return findings(
+        hit["id"],
+        "An active location under an inactive or merged customer: move it "
+        "to the customer who lives there, or deactivate it.",
+        hit["customer_id"].astype(str),
+    )
 
 
 def _merged(ctx: Context) -> pd.DataFrame:
@@ -40,9 +48,15 @@ def _merged(ctx: Context) -> pd.DataFrame:
     for entity in ("customers", "locations"):
         frame = ctx.need(entity, "id", "merged_to_id")
         hit = frame[frame["merged_to_id"].notna()]
-        pieces.append(findings(hit["id"], "Merged into " + hit["merged_to_id"].astype(str) +
-                               ": kept by ServiceTitan as history; nothing to do.",
-                               hit["merged_to_id"].astype(str)).assign(entity=entity))  # fmt: skip
+        pieces.append(
+            findings(
+                hit["id"],
+                "Merged into "
+                + hit["merged_to_id"].astype(str)
+                + ": kept by ServiceTitan as history; nothing to do.",
+                hit["merged_to_id"].astype(str),
+            ).assign(entity=entity)
+        )
     return pd.concat(pieces, ignore_index=True)
 
 
@@ -70,31 +84,49 @@ def _stale_lead(ctx: Context) -> pd.DataFrame:
     )
     hit = leads[old & unlinked & leads["follow_up_date"].isna()]
     age = (ctx.as_of - hit["created_on"]).dt.days.astype(str)
-    return findings(hit["id"], "Open for " + age + " days with no customer and no follow-up "
-                    "date: call back, convert or dismiss it.",
-                    hit.get("lead_customer_name"))  # fmt: skip
+    return findings(
+        hit["id"],
+        "Open for " + age + " days with no customer and no follow-up "
+        "date: call back, convert or dismiss it.",
+        hit.get("lead_customer_name"),
+    )
 
 
 def _overdue_lead(ctx: Context) -> pd.DataFrame:
     leads = _leads(ctx)
     hit = leads[leads["follow_up_date"].notna() & (leads["follow_up_date"] < ctx.as_of)]
     late = (ctx.as_of - hit["follow_up_date"]).dt.days.astype(str)
-    return findings(hit["id"], "The follow-up date passed " + late + " day(s) ago: call back, "
-                    "convert or dismiss the lead.",
-                    hit["follow_up_date"].dt.strftime("%Y-%m-%d"))  # fmt: skip
+    return findings(
+        hit["id"],
+        "The follow-up date passed " + late + " day(s) ago: call back, "
+        "convert or dismiss the lead.",
+        hit["follow_up_date"].dt.strftime("%Y-%m-%d"),
+    )
 
 
 def _lead_matches(ctx: Context) -> pd.DataFrame:
     matches = ctx.lead_matches
     if matches is None:
         raise MissingColumn("no leads matched to customers were given (lead_matches)")
-    best = matches[(matches["entity"] == "leads") & (matches["rank"] == 1)
-                   & (matches["probability"] >= ctx.settings.lead_match_probability)]  # fmt: skip
-    message = ("This caller looks like existing customer " + best["customer_id"].astype(str) + " ("
-               + best["evidence"].astype(str) + "): link the lead to that customer instead of "
-               "creating a new one.")  # fmt: skip
-    return findings(best["record_id"], message, best["probability"].round(3).astype(str),
-                    fix=best["customer_id"].astype(str))  # fmt: skip
+    best = matches[
+        (matches["entity"] == "leads")
+        & (matches["rank"] == 1)
+        & (matches["probability"] >= ctx.settings.lead_match_probability)
+    ]
+    message = (
+        "This caller looks like existing customer "
+        + best["customer_id"].astype(str)
+        + " ("
+        + best["evidence"].astype(str)
+        + "): link the lead to that customer instead of "
+        "creating a new one."
+    )
+    return findings(
+        best["record_id"],
+        message,
+        best["probability"].round(3).astype(str),
+        fix=best["customer_id"].astype(str),
+    )
 
 
 def _pending_booking(ctx: Context) -> pd.DataFrame:
@@ -110,21 +142,28 @@ def _pending_booking(ctx: Context) -> pd.DataFrame:
         waiting & active & (bookings["created_on"] < ctx.as_of - pd.Timedelta(days=days))
     ]
     age = (ctx.as_of - hit["created_on"]).dt.days.astype(str)
-    return findings(hit["id"], "A booking waiting for " + age + " days: accept it and book the "
-                    "job, or dismiss it.", hit.get("name"))  # fmt: skip
+    return findings(
+        hit["id"],
+        "A booking waiting for " + age + " days: accept it and book the job, or dismiss it.",
+        hit.get("name"),
+    )
 
 
 def _unreachable_booking(ctx: Context) -> pd.DataFrame:
     bookings = ctx.need("bookings", "id")
     contacts = ctx.need("contacts", "owner_type", "booking_id", "type", "value")
-    own = parse_contacts(contacts[contacts["owner_type"] == "booking"].reset_index(drop=True),
-                         ctx.settings)  # fmt: skip
+    own = parse_contacts(
+        contacts[contacts["owner_type"] == "booking"].reset_index(drop=True), ctx.settings
+    )
     reachable = set(own.loc[own["usable"], "booking_id"].dropna().tolist())
     active = bookings["active"].fillna(True).astype(bool) if "active" in bookings else True
     hit = bookings[active & ~bookings["id"].isin(reachable)]
-    return findings(hit["id"], "No usable phone or e-mail on the booking: nobody can confirm "
-                    "the appointment; find the customer's number.",
-                    hit.get("name"))  # fmt: skip
+    return findings(
+        hit["id"],
+        "No usable phone or e-mail on the booking: nobody can confirm "
+        "the appointment; find the customer's number.",
+        hit.get("name"),
+    )
 
 
 LIFECYCLE_RULES: tuple[Rule, ...] = (

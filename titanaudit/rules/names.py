@@ -48,17 +48,26 @@ def _placeholder(ctx: Context) -> pd.DataFrame:
     n = _named(ctx)
     flagged = n[n["name_placeholder"].astype(bool)]
     hit = flagged[~_allowed(ctx, flagged["name"])]
-    return findings(hit["id"], "A test or stand-in name: enter the customer's real name (or add "
-                    "it to [allow] placeholder_customers if it is used on purpose).",
-                    hit["name"])  # fmt: skip
+    return findings(
+        hit["id"],
+        "A test or stand-in name: enter the customer's real name (or add "
+        "it to [allow] placeholder_customers if it is used on purpose).",
+        hit["name"],
+    )
 
 
 def _contact_in_name(ctx: Context) -> pd.DataFrame:
     n = _named(ctx)
     name = n["name"]
-    what = np.select([_matches(name, EMAIL_IN_NAME.pattern), _matches(name, PHONE_IN_NAME.pattern),
-                      _matches(name, "(?i)" + STREET_IN_NAME.pattern)],
-                     ["an e-mail", "a phone number", "an address"], default="")  # fmt: skip
+    what = np.select(
+        [
+            _matches(name, EMAIL_IN_NAME.pattern),
+            _matches(name, PHONE_IN_NAME.pattern),
+            _matches(name, "(?i)" + STREET_IN_NAME.pattern),
+        ],
+        ["an e-mail", "a phone number", "an address"],
+        default="",
+    )
     hit = n[what != ""]
     message = (
         "The name holds "
@@ -74,8 +83,11 @@ def _single(ctx: Context) -> pd.DataFrame:
     person = ~n["is_business"].astype(bool) & ~n["name_placeholder"].astype(bool)
     one = n["name"].astype(str).str.count(r"\S+") == 1
     hit = n[residential & person & one]
-    return findings(hit["id"], "Only one name: add the first and last name so the customer can "
-                    "be found by either.", hit["name"])  # fmt: skip
+    return findings(
+        hit["id"],
+        "Only one name: add the first and last name so the customer can be found by either.",
+        hit["name"],
+    )
 
 
 def _case(ctx: Context) -> pd.DataFrame:
@@ -88,8 +100,12 @@ def _case(ctx: Context) -> pd.DataFrame:
         n["name"], "[a-z][^a-z]*[a-z][^a-z]*[a-z][^a-z]*[a-z]"
     )
     hit = n[shouting | quiet]
-    return findings(hit["id"], "Written in all capitals or all lower case: write it as the "
-                    "customer would.", hit["name"], fix=hit["name"].map(_title))  # fmt: skip
+    return findings(
+        hit["id"],
+        "Written in all capitals or all lower case: write it as the customer would.",
+        hit["name"],
+        fix=hit["name"].map(_title),
+    )
 
 
 def _title(name: str) -> str:
@@ -112,16 +128,24 @@ def _comma(ctx: Context) -> pd.DataFrame:
     person = ~n["is_business"].astype(bool)
     hit = n[person & n["name"].astype(str).str.contains(",", regex=False)]
     fix = hit["first"].fillna("").str.title() + " " + hit["last"].fillna("").str.title()
-    return findings(hit["id"], "Written as \"Last, First\" while other customers are \"First "
-                    "Last\": one form makes searching reliable.", hit["name"], fix=fix.str.strip())  # fmt: skip
+    return findings(
+        hit["id"],
+        'Written as "Last, First" while other customers are "First '
+        'Last": one form makes searching reliable.',
+        hit["name"],
+        fix=fix.str.strip(),
+    )
 
 
 def _household(ctx: Context) -> pd.DataFrame:
     n = _named(ctx)
     hit = n[n["is_household"].astype(bool)]
-    return findings(hit["id"], "Two people in one name: keep one customer per household and "
-                    "name the other person as a contact; check for a second record of either.",
-                    hit["name"])  # fmt: skip
+    return findings(
+        hit["id"],
+        "Two people in one name: keep one customer per household and "
+        "name the other person as a contact; check for a second record of either.",
+        hit["name"],
+    )
 
 
 def _looks_commercial(ctx: Context) -> pd.DataFrame:
@@ -129,12 +153,19 @@ def _looks_commercial(ctx: Context) -> pd.DataFrame:
     if "type" not in n:
         return nothing()
     words = "|".join(sorted(BUSINESS_WORDS | LEGAL_FORMS))
-    maybe = n[(n["type"] == "Residential") & ~n["name_placeholder"].astype(bool)
-              & _matches(n["name"], rf"(?i)\b(?:{words})\b")]  # fmt: skip
+    maybe = n[
+        (n["type"] == "Residential")
+        & ~n["name_placeholder"].astype(bool)
+        & _matches(n["name"], rf"(?i)\b(?:{words})\b")
+    ]
     hit = maybe[maybe["name"].map(_company_words).astype(bool)]
-    return findings(hit["id"], "A company name on a residential customer: set the type to "
-                    "Commercial (tax, pricing and reports depend on it).", hit["name"],
-                    fix="Commercial")  # fmt: skip
+    return findings(
+        hit["id"],
+        "A company name on a residential customer: set the type to "
+        "Commercial (tax, pricing and reports depend on it).",
+        hit["name"],
+        fix="Commercial",
+    )
 
 
 #: Business words that are also surnames: "Mike Church" is a person, "Smith Realty" is not.
@@ -200,16 +231,24 @@ def _looks_residential(ctx: Context) -> pd.DataFrame:
     business_mail = set(emails.loc[~domain.isin(CONSUMER_DOMAINS), "customer_id"].tolist())
     person = ~n["is_business"].astype(bool) & ~n["name_placeholder"].astype(bool)
     hit = n[(n["type"] == "Commercial") & person & (counts <= 1) & ~n["id"].isin(business_mail)]
-    return findings(hit["id"], "A person's name, one location and no business e-mail on a "
-                    "commercial customer: should it be Residential?", hit["name"],
-                    fix="Residential")  # fmt: skip
+    return findings(
+        hit["id"],
+        "A person's name, one location and no business e-mail on a "
+        "commercial customer: should it be Residential?",
+        hit["name"],
+        fix="Residential",
+    )
 
 
 def _merge_marker(ctx: Context) -> pd.DataFrame:
     n = _named(ctx)
     hit = n[n["name"].astype(str).str.contains(MERGE_MARKER)]
-    return findings(hit["id"], "Marked for merging but never merged: merge it into its twin "
-                    "(Settings > Tools > Merge Customers) or remove the marker.", hit["name"])  # fmt: skip
+    return findings(
+        hit["id"],
+        "Marked for merging but never merged: merge it into its twin "
+        "(Settings > Tools > Merge Customers) or remove the marker.",
+        hit["name"],
+    )
 
 
 NAME_RULES: tuple[Rule, ...] = (

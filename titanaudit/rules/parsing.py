@@ -76,8 +76,9 @@ def _domain_typos(domains: pd.Series) -> pd.Series:
     slips: dict[str, str] = {}
     candidates = [d for d in distinct if d not in CONSUMER_DOMAINS]
     if candidates:
-        scores = process.cdist(candidates, CONSUMER_DOMAINS, scorer=distance.OSA.distance,
-                               score_cutoff=2, workers=-1)  # fmt: skip
+        scores = process.cdist(
+            candidates, CONSUMER_DOMAINS, scorer=distance.OSA.distance, score_cutoff=2, workers=-1
+        )
         for domain, row in zip(candidates, scores, strict=True):
             best = int(np.argmin(row))
             if row[best] <= (1 if len(domain) < 8 else 2):
@@ -127,8 +128,24 @@ MULTI_STATE_ZIPS = frozenset({"02861", "42223", "59221", "63673", "71749", "7394
                               "86044", "86515", "88063", "89439", "97635"})  # fmt: skip
 CANADA = ("CA", "CAN", "CANADA")
 CANADIAN_POSTAL = r"[A-Za-z]\d[A-Za-z][ -]?\d[A-Za-z]\d"
-PLACEHOLDER_STREETS = frozenset({"tbd", "unknown", "n/a", "na", "none", "no address", "same",
-                                 "xxx", "x", "?", "-", ".", "address", "street"})  # fmt: skip
+PLACEHOLDER_STREETS = frozenset(
+    {
+        "tbd",
+        "unknown",
+        "n/a",
+        "na",
+        "none",
+        "no address",
+        "same",
+        "xxx",
+        "x",
+        "?",
+        "-",
+        ".",
+        "address",
+        "street",
+    }
+)
 
 
 @functools.cache
@@ -137,14 +154,20 @@ def zip_index() -> pd.DataFrame:
     active, city, cities`` (the accepted city names, normalised) and ``lat, lon`` (missing where
     the package has 0)."""
     rows = zipcodes.list_all()  # type: ignore[no-untyped-call]
-    frame = pd.DataFrame({
-        "zip": [z["zip_code"] for z in rows], "state": [z["state"] for z in rows],
-        "type": [z["zip_code_type"] for z in rows], "active": [bool(z["active"]) for z in rows],
-        "city": [z["city"] for z in rows],
-        "cities": [frozenset(city_key(c) for c in [z["city"], *z["acceptable_cities"]]) for z in rows],
-        "lat": pd.to_numeric([z["lat"] for z in rows], errors="coerce"),
-        "lon": pd.to_numeric([z["long"] for z in rows], errors="coerce"),
-    }).set_index("zip")  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "zip": [z["zip_code"] for z in rows],
+            "state": [z["state"] for z in rows],
+            "type": [z["zip_code_type"] for z in rows],
+            "active": [bool(z["active"]) for z in rows],
+            "city": [z["city"] for z in rows],
+            "cities": [
+                frozenset(city_key(c) for c in [z["city"], *z["acceptable_cities"]]) for z in rows
+            ],
+            "lat": pd.to_numeric([z["lat"] for z in rows], errors="coerce"),
+            "lon": pd.to_numeric([z["long"] for z in rows], errors="coerce"),
+        }
+    ).set_index("zip")
     frame.loc[(frame["lat"] == 0) | (frame["lon"] == 0), ["lat", "lon"]] = np.nan
     return frame
 
@@ -167,9 +190,21 @@ def _zip5(raw: pd.Series) -> pd.Series:
     return pd.Series(five.to_numpy(zero_copy_only=False), index=raw.index, dtype=object)
 
 
-PARSED_COLUMNS = ["parsed_house_number", "parsed_street_name", "is_po_box", "parsed_street_key",
-                  "zip5", "canadian", "known_zip", "zip_state", "zip_type", "zip_active",
-                  "zip_cities", "zip_lat", "zip_lon"]  # fmt: skip
+PARSED_COLUMNS = [
+    "parsed_house_number",
+    "parsed_street_name",
+    "is_po_box",
+    "parsed_street_key",
+    "zip5",
+    "canadian",
+    "known_zip",
+    "zip_state",
+    "zip_type",
+    "zip_active",
+    "zip_cities",
+    "zip_lat",
+    "zip_lon",
+]
 
 
 ADDRESS_FIELDS = ["street", "unit", "city", "state", "zip", "country"]
@@ -188,8 +223,11 @@ def parse_addresses(*frames: pd.DataFrame) -> list[pd.DataFrame]:
     # one text key per row, hashed by Arrow: the six fields joined, a missing one as empty
     # the ZIP as its five digits where it has them: 80301 and 80301-4968 parse alike
     zips = arrow_text(places["zip"])
-    five = pc.if_else(pc.fill_null(pc.match_substring_regex(zips, r"^\s*\d{5}(?:[\s-]*\d{4})?\s*$"), False),
-                      pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(zips), 0, 5), zips)  # fmt: skip
+    five = pc.if_else(
+        pc.fill_null(pc.match_substring_regex(zips, r"^\s*\d{5}(?:[\s-]*\d{4})?\s*$"), False),
+        pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(zips), 0, 5),
+        zips,
+    )
     fields = [
         pc.fill_null(five if c == "zip" else arrow_text(places[c]), "") for c in ADDRESS_FIELDS
     ]
@@ -210,13 +248,15 @@ def _parse_distinct(places: pd.DataFrame) -> pd.DataFrame:
     if places.empty:
         return pd.DataFrame(columns=PARSED_COLUMNS).astype({"known_zip": bool, "canadian": bool})
     parsed = address_frame(*(places[c] for c in ADDRESS_FIELDS[:5]))
-    out = pd.DataFrame({
-        "parsed_house_number": parsed["house_number"].to_numpy(),
-        "parsed_street_name": parsed["street_name"].to_numpy(),
-        "is_po_box": parsed["is_po_box"].to_numpy(dtype=bool),
-        "parsed_street_key": parsed["street_key"].to_numpy(),
-        "zip5": _zip5(places["zip"]).to_numpy(),
-    })  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "parsed_house_number": parsed["house_number"].to_numpy(),
+            "parsed_street_name": parsed["street_name"].to_numpy(),
+            "is_po_box": parsed["is_po_box"].to_numpy(dtype=bool),
+            "parsed_street_key": parsed["street_key"].to_numpy(),
+            "zip5": _zip5(places["zip"]).to_numpy(),
+        }
+    )
     # a Canadian address (a tenant near the border) has a postal code, not a ZIP: the US ZIP
     # checks do not apply to it
     country = places["country"].astype("string").str.strip().str.upper()

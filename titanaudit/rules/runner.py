@@ -40,9 +40,14 @@ class RuleRun:
         from titanaudit.display import html_summary
 
         counts = self.findings["severity"].value_counts()
-        return html_summary("Data-quality findings", [("findings", len(self.findings)),
-                            *((s, int(counts.get(s, 0))) for s in SEVERITIES),
-                            ("rules that could not run", len(self.skipped))])  # fmt: skip
+        return html_summary(
+            "Data-quality findings",
+            [
+                ("findings", len(self.findings)),
+                *((s, int(counts.get(s, 0))) for s in SEVERITIES),
+                ("rules that could not run", len(self.skipped)),
+            ],
+        )
 
     def __repr__(self) -> str:
         counts = self.findings["severity"].value_counts()
@@ -52,10 +57,16 @@ class RuleRun:
         )
 
 
-def check_rules(frames: Frames, settings: RuleSettings | None = None, *,
-                as_of: pd.Timestamp | datetime | str | None = None, rules: Sequence[Rule] = RULES,
-                lead_matches: pd.DataFrame | None = None, clock: Clock | None = None,
-                progress: Callable[[str], None] | None = None) -> RuleRun:  # fmt: skip
+def check_rules(
+    frames: Frames,
+    settings: RuleSettings | None = None,
+    *,
+    as_of: pd.Timestamp | datetime | str | None = None,
+    rules: Sequence[Rule] = RULES,
+    lead_matches: pd.DataFrame | None = None,
+    clock: Clock | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> RuleRun:
     """Run ``rules`` over ``frames`` (:func:`titanaudit.frames.read_frames`). ``as_of`` is the
     reference time of rules that depend on time (default: the ``clock``'s now, by default the
     system's; see :mod:`titanaudit.clock`). ``lead_matches`` (from
@@ -80,8 +91,11 @@ def check_rules(frames: Frames, settings: RuleSettings | None = None, *,
         seconds[rule.id] = time.perf_counter() - start
         found.append(_complete(hits, rule, settings, ctx))
     nonempty = [f for f in found if len(f)]
-    findings = (pd.concat(nonempty, ignore_index=True) if nonempty
-                else pd.DataFrame(columns=FINDING_COLUMNS))  # fmt: skip
+    findings = (
+        pd.concat(nonempty, ignore_index=True)
+        if nonempty
+        else pd.DataFrame(columns=FINDING_COLUMNS)
+    )
     return RuleRun(
         findings[FINDING_COLUMNS], pd.DataFrame(skipped, columns=["rule_id", "reason"]), seconds
     )
@@ -106,8 +120,12 @@ def _complete(hits: pd.DataFrame, rule: Rule, settings: RuleSettings, ctx: Conte
 def _owners(out: pd.DataFrame, ctx: Context) -> pd.Series:
     """The customer of each finding's record (for links and grouping in the report)."""
     owner = pd.Series(pd.NA, index=out.index, dtype="Int64")
-    lookups = {"customers": None, "locations": ("locations", "customer_id"),
-               "contacts": ("contacts", "customer_id"), "leads": ("leads", "customer_id")}  # fmt: skip
+    lookups = {
+        "customers": None,
+        "locations": ("locations", "customer_id"),
+        "contacts": ("contacts", "customer_id"),
+        "leads": ("leads", "customer_id"),
+    }
     for entity, source in lookups.items():
         rows = out["entity"] == entity
         if not rows.any():
@@ -122,9 +140,13 @@ def _owners(out: pd.DataFrame, ctx: Context) -> pd.Series:
     return owner
 
 
-def run_rules(frames: Frames, settings: RuleSettings | None = None, *,
-              as_of: pd.Timestamp | datetime | str | None = None,
-              lead_matches: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
+def run_rules(
+    frames: Frames,
+    settings: RuleSettings | None = None,
+    *,
+    as_of: pd.Timestamp | datetime | str | None = None,
+    lead_matches: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Every finding of the built-in rules over ``frames`` (columns of :class:`RuleRun`); rules
     that could not run are logged (:func:`check_rules` returns them)."""
     return check_rules(frames, settings, as_of=as_of, lead_matches=lead_matches).findings

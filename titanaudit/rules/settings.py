@@ -121,8 +121,9 @@ NUMBERS = ("zip_distance_medium_miles", "zip_distance_high_miles", "lead_match_p
 COUNTS = ("residential_max_locations", "stale_lead_days", "pending_booking_days")
 
 
-def read_rule_settings(table: Mapping[str, Any], source: str = "the config file", *,
-                       known: Collection[str]) -> RuleSettings:  # fmt: skip
+def read_rule_settings(
+    table: Mapping[str, Any], source: str = "the config file", *, known: Collection[str]
+) -> RuleSettings:
     """:class:`RuleSettings` from a parsed TOML file (its ``rules``, ``allow``, ``service_area``
     and ``office`` tables), every value checked with a message naming the key; ``known``: the
     rule ids a setting may name (:func:`titanaudit.rules.rule_settings` gives the built-ins)."""
@@ -136,8 +137,10 @@ def read_rule_settings(table: Mapping[str, Any], source: str = "the config file"
             raise ConfigError(f"{source}: no rule {rule_id!r}; `titanaudit rules list` shows them")
     for rule_id, level in severity.items():
         if level not in ("high", "medium", "low", "info"):
-            raise ConfigError(f"{source}: [rules] severity of {rule_id} must be high, medium, "
-                              f"low or info, not {level!r}")  # fmt: skip
+            raise ConfigError(
+                f"{source}: [rules] severity of {rule_id} must be high, medium, "
+                f"low or info, not {level!r}"
+            )
     values.update(disable=frozenset(disable), severity=severity)
     for key, raw in rules.items():
         if key in NUMBERS:
@@ -146,8 +149,12 @@ def read_rule_settings(table: Mapping[str, Any], source: str = "the config file"
             values[key] = int(_number(raw, f"{source}: [rules] {key}"))
         else:
             raise ConfigError(f"{source}: [rules] has no setting {key!r}")
-    for key in ("placeholder_customers", "tenant_phones", "tenant_email_domains",
-                "property_managers"):  # fmt: skip
+    for key in (
+        "placeholder_customers",
+        "tenant_phones",
+        "tenant_email_domains",
+        "property_managers",
+    ):
         if key in allow:
             values[key] = _strings(allow.pop(key), f"{source}: [allow] {key}")
     if allow:

@@ -63,25 +63,43 @@ class ServiceTitanClient:
         limiter = RateLimiter(settings.rate_limit, settings.burst, clock=clock, sleep=sleep)
         # Requests give up on elapsed time, not on a count of tries: a count is used up by the
         # 429s that concurrent workers meet.
-        policy = RetryPolicy(budget=settings.retry_budget, base=settings.backoff_base,
-                             cap=settings.backoff_cap)  # fmt: skip
+        policy = RetryPolicy(
+            budget=settings.retry_budget, base=settings.backoff_base, cap=settings.backoff_cap
+        )
 
         def wire(before_send: Callable[[httpx.Request], None] | None = None) -> RetryTransport:
             inner = transport or httpx.HTTPTransport(retries=0)
-            return RetryTransport(inner, limiter=limiter, policy=policy, stats=self.stats,
-                                  sleep=sleep, rng=rng, before_send=before_send)  # fmt: skip
+            return RetryTransport(
+                inner,
+                limiter=limiter,
+                policy=policy,
+                stats=self.stats,
+                sleep=sleep,
+                rng=rng,
+                before_send=before_send,
+            )
 
         timeout = httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout))
         headers = {"Accept": "application/json", "User-Agent": "titanaudit/0.1"}
         self._token_client = httpx.Client(transport=wire(), timeout=timeout, headers=headers)
-        fetcher = TokenFetcher(self._token_client, config.endpoints.auth_url, config.credentials,
-                               environment=config.endpoints.name, clock=clock)  # fmt: skip
+        fetcher = TokenFetcher(
+            self._token_client,
+            config.endpoints.auth_url,
+            config.credentials,
+            environment=config.endpoints.name,
+            clock=clock,
+        )
         self.auth = ClientCredentialsAuth(
             fetcher, config.credentials.app_key, margin=settings.token_refresh_margin, clock=clock
         )
         limits = httpx.Limits(max_connections=settings.concurrency * 2 + 2)
-        self._http = httpx.Client(transport=wire(self.auth.sign), auth=self.auth, timeout=timeout,
-                                  headers=headers, limits=limits)  # fmt: skip
+        self._http = httpx.Client(
+            transport=wire(self.auth.sign),
+            auth=self.auth,
+            timeout=timeout,
+            headers=headers,
+            limits=limits,
+        )
 
     def __repr__(self) -> str:
         return f"ServiceTitanClient(api={self.config.endpoints.api_url!r}, tenant={self.tenant})"
@@ -115,9 +133,15 @@ class ServiceTitanClient:
                 f"GET {url} answered 200 but its body is not JSON; check --api-url", url=url
             ) from None
 
-    def export(self, path: str, start: str | None = None, *, api: str = "crm",
-               max_pages: int | None = None,
-               include_recent_changes: bool | None = None) -> Iterator[ExportPage]:  # fmt: skip
+    def export(
+        self,
+        path: str,
+        start: str | None = None,
+        *,
+        api: str = "crm",
+        max_pages: int | None = None,
+        include_recent_changes: bool | None = None,
+    ) -> Iterator[ExportPage]:
         """Follow an export feed from ``start`` (a ``continueFrom`` token, a date, or None).
 
         Stops at ``hasMore=false``. A page that returns the token it was given while claiming
@@ -151,8 +175,15 @@ class ServiceTitanClient:
             f"{self.url(path)} did not finish within {limit} pages", url=self.url(path)
         )
 
-    def pages(self, path: str, params: Mapping[str, Any] | None = None, *, api: str = "crm",
-              page_size: int = 5000, max_pages: int | None = None) -> Iterator[list[Record]]:  # fmt: skip
+    def pages(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        api: str = "crm",
+        page_size: int = 5000,
+        max_pages: int | None = None,
+    ) -> Iterator[list[Record]]:
         """Page through a list endpoint (``page=1,2,…`` while ``hasMore``)."""
         limit = max_pages or self.config.fetch.max_pages
         for page in range(1, limit + 1):
@@ -199,8 +230,9 @@ def _http_error(response: httpx.Response, url: str, tenant: int) -> ServiceTitan
             if "application key" in title.lower()
             else "check ST_CLIENT_ID, ST_CLIENT_SECRET and ST_APP_KEY"
         )
-        return AuthenticationError(f"ServiceTitan refused {where} (401: {title}); {hint}",
-                                   status=status, url=url)  # fmt: skip
+        return AuthenticationError(
+            f"ServiceTitan refused {where} (401: {title}); {hint}", status=status, url=url
+        )
     if status == 403:
         return PermissionDenied(
             f"ServiceTitan denied access to {where} (403: {title}); check that ST_TENANT_ID "

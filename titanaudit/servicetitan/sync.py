@@ -82,8 +82,9 @@ ProgressCallback = Callable[[FeedProgress, WireStats], None]
 class _Run:
     """One sync run's shared state: the progress of each feed and a stop flag."""
 
-    def __init__(self, client: ServiceTitanClient, snapshot: Snapshot,
-                 on_progress: ProgressCallback | None) -> None:  # fmt: skip
+    def __init__(
+        self, client: ServiceTitanClient, snapshot: Snapshot, on_progress: ProgressCallback | None
+    ) -> None:
         self.client, self.snapshot = client, snapshot
         self.on_progress = on_progress
         self.stop = threading.Event()
@@ -91,8 +92,15 @@ class _Run:
         names = [f.name for f in (*EXPORT_FEEDS, BOOKING_CONTACTS, *LOOKUPS)]
         self.progress = {name: FeedProgress(name) for name in names}
 
-    def advance(self, feed: str, records: int, *, pages: int = 1, done: bool = False,
-                skipped: str | None = None) -> None:  # fmt: skip
+    def advance(
+        self,
+        feed: str,
+        records: int,
+        *,
+        pages: int = 1,
+        done: bool = False,
+        skipped: str | None = None,
+    ) -> None:
         with self.lock:
             state = self.progress[feed]
             state.records += records
@@ -132,11 +140,17 @@ def sync(
     snapshot.mark_fetched()
     stats = client.stats
     return SyncResult(
-        feeds=run.progress, kind=kind, seconds=time.monotonic() - started,
-        requests=stats.requests, retries=stats.retries, rate_limited=stats.rate_limited,
-        server_errors=stats.server_errors, network_errors=stats.network_errors,
-        tokens_fetched=client.auth.fetched, totals=snapshot.counts(),
-    )  # fmt: skip
+        feeds=run.progress,
+        kind=kind,
+        seconds=time.monotonic() - started,
+        requests=stats.requests,
+        retries=stats.retries,
+        rate_limited=stats.rate_limited,
+        server_errors=stats.server_errors,
+        network_errors=stats.network_errors,
+        tokens_fetched=client.auth.fetched,
+        totals=snapshot.counts(),
+    )
 
 
 def _kind(snapshot: Snapshot) -> str:
@@ -176,10 +190,13 @@ def _pull_export(run: _Run, feed: Feed) -> None:
     )
     for page in run.client.export(feed.path, start):
         stored = run.snapshot.write_page(
-            feed.name, page.records, continue_from=page.continue_from or start,
-            complete=not page.has_more, owner_field=feed.owner_field,
+            feed.name,
+            page.records,
+            continue_from=page.continue_from or start,
+            complete=not page.has_more,
+            owner_field=feed.owner_field,
             pending_bookings=feed.name == "bookings",
-        )  # fmt: skip
+        )
         start = page.continue_from or start
         run.advance(feed.name, stored, done=not page.has_more)
         if run.stop.is_set():

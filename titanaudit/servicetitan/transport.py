@@ -250,8 +250,9 @@ class RetryTransport(httpx.BaseTransport):
             tries.longest_wait = max(tries.longest_wait, seconds)
         self._wait(request, tries, seconds, shared=True)
 
-    def _wait(self, request: httpx.Request, tries: _Tries, seconds: float, *,
-              shared: bool = False) -> None:  # fmt: skip
+    def _wait(
+        self, request: httpx.Request, tries: _Tries, seconds: float, *, shared: bool = False
+    ) -> None:
         """Wait before the next try, or give up if it would start after the deadline."""
         deadline = tries.started + self.policy.budget + tries.longest_wait
         if self.clock() + seconds > deadline:

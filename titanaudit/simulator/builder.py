@@ -22,11 +22,28 @@ from titanaudit.simulator.tenant import Record, Tenant
 
 __all__ = ["PHONE_FORMATS", "Builder", "Built", "Person", "TenantSpec", "parse_stamp"]
 
-METROS = (("AZ", 33.45, -112.07), ("TX", 32.78, -96.80), ("GA", 33.75, -84.39),
-          ("FL", 27.95, -82.46), ("CO", 39.74, -104.99), ("NC", 35.23, -80.84))  # fmt: skip
-SUFFIXES = {"Street": "St", "Avenue": "Ave", "Road": "Rd", "Drive": "Dr", "Lane": "Ln",
-            "Court": "Ct", "Boulevard": "Blvd", "Way": "Way", "Place": "Pl", "Circle": "Cir",
-            "Trail": "Trl", "Parkway": "Pkwy"}  # fmt: skip
+METROS = (
+    ("AZ", 33.45, -112.07),
+    ("TX", 32.78, -96.80),
+    ("GA", 33.75, -84.39),
+    ("FL", 27.95, -82.46),
+    ("CO", 39.74, -104.99),
+    ("NC", 35.23, -80.84),
+)
+SUFFIXES = {
+    "Street": "St",
+    "Avenue": "Ave",
+    "Road": "Rd",
+    "Drive": "Dr",
+    "Lane": "Ln",
+    "Court": "Ct",
+    "Boulevard": "Blvd",
+    "Way": "Way",
+    "Place": "Pl",
+    "Circle": "Cir",
+    "Trail": "Trl",
+    "Parkway": "Pkwy",
+}
 DIRECTIONS = {"North": "N", "South": "S", "East": "E", "West": "W"}
 NICKNAMES = {"Robert": "Bob", "William": "Bill", "Richard": "Dick", "James": "Jim",
              "John": "Jack", "Michael": "Mike", "Joseph": "Joe", "Thomas": "Tom",
@@ -35,13 +52,42 @@ NICKNAMES = {"Robert": "Bob", "William": "Bill", "Richard": "Dick", "James": "Ji
              "Elizabeth": "Liz", "Jennifer": "Jen", "Margaret": "Peggy", "Patricia": "Pat",
              "Katherine": "Kathy", "Susan": "Sue", "Deborah": "Debbie", "Rebecca": "Becky",
              "Jessica": "Jess", "Kimberly": "Kim", "Samantha": "Sam", "Victoria": "Vicky"}  # fmt: skip
-FREE_MAIL = ("gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "aol.com", "icloud.com",
-             "comcast.net", "att.net")  # fmt: skip
-TRADES = ("Properties LLC", "Property Management", "Realty", "Dental Group", "Church",
-          "Apartments", "Holdings Inc", "Restaurant", "Auto Repair", "HOA")  # fmt: skip
-DUPLICATE_KINDS = ("nickname", "typo_name", "last_first", "street_style", "typo_street",
-                   "missing_unit", "phone_format", "phone_and_name_only", "email_only",
-                   "all_caps", "new_phone", "typo_place")  # fmt: skip
+FREE_MAIL = (
+    "gmail.com",
+    "yahoo.com",
+    "hotmail.com",
+    "outlook.com",
+    "aol.com",
+    "icloud.com",
+    "comcast.net",
+    "att.net",
+)
+TRADES = (
+    "Properties LLC",
+    "Property Management",
+    "Realty",
+    "Dental Group",
+    "Church",
+    "Apartments",
+    "Holdings Inc",
+    "Restaurant",
+    "Auto Repair",
+    "HOA",
+)
+DUPLICATE_KINDS = (
+    "nickname",
+    "typo_name",
+    "last_first",
+    "street_style",
+    "typo_street",
+    "missing_unit",
+    "phone_format",
+    "phone_and_name_only",
+    "email_only",
+    "all_caps",
+    "new_phone",
+    "typo_place",
+)
 PHONE_FORMATS: tuple[Callable[[str], str], ...] = (
     lambda d: d,
     lambda d: f"({d[:3]}) {d[3:6]}-{d[6:]}",
@@ -54,8 +100,14 @@ PHONE_FORMATS: tuple[Callable[[str], str], ...] = (
 SEVEN_DIGITS = len(PHONE_FORMATS) - 1
 #: what one site of an organisation adds to its name, and how a name is shortened
 SITE_WORDS = ("School", "Head Start", "Main Office", "Annex", "Branch")
-ABBREVIATIONS = {"Management": "Mgmt", "Center": "Ctr", "Community": "Comm", "Association": "Assn",
-                 "Properties": "Prop", "Centre": "Center"}  # fmt: skip
+ABBREVIATIONS = {
+    "Management": "Mgmt",
+    "Center": "Ctr",
+    "Community": "Comm",
+    "Association": "Assn",
+    "Properties": "Prop",
+    "Centre": "Center",
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -212,9 +264,17 @@ class Builder:
     def moved(self, person: Person) -> Person:
         """The same person at another address in the metro."""
         other = self.person()
-        return replace(person, number=other.number, predir=other.predir, street=other.street,
-                       suffix=other.suffix, unit=other.unit, zip=other.zip, lat=other.lat,
-                       lon=other.lon)  # fmt: skip
+        return replace(
+            person,
+            number=other.number,
+            predir=other.predir,
+            street=other.street,
+            suffix=other.suffix,
+            unit=other.unit,
+            zip=other.zip,
+            lat=other.lat,
+            lon=other.lon,
+        )
 
     # ---- records -----------------------------------------------------------------------
     def street_text(self, p: Person, *, long_form: bool = False, bare: bool = False) -> str:
@@ -223,16 +283,19 @@ class Builder:
         suffix = None if bare else p.suffix if long_form else SUFFIXES[p.suffix]
         return " ".join(x for x in (p.number, predir, p.street, suffix) if x)
 
-    def address(self, p: Person, *, long_form: bool = False, coords: bool = True,
-                bare: bool = False) -> Record:  # fmt: skip
+    def address(
+        self, p: Person, *, long_form: bool = False, coords: bool = True, bare: bool = False
+    ) -> Record:
         address: Record = {
             "street": self.street_text(p, long_form=long_form, bare=bare),
             "unit": p.unit,
             "city": p.zip["city"].title(),
             "state": p.zip["state"],
-            "zip": p.zip["zip_code"] if self.rng.random() < 0.9 else f"{p.zip['zip_code']}-{self.rng.randint(1000, 9999)}",
+            "zip": p.zip["zip_code"]
+            if self.rng.random() < 0.9
+            else f"{p.zip['zip_code']}-{self.rng.randint(1000, 9999)}",
             "country": "USA",
-        }  # fmt: skip
+        }
         if coords:
             address["latitude"] = round(p.lat, 6)
             address["longitude"] = round(p.lon, 6)
@@ -256,20 +319,32 @@ class Builder:
         customer_id = self.new_id()
         address = self.address(p, long_form=long_form, bare=bare_street)
         customer: Record = {
-            "id": customer_id, "active": True, "name": name or p.name,
+            "id": customer_id,
+            "active": True,
+            "name": name or p.name,
             "type": kind or ("Commercial" if p.company else "Residential"),
-            "address": address, "customFields": self._custom_fields(),
+            "address": address,
+            "customFields": self._custom_fields(),
             "balance": round(self.rng.choice((0.0, 0.0, 0.0, self.rng.uniform(-200, 900))), 2),
-            "taxExempt": False, "tagTypeIds": [], "doNotMail": self.rng.random() < 0.05,
-            "doNotService": self.rng.random() < 0.01, "nationalAccount": False,
-            "createdOn": self.stamp(created), "createdById": self.rng.randint(10_000, 10_050),
-            "modifiedOn": self.stamp(modified), "mergedToId": None, "paymentTermId": None,
-            "creditLimit": None, "creditLimitBalance": None, "externalData": None,
-        }  # fmt: skip
+            "taxExempt": False,
+            "tagTypeIds": [],
+            "doNotMail": self.rng.random() < 0.05,
+            "doNotService": self.rng.random() < 0.01,
+            "nationalAccount": False,
+            "createdOn": self.stamp(created),
+            "createdById": self.rng.randint(10_000, 10_050),
+            "modifiedOn": self.stamp(modified),
+            "mergedToId": None,
+            "paymentTermId": None,
+            "creditLimit": None,
+            "creditLimitBalance": None,
+            "externalData": None,
+        }
         self.tenant.feeds["customers"].append(customer)
         built = Built(customer)
-        location = self.add_location(built, p, name=customer["name"], created=created,
-                                     long_form=long_form)  # fmt: skip
+        location = self.add_location(
+            built, p, name=customer["name"], created=created, long_form=long_form
+        )
         for contact_type, digits in p.phones:
             value = PHONE_FORMATS[phone_format](digits)
             self.add_contact(built, "customer", contact_type, value, created)
@@ -283,14 +358,22 @@ class Builder:
         self, built: Built, p: Person, *, name: str, created: datetime, long_form: bool = False
     ) -> Record:
         location: Record = {
-            "id": self.new_id(), "customerId": built.customer["id"], "active": True,
-            "name": name, "address": self.address(p, long_form=long_form),
-            "customFields": [], "createdOn": self.stamp(created),
+            "id": self.new_id(),
+            "customerId": built.customer["id"],
+            "active": True,
+            "name": name,
+            "address": self.address(p, long_form=long_form),
+            "customFields": [],
+            "createdOn": self.stamp(created),
             "createdById": self.rng.randint(10_000, 10_050),
-            "modifiedOn": self.stamp(self.when(after=created)), "mergedToId": None,
-            "zoneId": self.rng.randint(1, 6), "taxZoneId": None, "taxExempt": False,
-            "tagTypeIds": [], "externalData": None,
-        }  # fmt: skip
+            "modifiedOn": self.stamp(self.when(after=created)),
+            "mergedToId": None,
+            "zoneId": self.rng.randint(1, 6),
+            "taxZoneId": None,
+            "taxExempt": False,
+            "tagTypeIds": [],
+            "externalData": None,
+        }
         self.tenant.feeds["locations"].append(location)
         built.locations.append(location)
         return location
@@ -311,16 +394,26 @@ class Builder:
             contact["customerId"] = built.customer["id"]
         else:
             contact["locationId"] = (location or built.locations[0])["id"]
-        contact.update({
-            "active": True, "type": contact_type, "value": value,
-            "memo": self.rng.choice((None, None, "cell", "home", "work", "wife")) if phone else None,
-            "phoneSettings": {"phoneNumber": digits[-10:], "doNotText": self.rng.random() < 0.1}
-            if phone else None,
-            "preferences": {"jobRemindersEnabled": True,
-                            "marketingUpdatesEnabled": self.rng.random() < 0.4,
-                            "invoiceStatementNotification": self.rng.random() < 0.6},
-            "createdOn": self.stamp(created), "modifiedOn": self.stamp(self.when(after=created)),
-        })  # fmt: skip
+        contact.update(
+            {
+                "active": True,
+                "type": contact_type,
+                "value": value,
+                "memo": self.rng.choice((None, None, "cell", "home", "work", "wife"))
+                if phone
+                else None,
+                "phoneSettings": {"phoneNumber": digits[-10:], "doNotText": self.rng.random() < 0.1}
+                if phone
+                else None,
+                "preferences": {
+                    "jobRemindersEnabled": True,
+                    "marketingUpdatesEnabled": self.rng.random() < 0.4,
+                    "invoiceStatementNotification": self.rng.random() < 0.6,
+                },
+                "createdOn": self.stamp(created),
+                "modifiedOn": self.stamp(self.when(after=created)),
+            }
+        )
         self.tenant.feeds[f"{owner}_contacts"].append(contact)
         built.contacts.append(contact)
         return contact
@@ -343,8 +436,7 @@ class Builder:
             )
             if p.company and rng.random() < 0.5:
                 for _ in range(rng.randint(1, 3)):
-                    self.add_location(built, self.moved(p), name=p.company,
-                                      created=self.when())  # fmt: skip
+                    self.add_location(built, self.moved(p), name=p.company, created=self.when())
             self.people.append((p, built))
         base = list(self.people)
         for p, built in rng.sample(base, int(len(base) * spec.duplicate_rate)):
@@ -375,10 +467,14 @@ class Builder:
             self.truth["problems"].setdefault("PHN-CON-001", []).extend(
                 c["id"] for c in built.contacts if c["type"] != "Email" and "customerId" in c
             )
-        self.truth["duplicate_clusters"].append({
-            "entity": "customers", "ids": [original.customer["id"], built.customer["id"]],
-            "kinds": kinds, "merged": merged,
-        })  # fmt: skip
+        self.truth["duplicate_clusters"].append(
+            {
+                "entity": "customers",
+                "ids": [original.customer["id"], built.customer["id"]],
+                "kinds": kinds,
+                "merged": merged,
+            }
+        )
 
     def vary(self, p: Person, kinds: list[str]) -> tuple[Person, dict[str, Any]]:
         """Apply the duplicate kinds to a person; return it and the options for add_customer."""
@@ -423,14 +519,20 @@ class Builder:
                 options.update(bare_street=True, phone_format=SEVEN_DIGITS)
             elif kind == "new_phone":
                 p = replace(p, phones=(("MobilePhone", self._digits()),), email=None)
-        options["name"] = name  # fmt: skip
+        options["name"] = name
         return p, options
 
     def zip_next_door(self, p: Person) -> dict[str, Any]:
         """Another ZIP of the person's city within a few miles of their house, if there is one
         (so the pin stays near its ZIP and the city matches it)."""
-        near = [z for z in self.zips if z["city"] == p.zip["city"] and z["zip_code"] != p.zip["zip_code"]
-                and abs(float(z["lat"]) - p.lat) < 0.1 and abs(float(z["long"]) - p.lon) < 0.1]  # fmt: skip
+        near = [
+            z
+            for z in self.zips
+            if z["city"] == p.zip["city"]
+            and z["zip_code"] != p.zip["zip_code"]
+            and abs(float(z["lat"]) - p.lat) < 0.1
+            and abs(float(z["long"]) - p.lon) < 0.1
+        ]
         return self.rng.choice(near) if near else p.zip
 
     def merge(self, removed: Built, kept: Built) -> None:
@@ -458,8 +560,12 @@ class Builder:
             return
         first = self.rng.choice([f for f in self.first_names if f != p.first])
         landline = [ph for ph in p.phones if ph[0] == "Phone"]
-        spouse = replace(p, first=first, phones=(("MobilePhone", self._digits()), *landline),
-                         email=self._email(first, p.last) if self.rng.random() < 0.5 else None)  # fmt: skip
+        spouse = replace(
+            p,
+            first=first,
+            phones=(("MobilePhone", self._digits()), *landline),
+            email=self._email(first, p.last) if self.rng.random() < 0.5 else None,
+        )
         other = self.add_customer(spouse)
         self._negative("household", built, other)
 
@@ -487,8 +593,9 @@ class Builder:
             home = self.add_location(holder, p, name="New Homeowner", created=self.when())
             for contact in [c for c in built.contacts if "customerId" in c]:
                 if contact["type"] != "Email" or self.rng.random() < 0.6:
-                    self.add_contact(holder, "location", contact["type"], contact["value"],
-                                     self.when(), home)  # fmt: skip
+                    self.add_contact(
+                        holder, "location", contact["type"], contact["value"], self.when(), home
+                    )
             self._negative("hub", holder, built)
         self.truth["placeholders"].append(holder.customer["id"])
 
@@ -503,8 +610,14 @@ class Builder:
         built = []
         for _ in range(max(4, len(base) // 500)):
             p = replace(self.person(), first=first, last=last, company=None, email=None)
-            local = self.rng.choice((f"{first}{last}", f"{first}.{last}", f"{first[0]}{last}",
-                                     f"{first}{last}{self.rng.randint(1, 99)}")).lower()  # fmt: skip
+            local = self.rng.choice(
+                (
+                    f"{first}{last}",
+                    f"{first}.{last}",
+                    f"{first[0]}{last}",
+                    f"{first}{last}{self.rng.randint(1, 99)}",
+                )
+            ).lower()
             email = f"{local}@{self.rng.choice(FREE_MAIL)}"
             while email in self.emails:
                 email = f"{local}{self.rng.randint(1, 999)}@{self.rng.choice(FREE_MAIL)}"
@@ -517,8 +630,11 @@ class Builder:
         """A management company whose office line is on each resident it manages."""
         for _ in range(max(1, len(base) // 400)):
             manager = self.person(company=True)
-            manager = replace(manager, company=f"{manager.last} Property Management",
-                              phones=(("Phone", self._digits()),))  # fmt: skip
+            manager = replace(
+                manager,
+                company=f"{manager.last} Property Management",
+                phones=(("Phone", self._digits()),),
+            )
             office = self.add_customer(manager)
             for p, built in self.rng.sample(base, min(len(base), 4)):
                 if p.company:
@@ -532,32 +648,60 @@ class Builder:
 
     def finish(self) -> None:
         self.tenant.feeds["customer_custom_fields"] = [
-            {"id": 2281, "name": "Referral Source", "dataType": "Dropdown",
-             "dataTypeOptions": ["Google", "Yelp", "Referral", "Truck wrap", "Facebook"],
-             "createdOn": "2019-01-02T10:00:00Z", "modifiedOn": "2019-01-02T10:00:00Z"},
-        ]  # fmt: skip
+            {
+                "id": 2281,
+                "name": "Referral Source",
+                "dataType": "Dropdown",
+                "dataTypeOptions": ["Google", "Yelp", "Referral", "Truck wrap", "Facebook"],
+                "createdOn": "2019-01-02T10:00:00Z",
+                "modifiedOn": "2019-01-02T10:00:00Z",
+            },
+        ]
         self.tenant.feeds["location_custom_fields"] = [
-            {"id": 2290, "name": "Gate Code", "dataType": "Text", "dataTypeOptions": None,
-             "createdOn": "2019-01-02T10:00:00Z", "modifiedOn": "2019-01-02T10:00:00Z"},
-        ]  # fmt: skip
+            {
+                "id": 2290,
+                "name": "Gate Code",
+                "dataType": "Text",
+                "dataTypeOptions": None,
+                "createdOn": "2019-01-02T10:00:00Z",
+                "modifiedOn": "2019-01-02T10:00:00Z",
+            },
+        ]
         self.tenant.feeds["tag_types"] = [
-            {"id": 1193 + i, "name": name, "color": "#3366cc", "code": name[:3].upper(),
-             "importance": None, "isConversionOpportunity": False,
-             "allowToUseOnTimesheetActivity": False, "isVisibleOnDispatchBoard": True,
-             "active": True, "createdOn": "2019-01-02T10:00:00Z",
-             "modifiedOn": "2019-01-02T10:00:00Z"}
-            for i, name in enumerate(("Member", "VIP", "Do Not Service", "Property Manager",
-                                      "Warranty", "Commercial Account"))
-        ]  # fmt: skip
+            {
+                "id": 1193 + i,
+                "name": name,
+                "color": "#3366cc",
+                "code": name[:3].upper(),
+                "importance": None,
+                "isConversionOpportunity": False,
+                "allowToUseOnTimesheetActivity": False,
+                "isVisibleOnDispatchBoard": True,
+                "active": True,
+                "createdOn": "2019-01-02T10:00:00Z",
+                "modifiedOn": "2019-01-02T10:00:00Z",
+            }
+            for i, name in enumerate(
+                (
+                    "Member",
+                    "VIP",
+                    "Do Not Service",
+                    "Property Manager",
+                    "Warranty",
+                    "Commercial Account",
+                )
+            )
+        ]
         self.tenant.truth = self.truth
 
 
 def _metro_zips(state: str, lat: float, lon: float) -> list[dict[str, Any]]:
     """Standard, active ZIPs within about 35 miles of the metro's centre."""
     rows = [
-        z for z in zipcodes.filter_by(state=state, zip_code_type="STANDARD", active=True)
+        z
+        for z in zipcodes.filter_by(state=state, zip_code_type="STANDARD", active=True)
         if z["lat"] and abs(float(z["lat"]) - lat) < 0.5 and abs(float(z["long"]) - lon) < 0.6
-    ]  # fmt: skip
+    ]
     return sorted(rows, key=lambda z: z["zip_code"])
 
 

@@ -67,15 +67,30 @@ class Faults:
     @classmethod
     def all(cls) -> Faults:
         """Every fault on, at rates that make a pull hard but possible."""
-        return cls(rate_limited=0.08, server_errors=0.05, dropped=0.03, latency=0.002, slow=0.01,
-                   slow_seconds=0.5, token_ttl=3.0, repeats=3, oddities=0.01)  # fmt: skip
+        return cls(
+            rate_limited=0.08,
+            server_errors=0.05,
+            dropped=0.03,
+            latency=0.002,
+            slow=0.01,
+            slow_seconds=0.5,
+            token_ttl=3.0,
+            repeats=3,
+            oddities=0.01,
+        )
 
     @classmethod
     def storm(cls) -> Faults:
         """A rate-limit storm: a quarter of requests answered 429, every early retry punished,
         with server errors and tokens that die after 30 seconds on top."""
-        return cls(rate_limited=0.25, retry_after=2.0, punish_early=1.0, early_penalty=1.0,
-                   server_errors=0.05, token_ttl=30.0)  # fmt: skip
+        return cls(
+            rate_limited=0.25,
+            retry_after=2.0,
+            punish_early=1.0,
+            early_penalty=1.0,
+            server_errors=0.05,
+            token_ttl=30.0,
+        )
 
     @classmethod
     def parse(cls, text: str | None) -> Faults:

@@ -42,12 +42,36 @@ LAYOUTS: dict[str, dict[str, str]] = {
                   "street": "Street", "unit": "Apt", "city": "Town", "state": "ST",
                   "zip": "Postal Code", "phone": "Mobile", "email": "E-mail", "note": "Source"},
 }  # fmt: skip
-EXISTING_KINDS = ("nickname", "typo_name", "street_style", "typo_street", "missing_unit",
-                  "phone_format", "all_caps")  # fmt: skip
-NOTES = (None, None, None, "Spring mailer", "Yelp", "Home show 2026", "Referral", "Warranty partner",
-         "Door hanger", "Acquired from Cool Breeze HVAC")  # fmt: skip
-ACCENTED = {"Jose": "José", "Rene": "René", "Renee": "Renée", "Andre": "André", "Zoe": "Zoë",
-            "Noel": "Noël", "Chloe": "Chloé"}  # fmt: skip
+EXISTING_KINDS = (
+    "nickname",
+    "typo_name",
+    "street_style",
+    "typo_street",
+    "missing_unit",
+    "phone_format",
+    "all_caps",
+)
+NOTES = (
+    None,
+    None,
+    None,
+    "Spring mailer",
+    "Yelp",
+    "Home show 2026",
+    "Referral",
+    "Warranty partner",
+    "Door hanger",
+    "Acquired from Cool Breeze HVAC",
+)
+ACCENTED = {
+    "Jose": "José",
+    "Rene": "René",
+    "Renee": "Renée",
+    "Andre": "André",
+    "Zoe": "Zoë",
+    "Noel": "Noël",
+    "Chloe": "Chloé",
+}
 
 
 @dataclass
@@ -62,19 +86,31 @@ class ImportFile:
         return list(LAYOUTS[self.layout].values())
 
 
-def _row(builder: Builder, p: Person, layout: str, options: dict[str, Any],
-         *, only: tuple[str, ...] | None = None) -> dict[str, str | None]:  # fmt: skip
+def _row(
+    builder: Builder,
+    p: Person,
+    layout: str,
+    options: dict[str, Any],
+    *,
+    only: tuple[str, ...] | None = None,
+) -> dict[str, str | None]:
     note = builder.rng.choice(NOTES)
     values: dict[str, str | None] = {
         "name": options.get("name") or p.name,
-        "first_name": None if p.company else p.first, "last_name": None if p.company else p.last,
+        "first_name": None if p.company else p.first,
+        "last_name": None if p.company else p.last,
         "company": p.company,
         "street": builder.street_text(p, long_form=options.get("long_form", False)),
-        "unit": p.unit, "city": p.zip["city"].title(), "state": p.zip["state"],
+        "unit": p.unit,
+        "city": p.zip["city"].title(),
+        "state": p.zip["state"],
         "zip": p.zip["zip_code"],
-        "phone": PHONE_FORMATS[options.get("phone_format", 0)](p.phones[0][1]) if p.phones else None,
-        "email": p.email if options.get("with_email", True) else None, "note": note,
-    }  # fmt: skip
+        "phone": PHONE_FORMATS[options.get("phone_format", 0)](p.phones[0][1])
+        if p.phones
+        else None,
+        "email": p.email if options.get("with_email", True) else None,
+        "note": note,
+    }
     if options.get("name") and layout == "marketing" and not p.company:  # ALL CAPS, typed apart
         values["first_name"], values["last_name"] = p.first.upper(), p.last.upper()
     if only is not None:
@@ -91,9 +127,17 @@ def _acceptable(builder: Builder, customer_id: int) -> list[int]:
     return [customer_id]
 
 
-def generate_import(spec: TenantSpec, *, rows: int, seed: int = 1, layout: str = "crm",
-                    existing: float = 0.4, repeats: float = 0.08, households: float = 0.03,
-                    broken: int = 3) -> ImportFile:  # fmt: skip
+def generate_import(
+    spec: TenantSpec,
+    *,
+    rows: int,
+    seed: int = 1,
+    layout: str = "crm",
+    existing: float = 0.4,
+    repeats: float = 0.08,
+    households: float = 0.03,
+    broken: int = 3,
+) -> ImportFile:
     """The tenant of ``spec`` and an import file of ``rows`` rows against it (module docstring);
     ``existing``, ``repeats`` and ``households`` are shares of the rows, the rest new people,
     and ``broken`` rows are written with a field too many."""
@@ -169,8 +213,9 @@ def generate_import(spec: TenantSpec, *, rows: int, seed: int = 1, layout: str =
     return made
 
 
-def write_import_csv(made: ImportFile, path: Path, *, encoding: str = "utf-8",
-                     delimiter: str = ",") -> Path:  # fmt: skip
+def write_import_csv(
+    made: ImportFile, path: Path, *, encoding: str = "utf-8", delimiter: str = ","
+) -> Path:
     """Write the file as a spreadsheet would export it; ``broken`` rows get a name with an
     unquoted comma (one field too many)."""
     touch_private(path)

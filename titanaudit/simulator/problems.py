@@ -86,8 +86,13 @@ def _second_location(builder: Builder, built: Built, **address: Any) -> int:
     """The customer's location entered again (a CSR who did not see it), with ``address``
     changes; returns the new location's id."""
     original = _loc(built)
-    copy: Record = {**original, "id": builder.new_id(), "address": {**original["address"], **address},
-                    "createdOn": builder.stamp(builder.when()), "modifiedOn": builder.stamp(builder.when())}  # fmt: skip
+    copy: Record = {
+        **original,
+        "id": builder.new_id(),
+        "address": {**original["address"], **address},
+        "createdOn": builder.stamp(builder.when()),
+        "modifiedOn": builder.stamp(builder.when()),
+    }
     builder.tenant.feeds["locations"].append(copy)
     built.locations.append(copy)
     return int(copy["id"])
@@ -95,8 +100,20 @@ def _second_location(builder: Builder, built: Built, **address: Any) -> int:
 
 def _retyped_street(street: str) -> str:
     words = street.split()
-    longer = {"St": "Street", "Ave": "Avenue", "Rd": "Road", "Dr": "Drive", "Ln": "Lane", "Ct": "Court",
-              "Way": "Way", "Pl": "Place", "Blvd": "Boulevard", "Trl": "Trail", "Pkwy": "Parkway", "Cir": "Circle"}  # fmt: skip
+    longer = {
+        "St": "Street",
+        "Ave": "Avenue",
+        "Rd": "Road",
+        "Dr": "Drive",
+        "Ln": "Lane",
+        "Ct": "Court",
+        "Way": "Way",
+        "Pl": "Place",
+        "Blvd": "Boulevard",
+        "Trl": "Trail",
+        "Pkwy": "Parkway",
+        "Cir": "Circle",
+    }
     if words and words[-1] in longer:
         words[-1] = longer[words[-1]]
     return " ".join(words).upper()
@@ -105,8 +122,13 @@ def _retyped_street(street: str) -> str:
 def _repeated_phone(builder: Builder, built: Built) -> int:
     phone = _phone(builder, built)
     digits = _digits(phone)
-    again = builder.add_contact(built, "customer", "MobilePhone", f"({digits[:3]}) {digits[3:6]}-{digits[6:]}",
-                                builder.when())  # fmt: skip
+    again = builder.add_contact(
+        built,
+        "customer",
+        "MobilePhone",
+        f"({digits[:3]}) {digits[3:6]}-{digits[6:]}",
+        builder.when(),
+    )
     return int(again["id"])
 
 
@@ -128,16 +150,18 @@ def _units_elsewhere(builder: Builder, built: Built) -> int:
     location = _loc(built)
     location["address"]["unit"] = None
     for unit in ("Apt 1", "Apt 2"):
-        sibling = builder.add_location(built, builder.people[0][0], name=location["name"],
-                                       created=builder.when())  # fmt: skip
+        sibling = builder.add_location(
+            built, builder.people[0][0], name=location["name"], created=builder.when()
+        )
         sibling["address"] = dict(location["address"], unit=unit)
     return int(location["id"])
 
 
 def _many_locations(builder: Builder, built: Built) -> int:
     for _ in range(6):
-        builder.add_location(built, builder.person(), name=built.customer["name"],
-                             created=builder.when())  # fmt: skip
+        builder.add_location(
+            built, builder.person(), name=built.customer["name"], created=builder.when()
+        )
     return _set(built.customer, type="Residential")
 
 

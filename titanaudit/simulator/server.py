@@ -174,8 +174,13 @@ class SimulatorState:
 
 
 def _problem(status: int, title: str, **extra: Any) -> JSONResponse:
-    body = {"type": "https://tools.ietf.org/html/rfc7231", "title": title, "status": status,
-            "traceId": f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-00", **extra}  # fmt: skip
+    body = {
+        "type": "https://tools.ietf.org/html/rfc7231",
+        "title": title,
+        "status": status,
+        "traceId": f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-00",
+        **extra,
+    }
     return JSONResponse(body, status_code=status)
 
 
@@ -183,10 +188,16 @@ class TruncatedResponse(Response):
     """Announces the whole body, sends half of it, then drops the connection."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": self.status_code,
-                    "headers": self.raw_headers})  # fmt: skip
-        await send({"type": "http.response.body", "body": self.body[: len(self.body) // 2],
-                    "more_body": True})  # fmt: skip
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        await send(
+            {
+                "type": "http.response.body",
+                "body": self.body[: len(self.body) // 2],
+                "more_body": True,
+            }
+        )
         raise ConnectionResetError("simulated dropped connection")
 
 
@@ -218,8 +229,9 @@ def _api(handler: Handler, state: SimulatorState, scope: str | None) -> Callable
             return _problem(403, f"The application does not have the scope {scope}.")
         response = await handler(request, state)
         if state.roll(state.faults.dropped):
-            return TruncatedResponse(response.body, status_code=response.status_code,
-                                     media_type="application/json")  # fmt: skip
+            return TruncatedResponse(
+                response.body, status_code=response.status_code, media_type="application/json"
+            )
         return response
 
     return endpoint
@@ -283,8 +295,14 @@ async def token_endpoint(request: Request, state: SimulatorState) -> Response:
     token = secrets.token_urlsafe(24)
     with state.lock:
         state.tokens[token] = state.clock()
-    return JSONResponse({"access_token": token, "expires_in": 900, "token_type": "Bearer",
-                         "scope": " ".join(sorted(state.scopes))})  # fmt: skip
+    return JSONResponse(
+        {
+            "access_token": token,
+            "expires_in": 900,
+            "token_type": "Bearer",
+            "scope": " ".join(sorted(state.scopes)),
+        }
+    )
 
 
 def _export(feed: str) -> Handler:
@@ -293,8 +311,11 @@ def _export(feed: str) -> Handler:
         recent = request.query_params.get("includeRecentChanges", "").lower() == "true"
         start = _start(index, request.query_params.get("from") or "")
         if start is None:
-            return _problem(400, "One or more validation errors occurred.",
-                            errors={"from": ["The continuation token is not valid."]})  # fmt: skip
+            return _problem(
+                400,
+                "One or more validation errors occurred.",
+                errors={"from": ["The continuation token is not valid."]},
+            )
         with state.lock:
             cutoff_us = int((state.clock() - (0 if recent else state.visibility_delay)) * 1e6)
             visible = bisect.bisect_right(index.keys, (cutoff_us, 2**63))
@@ -337,11 +358,17 @@ def _paged(records: list[Record], request: Request) -> Response:
         page = int(params.get("page", 1))
         size = int(params.get("pageSize", 50))
     except ValueError:
-        return _problem(400, "One or more validation errors occurred.",
-                        errors={"page": ["page and pageSize must be integers."]})  # fmt: skip
+        return _problem(
+            400,
+            "One or more validation errors occurred.",
+            errors={"page": ["page and pageSize must be integers."]},
+        )
     if not 1 <= size <= MAX_PAGE_SIZE or page < 1:
-        return _problem(400, "One or more validation errors occurred.",
-                        errors={"pageSize": [f"pageSize must be between 1 and {MAX_PAGE_SIZE}."]})  # fmt: skip
+        return _problem(
+            400,
+            "One or more validation errors occurred.",
+            errors={"pageSize": [f"pageSize must be between 1 and {MAX_PAGE_SIZE}."]},
+        )
     active = params.get("active", "True")
     if active != "Any" and records and "active" in records[0]:
         records = [r for r in records if r.get("active") is (active == "True")]
@@ -351,8 +378,15 @@ def _paged(records: list[Record], request: Request) -> Response:
     records = sorted(records, key=lambda r: r["id"])
     chunk = records[(page - 1) * size : page * size]
     total = len(records) if params.get("includeTotal") == "true" else None
-    return JSONResponse({"page": page, "pageSize": size, "hasMore": page * size < len(records),
-                         "totalCount": total, "data": chunk})  # fmt: skip
+    return JSONResponse(
+        {
+            "page": page,
+            "pageSize": size,
+            "hasMore": page * size < len(records),
+            "totalCount": total,
+            "data": chunk,
+        }
+    )
 
 
 def _list(feed: str) -> Handler:
@@ -381,8 +415,11 @@ def _contacts_of(feed: str, owner_key: str) -> Handler:
             if owner not in state.by_id["bookings"]:
                 return _problem(404, f"Booking with id {owner} not found.")
             return _paged(state.booking_contacts.get(owner, []), request)
-        rows = [{k: v for k, v in r.items() if k not in (owner_key, "active")}
-                for r in state.tenant.feeds[feed] if r.get(owner_key) == owner]  # fmt: skip
+        rows = [
+            {k: v for k, v in r.items() if k not in (owner_key, "active")}
+            for r in state.tenant.feeds[feed]
+            if r.get(owner_key) == owner
+        ]
         return _paged(rows, request)
 
     return handler
@@ -391,10 +428,25 @@ def _contacts_of(feed: str, owner_key: str) -> Handler:
 def _bulk_contacts(feed: str, ids_param: str, owner_key: str) -> Handler:
     async def handler(request: Request, state: SimulatorState) -> Response:
         params = request.query_params
-        if not any(params.get(p) for p in (ids_param, "modifiedBefore", "modifiedOnOrAfter",
-                                            "createdBefore", "createdOnOrAfter")):  # fmt: skip
-            return _problem(400, "One or more validation errors occurred.",
-                            errors={ids_param: [f"At least one of {ids_param}, modifiedBefore or modifiedOnOrAfter is required."]})  # fmt: skip
+        if not any(
+            params.get(p)
+            for p in (
+                ids_param,
+                "modifiedBefore",
+                "modifiedOnOrAfter",
+                "createdBefore",
+                "createdOnOrAfter",
+            )
+        ):
+            return _problem(
+                400,
+                "One or more validation errors occurred.",
+                errors={
+                    ids_param: [
+                        f"At least one of {ids_param}, modifiedBefore or modifiedOnOrAfter is required."
+                    ]
+                },
+            )
         rows = state.tenant.feeds[feed]
         if params.get(ids_param):
             wanted = {int(x) for x in params[ids_param].split(",") if x.strip().isdigit()}
@@ -430,16 +482,50 @@ def create_app(state: SimulatorState) -> Starlette:
     crm = "/crm/v2/tenant/{tenant:int}"
     routes = [
         Route("/connect/token", _bind(token_endpoint, state), methods=["POST"]),
-        Route(f"{crm}/customers/custom-fields", _api(_list("customer_custom_fields"), state, "tn.crm.customers:r")),
-        Route(f"{crm}/locations/custom-fields", _api(_list("location_custom_fields"), state, "tn.crm.locations:r")),
-        Route(f"{crm}/customers/contacts", _api(_bulk_contacts("customer_contacts", "customerIds", "customerId"), state, "tn.crm.customers:r")),
-        Route(f"{crm}/locations/contacts", _api(_bulk_contacts("location_contacts", "locationIds", "locationId"), state, "tn.crm.locations:r")),
-        Route(f"{crm}/customers/{{id:int}}/contacts", _api(_contacts_of("customer_contacts", "customerId"), state, "tn.crm.customers:r")),
-        Route(f"{crm}/locations/{{id:int}}/contacts", _api(_contacts_of("location_contacts", "locationId"), state, "tn.crm.locations:r")),
-        Route(f"{crm}/bookings/{{id:int}}/contacts", _api(_contacts_of("booking_contacts", ""), state, "tn.crm.bookings:r")),
-        Route("/settings/v2/tenant/{tenant:int}/tag-types", _api(_settings_list("tag_types"), state, TAG_SCOPE)),
-        Route("/settings/v2/tenant/{tenant:int}/export/tag-types", _api(_tag_export, state, TAG_SCOPE)),
-    ]  # fmt: skip
+        Route(
+            f"{crm}/customers/custom-fields",
+            _api(_list("customer_custom_fields"), state, "tn.crm.customers:r"),
+        ),
+        Route(
+            f"{crm}/locations/custom-fields",
+            _api(_list("location_custom_fields"), state, "tn.crm.locations:r"),
+        ),
+        Route(
+            f"{crm}/customers/contacts",
+            _api(
+                _bulk_contacts("customer_contacts", "customerIds", "customerId"),
+                state,
+                "tn.crm.customers:r",
+            ),
+        ),
+        Route(
+            f"{crm}/locations/contacts",
+            _api(
+                _bulk_contacts("location_contacts", "locationIds", "locationId"),
+                state,
+                "tn.crm.locations:r",
+            ),
+        ),
+        Route(
+            f"{crm}/customers/{{id:int}}/contacts",
+            _api(_contacts_of("customer_contacts", "customerId"), state, "tn.crm.customers:r"),
+        ),
+        Route(
+            f"{crm}/locations/{{id:int}}/contacts",
+            _api(_contacts_of("location_contacts", "locationId"), state, "tn.crm.locations:r"),
+        ),
+        Route(
+            f"{crm}/bookings/{{id:int}}/contacts",
+            _api(_contacts_of("booking_contacts", ""), state, "tn.crm.bookings:r"),
+        ),
+        Route(
+            "/settings/v2/tenant/{tenant:int}/tag-types",
+            _api(_settings_list("tag_types"), state, TAG_SCOPE),
+        ),
+        Route(
+            "/settings/v2/tenant/{tenant:int}/export/tag-types", _api(_tag_export, state, TAG_SCOPE)
+        ),
+    ]
     for path, (feed, scope) in EXPORTS.items():
         routes.append(Route(f"{crm}/export/{path}", _api(_export(feed), state, scope)))
     for feed in ("customers", "locations", "leads", "bookings"):
@@ -456,8 +542,19 @@ class SimulatorServer(LoopbackServer):
     ...     server.url   # 'http://127.0.0.1:54321'
     """
 
-    def __init__(self, state: SimulatorState, *, host: str = "127.0.0.1", port: int = 0,
-                 log_level: str = "critical") -> None:  # fmt: skip
+    def __init__(
+        self,
+        state: SimulatorState,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        log_level: str = "critical",
+    ) -> None:
         self.state = state
-        super().__init__(create_app(state), host=host, port=port, log_level=log_level,
-                         name="titanaudit-simulator")  # fmt: skip
+        super().__init__(
+            create_app(state),
+            host=host,
+            port=port,
+            log_level=log_level,
+            name="titanaudit-simulator",
+        )
