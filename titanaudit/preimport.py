@@ -37,9 +37,9 @@ from titanaudit.dedupe.entities import CUSTOMER_RULES, customer_values
 from titanaudit.dedupe.explain import explain_pairs
 from titanaudit.dedupe.frame import recognise_columns, values_of
 from titanaudit.dedupe.model import fit, score
-from titanaudit.dedupe.normalize import address_frame
 from titanaudit.defaults import EXISTING_AT, MATCH_THRESHOLD, REVIEW_FROM
 from titanaudit.errors import ConfigError
+from titanaudit.fields.addresses import address_frame
 from titanaudit.frames import Frames, read_frames
 from titanaudit.servicetitan.links import customer_url, location_url
 from titanaudit.store import Snapshot, open_snapshot

@@ -1,7 +1,7 @@
 """The matching engine: normalise → block → compare → score → cluster → explain.
 
 :func:`dedupe_frame` runs it over any table of people or companies. The stages are public too:
-:mod:`~titanaudit.dedupe.normalize`, :mod:`~titanaudit.dedupe.blocking`,
+:mod:`~titanaudit.fields`, :mod:`~titanaudit.dedupe.blocking`,
 :mod:`~titanaudit.dedupe.compare`, :mod:`~titanaudit.dedupe.model`,
 :mod:`~titanaudit.dedupe.cluster`, :mod:`~titanaudit.dedupe.explain`; what is compared for a
 tenant's customers is in :mod:`~titanaudit.dedupe.entities`.
@@ -17,8 +17,9 @@ from titanaudit.dedupe.explain import explain_pairs
 from titanaudit.dedupe.frame import dedupe_frame, recognise_columns
 from titanaudit.dedupe.leads import match_leads
 from titanaudit.dedupe.model import MatchModel, estimate, score
-from titanaudit.dedupe.normalize import address_frame, given_name_group, name_frame
 from titanaudit.fields import email_frame, phone_frame
+from titanaudit.fields.addresses import address_frame
+from titanaudit.fields.names import given_name_group, name_frame
 
 __all__ = [
     "CUSTOMER_RULES",

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import distance, fuzz, process
 
-from titanaudit.dedupe.normalize import BUSINESS_WORDS, given_name_group
+from titanaudit.fields.names import BUSINESS_WORDS, given_name_group
 
 __all__ = ["FIELDS", "Prepared", "compare_customers"]
 

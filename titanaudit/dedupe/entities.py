@@ -2,7 +2,7 @@
 
 :func:`customer_values` gathers, for every customer, everything that can tie it to another: its
 name, its bill-to address and the addresses of all its locations, and every phone and e-mail on
-the customer and on its locations, each normalised (:mod:`titanaudit.dedupe.normalize`). The
+the customer and on its locations, each normalised (:mod:`titanaudit.fields`). The
 result is *long*: one row per (customer, address), (customer, phone) or (customer, e-mail), with
 the customer's name features on every row so rules can combine a name with an address.
 """
@@ -12,8 +12,9 @@ from __future__ import annotations
 import pandas as pd
 
 from titanaudit.dedupe.blocking import BlockingRule
-from titanaudit.dedupe.normalize import address_frame, name_frame
 from titanaudit.fields import email_frame, fill_area_codes, local_numbers, phone_frame
+from titanaudit.fields.addresses import address_frame
+from titanaudit.fields.names import name_frame
 
 __all__ = ["CUSTOMER_RULES", "customer_values"]
 
@@ -66,7 +67,7 @@ def customer_values(
 ) -> pd.DataFrame:
     """Long frame of customers' matchable values; columns ``record`` (customer id), the name
     features, then ``phone``, ``email``, or the address columns of
-    :func:`~titanaudit.dedupe.normalize.address_frame`, whichever the row carries."""
+    :func:`~titanaudit.fields.addresses.address_frame`, whichever the row carries."""
     names = name_frame(customers["name"])[NAME_FEATURES]
     names.insert(0, "record", customers["id"].astype("int64").to_numpy())
     billing = customers[["id", "street", "unit", "city", "state", "zip"]]

@@ -22,10 +22,11 @@ import pandas as pd
 from titanaudit.dedupe.blocking import BlockingRule
 from titanaudit.dedupe.engine import DedupeResult, Stage, run_engine
 from titanaudit.dedupe.entities import CUSTOMER_RULES, NAME_FEATURES
-from titanaudit.dedupe.normalize import address_frame, name_frame, name_parts_frame
 from titanaudit.defaults import MATCH_THRESHOLD
 from titanaudit.errors import ConfigError
 from titanaudit.fields import email_frame, fill_area_codes, local_numbers, phone_frame
+from titanaudit.fields.addresses import address_frame
+from titanaudit.fields.names import name_frame, name_parts_frame
 
 __all__ = [
     "FIELD_NAMES",

@@ -21,9 +21,10 @@ from titanaudit.dedupe.engine import Stage
 from titanaudit.dedupe.entities import CUSTOMER_RULES, NAME_FEATURES, customer_values
 from titanaudit.dedupe.explain import explain_pairs
 from titanaudit.dedupe.model import MatchModel, score
-from titanaudit.dedupe.normalize import address_frame, name_frame
 from titanaudit.defaults import MATCH_THRESHOLD
 from titanaudit.fields import email_frame, phone_frame
+from titanaudit.fields.addresses import address_frame
+from titanaudit.fields.names import name_frame
 from titanaudit.frames import Frames
 
 __all__ = ["LEAD_MATCH_COLUMNS", "match_leads", "unlinked_values"]

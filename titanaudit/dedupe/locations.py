@@ -25,8 +25,9 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import distance, process
 
-from titanaudit.dedupe.normalize import address_frame, name_frame
 from titanaudit.fields import email_frame, phone_frame
+from titanaudit.fields.addresses import address_frame
+from titanaudit.fields.names import name_frame
 from titanaudit.frames import Frames
 
 __all__ = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -9,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["arrow_text", "missing_where", "per_distinct"]
+__all__ = ["arrow_text", "ascii_fold", "missing_where", "per_distinct"]
 
 
 def arrow_text(values: pd.Series) -> pa.Array:
@@ -42,3 +43,8 @@ def missing_where(mask: np.ndarray, values: Any) -> np.ndarray:
     out = np.array(values, dtype=object)
     out[mask] = None
     return out
+
+
+def ascii_fold(text: str) -> str:
+    """``text`` with its accents dropped (José: Jose), what is not Latin left out."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()

@@ -15,8 +15,9 @@ import pandas as pd
 from titanaudit.audit_result import AuditResult
 from titanaudit.decisions import record_prints
 from titanaudit.dedupe.explain import plain_words
-from titanaudit.dedupe.normalize import address_frame, name_frame
 from titanaudit.fields import email_frame, phone_frame
+from titanaudit.fields.addresses import address_frame
+from titanaudit.fields.names import name_frame
 from titanaudit.frames import Frames
 from titanaudit.rules import RULES, SEVERITIES
 from titanaudit.servicetitan.links import customer_url, location_url

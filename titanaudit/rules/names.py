@@ -1,6 +1,6 @@
 """Name and record-type rules (catalogue §4.6) and leftover merge markers (DUP-MRG-001), over
 open customers, with the matching engine's name normaliser
-(:func:`~titanaudit.dedupe.normalize.name_frame`): one reading of a name for both."""
+(:func:`~titanaudit.fields.names.name_frame`): one reading of a name for both."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from titanaudit.dedupe.normalize import BUSINESS_WORDS, LEGAL_FORMS, MERGE_MARKER, given_names
 from titanaudit.fields import arrow_text, email_domain
+from titanaudit.fields.names import BUSINESS_WORDS, LEGAL_FORMS, MERGE_MARKER, given_names
 from titanaudit.rules.base import Context, Rule, findings, nothing
 from titanaudit.rules.parsing import CONSUMER_DOMAINS
 

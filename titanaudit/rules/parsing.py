@@ -2,7 +2,7 @@
 
 The rules' :class:`~titanaudit.rules.base.Context` builds these views once per run and every rule
 reads them. Phones and e-mails are parsed by :mod:`titanaudit.fields`, names and streets by the
-matching engine's normaliser (:mod:`titanaudit.dedupe.normalize`): matching and rules read one
+matching engine's normaliser (:mod:`titanaudit.fields`): matching and rules read one
 parse of each value, so they agree on it.
 
 **Contacts.** :func:`parse_contacts` adds to a contacts frame (``type, value``):
@@ -23,7 +23,7 @@ parse of each value, so they agree on it.
 **Names.** :func:`name_features`: the normaliser's reading of each customer's name.
 
 **Addresses.** :func:`parse_addresses`: streets parsed by the normaliser
-(:func:`~titanaudit.dedupe.normalize.address_frame`), ZIPs looked up in the ``zipcodes``
+(:func:`~titanaudit.fields.addresses.address_frame`), ZIPs looked up in the ``zipcodes``
 package's index (:func:`zip_index`, built once per run).
 """
 
@@ -38,13 +38,14 @@ import pyarrow.compute as pc
 import zipcodes
 from rapidfuzz import distance, process
 
-from titanaudit.dedupe.normalize import address_frame, name_frame
 from titanaudit.fields import (
     arrow_text,
     email_frame,
     phone_digits,
     phone_frame,
 )
+from titanaudit.fields.addresses import address_frame
+from titanaudit.fields.names import name_frame
 from titanaudit.rules.settings import RuleSettings
 
 __all__ = [

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from titanaudit.dedupe.normalize import address_frame, given_name_group, name_frame
+from titanaudit.fields.addresses import address_frame
+from titanaudit.fields.names import given_name_group, name_frame
 from titanaudit.simulator import Tenant
 
 
@@ -135,11 +136,11 @@ def test_zip5(raw: object, zip5: str | None) -> None:
 def test_the_quick_street_path_agrees_with_usaddress(
     base_tenant: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from titanaudit.dedupe import normalize
+    from titanaudit.fields import addresses
 
     streets = pd.Series([r["address"]["street"] for r in base_tenant.feeds["locations"]][:400])
     quick = address_frame(streets, zip_code=pd.Series(["85015"] * len(streets)))
-    monkeypatch.setattr(normalize, "_plain_street", lambda text: None)
+    monkeypatch.setattr(addresses, "_plain_street", lambda text: None)
     slow = address_frame(streets, zip_code=pd.Series(["85015"] * len(streets)))
     pd.testing.assert_frame_equal(quick, slow)
     assert quick["street_key"].notna().mean() > 0.95
@@ -163,20 +164,20 @@ def test_merge_markers_are_not_part_of_the_name() -> None:
 
 
 def test_the_fast_path_for_plain_names_gives_what_the_parser_gives(base_tenant: Tenant) -> None:
-    from titanaudit.dedupe.normalize import NAME_COLUMNS, _parse_name
     from titanaudit.fields import per_distinct
+    from titanaudit.fields.names import NAME_COLUMNS, parse_name
 
     names = pd.Series(
         [c["name"] for c in base_tenant.feeds["customers"]] + ["Mr Smith", "New Owner", "Dnu Lee"]
     )
     fast = name_frame(names)
-    slow = per_distinct(names, _parse_name, NAME_COLUMNS)
+    slow = per_distinct(names, parse_name, NAME_COLUMNS)
     pd.testing.assert_frame_equal(fast.astype(str), slow.astype(str))
 
 
 def test_the_bulk_street_path_gives_what_the_parser_gives(base_tenant: Tenant) -> None:
-    from titanaudit.dedupe.normalize import STREET_COLUMNS, _parse_street, _streets
     from titanaudit.fields import per_distinct
+    from titanaudit.fields.addresses import STREET_COLUMNS, parse_street, street_frame
 
     typed = [loc["address"]["street"] for loc in base_tenant.feeds["locations"]]
     streets = pd.Series(
@@ -193,8 +194,8 @@ def test_the_bulk_street_path_gives_what_the_parser_gives(base_tenant: Tenant) -
             "12 Main St.",
         ]
     )
-    fast = _streets(streets)
-    slow = per_distinct(streets, _parse_street, STREET_COLUMNS)
+    fast = street_frame(streets)
+    slow = per_distinct(streets, parse_street, STREET_COLUMNS)
     pd.testing.assert_frame_equal(fast.astype(str), slow.astype(str))
 
 
