@@ -624,7 +624,7 @@ def test_a_failed_pull_is_announced_and_last_month_stays(
 
 
 def test_a_teams_hook_gets_an_adaptive_card(hook: Hook) -> None:
-    from titanaudit.monthly import WebhookSettings, post_webhook
+    from titanaudit.delivery import WebhookSettings, post_webhook
 
     post_webhook(
         WebhookSettings(url=hook.url, style="teams"),

@@ -96,7 +96,7 @@ def test_make_demo_runs(browser: Browser, tmp_path: Path) -> None:
 
 
 def test_the_exit_code_table_lists_every_code_the_command_line_uses() -> None:
-    from titanaudit.cli import EXIT_CODES_HELP
+    from titanaudit.cli.base import EXIT_CODES_HELP
 
     table = set(re.findall(r"^\| (\d+) \|", README, flags=re.MULTILINE))
     said = set(re.findall(r"(\d+) [A-Za-z]", EXIT_CODES_HELP.replace("\n", " ")))

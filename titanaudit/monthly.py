@@ -23,24 +23,22 @@ import json
 import os
 import re
 import shutil
-import smtplib
-import socket
-import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.utils import make_msgid
-from ipaddress import ip_address
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
-
-import httpx
 
 from titanaudit.audit import AuditResult, remember_audit, run_audit, write_audit
 from titanaudit.config import Config, check_url, read_toml
 from titanaudit.defaults import MATCH_THRESHOLD
+from titanaudit.delivery import (
+    EmailSettings,
+    WebhookSettings,
+    on_this_machine,
+    post_webhook,
+    send_email,
+)
 from titanaudit.errors import ConfigError, DeliveryError, TitanAuditError
 from titanaudit.privacy import check_folder, make_folder, write_whole
 from titanaudit.rules import RuleSettings
@@ -66,57 +64,6 @@ LISTED = 50  # record ids a message lists per kind, at most
 
 def _help(text: str, **kwargs: Any) -> Any:
     return field(metadata={"help": text}, **kwargs)
-
-
-@dataclass(frozen=True, kw_only=True)
-class EmailSettings:
-    """``[email]``: where the summary is mailed (standard library ``smtplib``)."""
-
-    host: str = _help("SMTP server, e.g. smtp.office365.com.")
-    port: int = _help("SMTP port: 587 for STARTTLS, 465 for TLS, 25 on this machine.", default=587)
-    security: str = _help(
-        "starttls (default: required, unless the server is on this machine), tls (encrypted from "
-        "the start, port 465), or none (only to a server on this machine).",
-        default="starttls",
-    )
-    sender: str = _help("The From address (key: from).")
-    to: tuple[str, ...] = _help("Recipients.")
-    username: str | None = _help("Login name, if the server wants one.", default=None)
-    password_env: str = _help(
-        "The environment variable holding the password (never the file).",
-        default="TITANAUDIT_SMTP_PASSWORD",
-    )
-    attach_page: bool = _help(
-        "Attach the review page (it holds customer data) instead of only saying where it is.",
-        default=False,
-    )
-    details: bool = _help(
-        "List what is new with its values (names, phones), not only record ids.", default=False
-    )
-    timeout: float = _help("Seconds to wait for the server.", default=60.0)
-    ca_file: str | None = _help(
-        "A CA certificate (PEM) to trust for this server instead of the system's: an office "
-        "mail server with its own certificate authority.",
-        default=None,
-    )
-
-
-@dataclass(frozen=True, kw_only=True)
-class WebhookSettings:
-    """``[webhook]``: an incoming webhook the summary is posted to as JSON."""
-
-    url: str | None = _help(
-        "The hook's URL (better: url_env, since the URL is a secret).", default=None
-    )
-    url_env: str = _help(
-        "The environment variable holding the URL.", default="TITANAUDIT_WEBHOOK_URL"
-    )
-    style: str = _help(
-        "slack ({text}), teams (an Adaptive Card, as Teams workflows take), or json (the counts).",
-        default="slack",
-    )
-    details: bool = _help("List what is new with its values, not only record ids.", default=False)
-    timeout: float = _help("Seconds to wait for the hook.", default=30.0)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -200,7 +147,7 @@ def monthly_settings(
                 raise ConfigError(f"{source}: [email] needs {key} (host, from and to at least)")
         if values.get("security", "starttls") not in ("starttls", "tls", "none"):
             raise ConfigError(f"{source}: [email] security must be starttls, tls or none")
-        if values.get("security") == "none" and not _on_this_machine(values["host"]):
+        if values.get("security") == "none" and not on_this_machine(values["host"]):
             raise ConfigError(
                 f"{source}: [email] security none is allowed only to a server on "
                 f"this machine, not {values['host']}; use starttls or tls"
@@ -560,150 +507,6 @@ def _notify_failure(
     with contextlib.suppress(TitanAuditError):
         if settings.webhook is not None:
             post_webhook(settings.webhook, line, body, env, counts={"failed": str(exc)})
-
-
-def _on_this_machine(host: str) -> bool:
-    """Is ``host`` this machine's loopback (by name or address)?"""
-    if host.lower() in ("localhost", "localhost.localdomain"):
-        return True
-    with contextlib.suppress(ValueError):
-        return ip_address(host.strip("[]")).is_loopback
-    return False
-
-
-def send_email(
-    mail: EmailSettings,
-    subject: str,
-    body: str,
-    env: Mapping[str, str],
-    attachment: Path | None = None,
-) -> None:
-    """Send one message through ``mail``'s server; a :class:`DeliveryError` says why not."""
-    password = None
-    if mail.username:
-        password = env.get(mail.password_env)
-        if not password:
-            raise DeliveryError(
-                f"no SMTP password for {mail.username}: set the environment "
-                f"variable {mail.password_env}"
-            )
-    message = EmailMessage()
-    message["Subject"], message["From"], message["To"] = subject, mail.sender, ", ".join(mail.to)
-    message["Message-ID"] = make_msgid(domain=mail.sender.rpartition("@")[2] or None)
-    message.set_content(body)
-    if attachment is not None:
-        message.add_attachment(
-            attachment.read_bytes(),
-            maintype="text",
-            subtype="html",
-            filename=f"titanaudit-{attachment.parent.name}.html",
-        )
-    where = f"{mail.host}:{mail.port}"
-    try:
-        context = ssl.create_default_context(cafile=mail.ca_file)
-        if mail.security == "tls":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                mail.host, mail.port, timeout=mail.timeout, context=context
-            )
-        else:
-            smtp = smtplib.SMTP(mail.host, mail.port, timeout=mail.timeout)
-        with smtp:
-            smtp.ehlo()
-            if mail.security == "starttls":
-                if smtp.has_extn("starttls"):
-                    smtp.starttls(context=context)
-                    smtp.ehlo()
-                elif not _on_this_machine(mail.host):
-                    raise DeliveryError(
-                        f"the SMTP server {where} does not offer STARTTLS; the "
-                        'summary is not sent unencrypted (use security = "tls" '
-                        "if it takes TLS from the start)"
-                    )
-            if mail.username and password:
-                smtp.login(mail.username, password)
-            smtp.send_message(message)
-    except smtplib.SMTPAuthenticationError:
-        raise DeliveryError(
-            f"the SMTP server {where} refused the login of {mail.username}"
-        ) from None
-    except (smtplib.SMTPException, OSError) as exc:
-        raise DeliveryError(f"could not send the summary through {where}: {_why(exc)}") from None
-
-
-def _why(exc: BaseException) -> str:
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return "the server refused the recipients " + ", ".join(exc.recipients)
-    if isinstance(exc, socket.timeout | TimeoutError):
-        return "no answer in time"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused (is the server running, is the port right?)"
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return (
-            f"its certificate is not trusted ({exc.verify_message}); if the server has "
-            "its own certificate authority, name its certificate in [email] ca_file"
-        )
-    if isinstance(exc, ssl.SSLError):
-        return f"TLS failed ({exc.reason or exc})"
-    return str(exc) or type(exc).__name__
-
-
-def post_webhook(
-    hook: WebhookSettings,
-    line: str,
-    body: str,
-    env: Mapping[str, str],
-    *,
-    counts: Mapping[str, Any],
-) -> None:
-    """Post the summary to ``hook`` in its style; a :class:`DeliveryError` says why not. The URL
-    (a secret: it carries the hook's token) appears in no message, only its host."""
-    url = hook.url or env.get(hook.url_env)
-    if not url:
-        raise DeliveryError(
-            f"no webhook URL: set [webhook] url, or the environment variable {hook.url_env}"
-        )
-    check_url(url, "the webhook URL")
-    host = urlsplit(url).hostname
-    if hook.style == "slack":
-        payload: dict[str, Any] = {"text": body}
-    elif hook.style == "teams":
-        blocks = [
-            {"type": "TextBlock", "text": line, "wrap": True, "weight": "Bolder"},
-            *(
-                {"type": "TextBlock", "text": part, "wrap": True}
-                for part in body.split("\n\n")[1:]
-                if part.strip()
-            ),
-        ]
-        card = {
-            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-            "type": "AdaptiveCard",
-            "version": "1.4",
-            "body": blocks,
-        }
-        payload = {
-            "type": "message",
-            "attachments": [
-                {"contentType": "application/vnd.microsoft.card.adaptive", "content": card}
-            ],
-        }
-    else:
-        payload = {"summary": line, "text": body, **counts}
-    try:
-        answer = httpx.post(
-            url,
-            content=json.dumps(payload, default=str),
-            headers={"Content-Type": "application/json"},
-            timeout=hook.timeout,
-        )
-    except httpx.HTTPError as exc:
-        raise DeliveryError(
-            f"could not reach the webhook at {host}: {type(exc).__name__}"
-        ) from None
-    if not answer.is_success:
-        raise DeliveryError(
-            f"the webhook at {host} answered {answer.status_code}; the summary was not taken"
-        )
 
 
 def _write_index(out: Path) -> Path:

@@ -31,12 +31,13 @@ from rapidfuzz import fuzz
 
 from titanaudit.dedupe.blocking import candidate_pairs, random_pairs
 from titanaudit.dedupe.cluster import Judge, cluster_pairs
-from titanaudit.dedupe.compare import Prepared, compare_customers
+from titanaudit.dedupe.compare import compare_customers
 from titanaudit.dedupe.engine import clear_against, household_pairs
 from titanaudit.dedupe.entities import CUSTOMER_RULES, customer_values
 from titanaudit.dedupe.explain import explain_pairs
 from titanaudit.dedupe.frame import recognise_columns, values_of
 from titanaudit.dedupe.model import fit, score
+from titanaudit.dedupe.prepared import Prepared
 from titanaudit.defaults import EXISTING_AT, MATCH_THRESHOLD, REVIEW_FROM
 from titanaudit.errors import ConfigError
 from titanaudit.fields.addresses import address_frame

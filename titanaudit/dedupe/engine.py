@@ -13,10 +13,11 @@ import pandas as pd
 
 from titanaudit.dedupe.blocking import BlockingRule, candidate_pairs, random_pairs
 from titanaudit.dedupe.cluster import choose_keepers, cluster_pairs
-from titanaudit.dedupe.compare import FIELDS, Prepared, compare_customers
+from titanaudit.dedupe.compare import FIELDS, compare_customers
 from titanaudit.dedupe.entities import CUSTOMER_RULES
 from titanaudit.dedupe.explain import explain_pairs
 from titanaudit.dedupe.model import MatchModel, fit, score, two_at_one_house
+from titanaudit.dedupe.prepared import Prepared
 from titanaudit.defaults import MATCH_THRESHOLD
 
 __all__ = [

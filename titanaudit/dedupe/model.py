@@ -63,7 +63,7 @@ HOUSEHOLD_LEVEL = 1  # the name level "same surname, different given name"; 0 is
 HOUSEHOLD_CAP = -1.0  # the most a household pair may weigh: probability 1/3
 U_PSEUDO_PAIRS = 1000.0
 GUARDED = ("address", "phone", "email")
-#: levels at which two records share a value; a hub's (see compare.hub_degrees) loses
+#: levels at which two records share a value; a hub's (see prepared.hub_degrees) loses
 #: ``log2(degree / 2)`` bits there, as a value held by many loses to term frequency
 SHARED_LEVELS = {"phone": (2,), "email": (1, 2), "address": (5, 6)}
 RARITY_CAP = 8.0  # the most bits a name's rarity adds or takes

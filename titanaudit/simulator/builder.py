@@ -8,7 +8,6 @@ and the :class:`Builder` that turns people into records in ServiceTitan's shapes
 
 from __future__ import annotations
 
-import itertools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -18,7 +17,7 @@ from typing import Any
 import zipcodes
 from faker.providers.person.en_US import Provider as PersonWords
 
-from titanaudit.simulator.tenant import Record, Tenant
+from titanaudit.simulator.tenant import Record, Tenant, settings_feeds
 
 __all__ = ["PHONE_FORMATS", "Builder", "Built", "Person", "TenantSpec", "parse_stamp"]
 
@@ -186,7 +185,7 @@ class Builder:
             "hard_negatives": [],
             "placeholders": [],
             "problems": {},
-            "tenant_phones": [self._digits()],
+            "tenant_phones": [self.new_phone()],
             "tenant_domains": ["example-hvac.com"],
             "office": {"latitude": lat0, "longitude": lon0},
         }
@@ -211,7 +210,7 @@ class Builder:
         fraction = f"{moment.microsecond:06d}{self.rng.randrange(10)}"[:digits]
         return f"{base}.{fraction}Z"
 
-    def _digits(self) -> str:
+    def new_phone(self) -> str:
         area = self.rng.choice(self.area_codes)
         exchange = self.rng.randint(200, 999)
         while exchange % 100 == 11 or exchange == 555:
@@ -223,9 +222,9 @@ class Builder:
         rng = self.rng
         first, last = rng.choice(self.first_names), rng.choice(self.last_names)
         zip_row = rng.choice(self.zips)
-        phones = [("MobilePhone" if rng.random() < 0.7 else "Phone", self._digits())]
+        phones = [("MobilePhone" if rng.random() < 0.7 else "Phone", self.new_phone())]
         if rng.random() < 0.15:
-            phones.append(("Phone", self._digits()))
+            phones.append(("Phone", self.new_phone()))
         company_name = f"{rng.choice(self.last_names)} {rng.choice(TRADES)}" if company else None
         return Person(
             first=first,
@@ -242,10 +241,10 @@ class Builder:
             lat=float(zip_row["lat"]) + rng.uniform(-0.02, 0.02),
             lon=float(zip_row["long"]) + rng.uniform(-0.02, 0.02),
             phones=tuple(phones),
-            email=self._email(first, last) if rng.random() < 0.6 else None,
+            email=self.new_email(first, last) if rng.random() < 0.6 else None,
         )
 
-    def _email(self, first: str, last: str) -> str:
+    def new_email(self, first: str, last: str) -> str:
         pattern = self.rng.randrange(3)
         local = (
             f"{first}.{last}",
@@ -426,8 +425,9 @@ class Builder:
 
     # ---- the tenant --------------------------------------------------------------------
     def build(self) -> list[tuple[Person, Built]]:
-        """The customers, their duplicates and the hard negatives; returns the base people
-        (one customer each, before any duplicate), whom leads and bookings are drawn from."""
+        """The customers and their duplicates; returns the base people (one customer each,
+        before any duplicate), whom hard negatives (:mod:`~titanaudit.simulator.negatives`),
+        leads and bookings are drawn from."""
         spec, rng = self.spec, self.rng
         for _ in range(spec.customers):
             p = self.person(company=rng.random() < 0.1)
@@ -441,14 +441,6 @@ class Builder:
         base = list(self.people)
         for p, built in rng.sample(base, int(len(base) * spec.duplicate_rate)):
             self.duplicate(p, built)
-        for p, built in rng.sample(base, int(len(base) * spec.household_rate)):
-            self.household(p, built)
-        for p, built in rng.sample(base, int(len(base) * spec.namesake_rate)):
-            self.namesake(p, built)
-        self.landlords(base)
-        self.placeholder(base)
-        self.namesake_group(base)
-        self.property_managers(base)
         return base
 
     def duplicate(self, p: Person, original: Built) -> None:
@@ -509,7 +501,7 @@ class Builder:
             elif kind == "phone_and_name_only":
                 p = replace(self.moved(p), email=None)
             elif kind == "email_only" and p.email:
-                p = replace(p, phones=(("MobilePhone", self._digits()),))
+                p = replace(p, phones=(("MobilePhone", self.new_phone()),))
             elif kind == "all_caps":
                 name = (name or p.name).upper()
             elif kind == "business_site":
@@ -518,7 +510,7 @@ class Builder:
                 p = replace(p, company=_site_name(rng, p.company or p.name))
                 options.update(bare_street=True, phone_format=SEVEN_DIGITS)
             elif kind == "new_phone":
-                p = replace(p, phones=(("MobilePhone", self._digits()),), email=None)
+                p = replace(p, phones=(("MobilePhone", self.new_phone()),), email=None)
         options["name"] = name
         return p, options
 
@@ -554,144 +546,9 @@ class Builder:
             else:
                 kept.contacts.append(contact)
 
-    def household(self, p: Person, built: Built) -> None:
-        """A spouse or grown child: same surname and house, a different person."""
-        if p.company:
-            return
-        first = self.rng.choice([f for f in self.first_names if f != p.first])
-        landline = [ph for ph in p.phones if ph[0] == "Phone"]
-        spouse = replace(
-            p,
-            first=first,
-            phones=(("MobilePhone", self._digits()), *landline),
-            email=self._email(first, p.last) if self.rng.random() < 0.5 else None,
-        )
-        other = self.add_customer(spouse)
-        self._negative("household", built, other)
-
-    def namesake(self, p: Person, built: Built) -> None:
-        """Someone else with the same name elsewhere in the metro."""
-        other_person = replace(self.person(), first=p.first, last=p.last, company=p.company)
-        self._negative("namesake", built, self.add_customer(other_person))
-
-    def landlords(self, base: list[tuple[Person, Built]]) -> None:
-        """A landlord customer whose rental location is a tenant customer's home."""
-        for p, built in self.rng.sample(base, max(1, len(base) // 100)):
-            landlord = self.add_customer(self.person())
-            self.add_location(landlord, p, name=landlord.customer["name"], created=self.when())
-            self._negative("landlord_tenant", built, landlord)
-
-    def placeholder(self, base: list[tuple[Person, Built]]) -> None:
-        """ServiceTitan's advice: move a sold home's location to a "New Homeowner" customer. The
-        home's contacts often go with it: the phones and e-mail of the owners who sold it, typed
-        on the location. Such a hub shares something with each past owner and is none of them."""
-        holder = self.add_customer(self.person(), name="New Homeowner", kind="Residential")
-        for p, built in self.rng.sample(base, min(len(base), max(6, len(base) // 150))):
-            if p.company or self.rng.random() < 0.3:
-                self.add_location(holder, self.moved(p), name="New Homeowner", created=self.when())
-                continue
-            home = self.add_location(holder, p, name="New Homeowner", created=self.when())
-            for contact in [c for c in built.contacts if "customerId" in c]:
-                if contact["type"] != "Email" or self.rng.random() < 0.6:
-                    self.add_contact(
-                        holder, "location", contact["type"], contact["value"], self.when(), home
-                    )
-            self._negative("hub", holder, built)
-        self.truth["placeholders"].append(holder.customer["id"])
-
-    def namesake_group(self, base: list[tuple[Person, Built]]) -> None:
-        """A common name held by several people across the metro, each with an e-mail spelling
-        that name at some provider (andrewsanchez@gmail.com, andrew.sanchez@icloud.com, ...):
-        look-alikes, not one person."""
-        first, last = (
-            self.rng.choice(("Andrew", "Mary", "James")),
-            self.rng.choice(("Sanchez", "Clark", "Smith")),
-        )
-        built = []
-        for _ in range(max(4, len(base) // 500)):
-            p = replace(self.person(), first=first, last=last, company=None, email=None)
-            local = self.rng.choice(
-                (
-                    f"{first}{last}",
-                    f"{first}.{last}",
-                    f"{first[0]}{last}",
-                    f"{first}{last}{self.rng.randint(1, 99)}",
-                )
-            ).lower()
-            email = f"{local}@{self.rng.choice(FREE_MAIL)}"
-            while email in self.emails:
-                email = f"{local}{self.rng.randint(1, 999)}@{self.rng.choice(FREE_MAIL)}"
-            self.emails.add(email)
-            built.append(self.add_customer(replace(p, email=email)))
-        for a, b in itertools.combinations(built, 2):
-            self._negative("namesake_lookalike_email", a, b)
-
-    def property_managers(self, base: list[tuple[Person, Built]]) -> None:
-        """A management company whose office line is on each resident it manages."""
-        for _ in range(max(1, len(base) // 400)):
-            manager = self.person(company=True)
-            manager = replace(
-                manager,
-                company=f"{manager.last} Property Management",
-                phones=(("Phone", self._digits()),),
-            )
-            office = self.add_customer(manager)
-            for p, built in self.rng.sample(base, min(len(base), 4)):
-                if p.company:
-                    continue
-                self.add_contact(built, "customer", "Phone", manager.phones[0][1], self.when())
-                self._negative("property_manager_phone", office, built)
-
-    def _negative(self, kind: str, a: Built, b: Built) -> None:
-        ids = [a.customer["id"], b.customer["id"]]
-        self.truth["hard_negatives"].append({"entity": "customers", "kind": kind, "ids": ids})
-
     def finish(self) -> None:
-        self.tenant.feeds["customer_custom_fields"] = [
-            {
-                "id": 2281,
-                "name": "Referral Source",
-                "dataType": "Dropdown",
-                "dataTypeOptions": ["Google", "Yelp", "Referral", "Truck wrap", "Facebook"],
-                "createdOn": "2019-01-02T10:00:00Z",
-                "modifiedOn": "2019-01-02T10:00:00Z",
-            },
-        ]
-        self.tenant.feeds["location_custom_fields"] = [
-            {
-                "id": 2290,
-                "name": "Gate Code",
-                "dataType": "Text",
-                "dataTypeOptions": None,
-                "createdOn": "2019-01-02T10:00:00Z",
-                "modifiedOn": "2019-01-02T10:00:00Z",
-            },
-        ]
-        self.tenant.feeds["tag_types"] = [
-            {
-                "id": 1193 + i,
-                "name": name,
-                "color": "#3366cc",
-                "code": name[:3].upper(),
-                "importance": None,
-                "isConversionOpportunity": False,
-                "allowToUseOnTimesheetActivity": False,
-                "isVisibleOnDispatchBoard": True,
-                "active": True,
-                "createdOn": "2019-01-02T10:00:00Z",
-                "modifiedOn": "2019-01-02T10:00:00Z",
-            }
-            for i, name in enumerate(
-                (
-                    "Member",
-                    "VIP",
-                    "Do Not Service",
-                    "Property Manager",
-                    "Warranty",
-                    "Commercial Account",
-                )
-            )
-        ]
+        """The tenant's settings records (custom fields, tag types) beside its people."""
+        self.tenant.feeds.update(settings_feeds())
         self.tenant.truth = self.truth
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from titanaudit.simulator.activity import add_bookings, add_leads
 from titanaudit.simulator.builder import Builder, TenantSpec
+from titanaudit.simulator.negatives import plant_negatives
 from titanaudit.simulator.problems import plant_problems
 from titanaudit.simulator.tenant import Tenant
 
@@ -43,5 +44,6 @@ def populate(builder: Builder) -> None:
     """Build the tenant's people (customers, duplicates, hard negatives), then their leads and
     bookings; the problems are planted after (:func:`plant_problems`), by the caller."""
     base = builder.build()
+    plant_negatives(builder, base)
     add_leads(builder, base)
     add_bookings(builder, base)

@@ -174,7 +174,7 @@ def generate_import(
             p, built = rng.choice(homes)
             first = rng.choice([f for f in builder.first_names if f != p.first])
             spouse = replace(
-                p, first=first, phones=(("MobilePhone", builder._digits()),), email=None
+                p, first=first, phones=(("MobilePhone", builder.new_phone()),), email=None
             )
             row = _row(builder, spouse, layout, {})
             entry |= {"expected": "review", "customers": [built.customer["id"]]}

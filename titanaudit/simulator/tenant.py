@@ -18,7 +18,7 @@ from titanaudit.export import OWNERS_FILE, write_owners
 from titanaudit.privacy import open_private
 from titanaudit.servicetitan.feeds import FEED_NAMES
 
-__all__ = ["RECORD_FEEDS", "Record", "Tenant"]
+__all__ = ["RECORD_FEEDS", "Record", "Tenant", "settings_feeds"]
 
 Record = dict[str, Any]
 
@@ -116,3 +116,54 @@ def _read_jsonl(path: Path) -> Iterator[Record]:
                 yield json.loads(line)
             except json.JSONDecodeError as exc:
                 raise ConfigError(f"{path}:{number}: not a JSON record ({exc.msg})") from None
+
+
+def settings_feeds() -> dict[str, list[Record]]:
+    """A tenant's settings records: its custom fields and tag types, as the API serves them."""
+    return {
+        "customer_custom_fields": [
+            {
+                "id": 2281,
+                "name": "Referral Source",
+                "dataType": "Dropdown",
+                "dataTypeOptions": ["Google", "Yelp", "Referral", "Truck wrap", "Facebook"],
+                "createdOn": "2019-01-02T10:00:00Z",
+                "modifiedOn": "2019-01-02T10:00:00Z",
+            },
+        ],
+        "location_custom_fields": [
+            {
+                "id": 2290,
+                "name": "Gate Code",
+                "dataType": "Text",
+                "dataTypeOptions": None,
+                "createdOn": "2019-01-02T10:00:00Z",
+                "modifiedOn": "2019-01-02T10:00:00Z",
+            },
+        ],
+        "tag_types": [
+            {
+                "id": 1193 + i,
+                "name": name,
+                "color": "#3366cc",
+                "code": name[:3].upper(),
+                "importance": None,
+                "isConversionOpportunity": False,
+                "allowToUseOnTimesheetActivity": False,
+                "isVisibleOnDispatchBoard": True,
+                "active": True,
+                "createdOn": "2019-01-02T10:00:00Z",
+                "modifiedOn": "2019-01-02T10:00:00Z",
+            }
+            for i, name in enumerate(
+                (
+                    "Member",
+                    "VIP",
+                    "Do Not Service",
+                    "Property Manager",
+                    "Warranty",
+                    "Commercial Account",
+                )
+            )
+        ],
+    }
