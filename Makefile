@@ -28,8 +28,8 @@ test: lint browser
 	$(BIN)/pytest -q
 
 lint: install
-	$(BIN)/ruff check titanaudit tests benchmarks
-	$(BIN)/ruff format --check titanaudit tests benchmarks
+	$(BIN)/ruff check titanaudit tests benchmarks scripts
+	$(BIN)/ruff format --check titanaudit tests benchmarks scripts
 	$(BIN)/mypy
 
 check: test

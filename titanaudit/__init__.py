@@ -14,6 +14,7 @@ The public API, for scripts and notebooks::
                                  settings=titanaudit.monthly_settings({}))  # what cron runs
 """
 
+from titanaudit.__version__ import __version__ as __version__
 from titanaudit.audit import (
     AuditResult,
     audit,
@@ -32,7 +33,7 @@ from titanaudit.dedupe.entities import CUSTOMER_RULES
 from titanaudit.dedupe.explain import explain
 from titanaudit.dedupe.frame import dedupe_frame
 from titanaudit.dedupe.leads import match_leads
-from titanaudit.dedupe.locations import duplicate_locations, repeated_contacts
+from titanaudit.dedupe.locations import duplicate_locations
 from titanaudit.demo import DemoTenant, demo_tenant
 from titanaudit.errors import TitanAuditError
 from titanaudit.frames import Frames, read_frames
@@ -40,6 +41,7 @@ from titanaudit.monthly import MonthlyRun, MonthlySettings, monthly_settings, ru
 from titanaudit.preimport import ImportCheck, check_import, run_check
 from titanaudit.reports.imports import write_check
 from titanaudit.rules import RULES, Rule, RuleRun, RuleSettings
+from titanaudit.rules.contacts import repeated_contacts
 from titanaudit.servicetitan.client import ServiceTitanClient
 from titanaudit.servicetitan.links import customer_url, location_url
 from titanaudit.servicetitan.sync import SyncResult, fetch_snapshot, sync
@@ -94,5 +96,3 @@ __all__ = [
     "write_audit",
     "write_check",
 ]
-
-__version__ = "0.1.0"

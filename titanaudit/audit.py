@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from titanaudit.__version__ import __version__
 from titanaudit.audit_result import (
     AUDIT_FINDING_COLUMNS,
     DUPLICATE_COLUMNS,
@@ -369,8 +370,6 @@ def _summary(
     locations: pd.DataFrame,
     threshold: float,
 ) -> dict[str, Any]:
-    from titanaudit import __version__
-
     found = result.findings[result.findings["status"] != "suppressed"]  # counted apart
     through = recorded.data_through
     return {

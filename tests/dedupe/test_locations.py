@@ -1,23 +1,16 @@
 from __future__ import annotations
 
-from pathlib import Path
-
-from titanaudit.dedupe.locations import (
-    LOCATION_PAIR_COLUMNS,
-    REPEATED_CONTACT_COLUMNS,
-    duplicate_locations,
-    repeated_contacts,
-)
-from titanaudit.simulator import TenantSpec, generate_tenant
-from titanaudit.testing import frames_from_tenant
+from titanaudit.dedupe.locations import LOCATION_PAIR_COLUMNS, duplicate_locations
+from titanaudit.frames import Frames
+from titanaudit.rules.contacts import REPEATED_CONTACT_COLUMNS, repeated_contacts
+from titanaudit.simulator import Tenant
 
 
 def test_repeated_locations_and_contacts_are_found_and_nothing_else_within_a_customer(
-    tmp_path: Path,
+    large_tenant: Tenant, large_frames: Frames
 ) -> None:
-    tenant = generate_tenant(TenantSpec(customers=3000, seed=24))
+    tenant, frames = large_tenant, large_frames
     planted = tenant.truth["problems"]
-    frames = frames_from_tenant(tenant, tmp_path / "t.sqlite")
     pairs = duplicate_locations(frames)
     contacts = repeated_contacts(frames.contacts)
     customers = frames.customers.set_index("id")

@@ -25,17 +25,14 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import distance, process
 
-from titanaudit.fields import email_frame, phone_frame
 from titanaudit.fields.addresses import address_frame
 from titanaudit.fields.names import name_frame
 from titanaudit.frames import Frames
 
 __all__ = [
     "LOCATION_PAIR_COLUMNS",
-    "REPEATED_CONTACT_COLUMNS",
     "duplicate_locations",
     "location_clusters",
-    "repeated_contacts",
 ]
 
 LOCATION_PAIR_COLUMNS = [
@@ -45,14 +42,6 @@ LOCATION_PAIR_COLUMNS = [
     "left_customer_id",
     "right_customer_id",
     "evidence",
-]
-REPEATED_CONTACT_COLUMNS = [
-    "rule_id",
-    "owner_type",
-    "owner_id",
-    "contact_id",
-    "first_contact_id",
-    "value",
 ]
 
 
@@ -209,31 +198,6 @@ def duplicate_locations(frames: Frames) -> pd.DataFrame:
     return out.astype({"left_id": "int64", "right_id": "int64"}).reset_index(drop=True)[
         LOCATION_PAIR_COLUMNS
     ]
-
-
-def repeated_contacts(contacts: pd.DataFrame) -> pd.DataFrame:
-    """Contacts whose phone or e-mail repeats one the same customer or location already has
-    (DUP-CON-001), in a contacts frame (:func:`titanaudit.frames.contacts_frame` columns):
-    columns ``rule_id, owner_type, owner_id, contact_id, first_contact_id, value``."""
-    mine = contacts[contacts["owner_type"].isin(["customer", "location"])].reset_index(drop=True)
-    if mine.empty:
-        return pd.DataFrame(columns=REPEATED_CONTACT_COLUMNS)
-    email = mine["type"] == "Email"
-    phones = phone_frame(mine["value"].where(~email))["phone"]
-    emails = email_frame(mine["value"].where(email))["email"]
-    normal = phones.where(phones.notna(), emails)
-    frame = mine.assign(normal=normal).dropna(subset=["normal"])
-    rows = _with_first(frame, ["owner_type", "owner_id", "normal"])
-    return pd.DataFrame(
-        {
-            "rule_id": "DUP-CON-001",
-            "owner_type": rows["owner_type"].to_numpy(),
-            "owner_id": rows["owner_id"].to_numpy(),
-            "contact_id": rows["id"].to_numpy(),
-            "first_contact_id": rows["first_id"].to_numpy(),
-            "value": rows["value"].to_numpy(),
-        }
-    ).reset_index(drop=True)
 
 
 def location_clusters(pairs: pd.DataFrame, cluster_of: pd.Series) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from importlib import resources
 from typing import Any
 
 import jellyfish
@@ -72,12 +73,12 @@ ORGANISATION_WORDS = {"of", "the", "at", "on", "by", "for", "cafe", "grill", "ba
 
 @functools.cache
 def given_names() -> frozenset[str]:
-    """Given names known to Faker's en_US lists and to the nicknames data set, lower case."""
-    from faker.providers.person.en_US import Provider as PersonWords
-
-    faker = {n.lower() for n in PersonWords.first_names}
-    known = set(NICKNAMES.nickname_lookup) | set(NICKNAMES.canonical_lookup)
-    return frozenset(faker | known)
+    """Given names, lower case: those at least 5,000 babies born in the United States in
+    1930-2005 were given (the Social Security Administration's counts, shipped in
+    ``given_names.txt``), and those of the ``nicknames`` data set."""
+    text = resources.files("titanaudit.fields").joinpath("given_names.txt").read_text()
+    counted = {line for line in text.splitlines() if line and not line.startswith("#")}
+    return frozenset(counted | set(NICKNAMES.nickname_lookup) | set(NICKNAMES.canonical_lookup))
 
 
 #: the words an organisation's name is written with more than one way (Center, Centre, Ctr)

@@ -7,11 +7,11 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from titanaudit.fields import email_domain, email_local
+from titanaudit.fields import email_domain, email_frame, email_local, phone_frame
 from titanaudit.rules.base import Context, Rule, findings, nothing
 from titanaudit.rules.parsing import ROLE_LOCALS
 
-__all__ = ["CONTACT_RULES"]
+__all__ = ["CONTACT_RULES", "REPEATED_CONTACT_COLUMNS", "repeated_contacts"]
 
 
 def _phones(ctx: Context) -> pd.DataFrame:
@@ -133,10 +133,44 @@ def _own_domain(ctx: Context) -> pd.DataFrame:
     )
 
 
+REPEATED_CONTACT_COLUMNS = [
+    "rule_id",
+    "owner_type",
+    "owner_id",
+    "contact_id",
+    "first_contact_id",
+    "value",
+]
+
+
+def repeated_contacts(contacts: pd.DataFrame) -> pd.DataFrame:
+    """Contacts whose phone or e-mail repeats one the same customer or location already has
+    (DUP-CON-001), in a contacts frame (:func:`titanaudit.frames.contacts_frame` columns), the
+    values compared as matching reads them (``+1 303 699 0464`` is ``303.699.0464``): columns
+    ``rule_id, owner_type, owner_id, contact_id, first_contact_id, value``."""
+    mine = contacts[contacts["owner_type"].isin(["customer", "location"])]
+    if mine.empty:
+        return pd.DataFrame(columns=REPEATED_CONTACT_COLUMNS)
+    email = mine["type"] == "Email"
+    phones = phone_frame(mine["value"].where(~email))["phone"]
+    normal = phones.where(phones.notna(), email_frame(mine["value"].where(email))["email"])
+    held = mine.assign(normal=normal).dropna(subset=["normal"]).sort_values("id")
+    first = held.groupby(["owner_type", "owner_id", "normal"], sort=False)["id"].transform("first")
+    again = held[held["id"] != first]  # the first of each value stays; the rest repeat it
+    return pd.DataFrame(
+        {
+            "rule_id": "DUP-CON-001",
+            "owner_type": again["owner_type"].to_numpy(),
+            "owner_id": again["owner_id"].to_numpy(),
+            "contact_id": again["id"].to_numpy(),
+            "first_contact_id": first[again.index].to_numpy(),
+            "value": again["value"].to_numpy(),
+        }
+    )
+
+
 def _repeated(ctx: Context) -> pd.DataFrame:
     """DUP-CON-001: a phone or e-mail one customer or location already has, typed again."""
-    from titanaudit.dedupe.locations import repeated_contacts
-
     rows = repeated_contacts(ctx.need("contacts", "id", "owner_type", "owner_id", "type", "value"))
     message = (
         "The same phone or e-mail as contact "
