@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from tests.browser import FLAGS, chromium
+from titanaudit.frames import Frames
 from titanaudit.simulator import (
     SimulatorServer,
     SimulatorState,
@@ -17,6 +18,7 @@ from titanaudit.simulator import (
     TenantSpec,
     generate_tenant,
 )
+from titanaudit.testing import frames_from_tenant
 
 SECRET = "cs1.simulator-secret"
 
@@ -34,6 +36,21 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture(scope="session")
 def base_tenant() -> Tenant:
     return generate_tenant(TenantSpec(customers=400, seed=11))
+
+
+#: the larger tenant the accuracy tests share: generated once per run, never changed by a test
+LARGE = TenantSpec(customers=3000, seed=23)
+
+
+@pytest.fixture(scope="session")
+def large_tenant() -> Tenant:
+    return generate_tenant(LARGE)
+
+
+@pytest.fixture(scope="session")
+def large_frames(large_tenant: Tenant, tmp_path_factory: pytest.TempPathFactory) -> Frames:
+    """:data:`LARGE`'s records as a snapshot's frames (written to a snapshot and read back)."""
+    return frames_from_tenant(large_tenant, tmp_path_factory.mktemp("large") / "t.sqlite")
 
 
 @pytest.fixture

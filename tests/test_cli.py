@@ -127,6 +127,7 @@ def _slow(tenant: Tenant, serve: Serve) -> SimulatorServer:
     return serve(tenant, faults=faults, export_page_size=25)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "Ctrl-C"])
 def test_an_interrupted_fetch_resumes_with_nothing_lost(
     stop: signal.Signals, tenant: Tenant, serve: Serve, tmp_path: Path
@@ -258,6 +259,7 @@ def test_bad_fault_spec_is_one_line() -> None:
     assert "bad value in fault" in result.output
 
 
+@pytest.mark.slow
 def test_verbose_logs_never_hold_the_secret(tenant: Tenant, serve: Serve, tmp_path: Path) -> None:
     server = serve(tenant, faults=Faults(rate_limited=0.2, token_ttl=2))
     result = run(["-vv", *fetch_args(server, tmp_path / "t.sqlite")], simulator_env(server))

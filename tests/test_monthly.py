@@ -256,6 +256,7 @@ def cli(
     )
 
 
+@pytest.mark.slow
 def test_the_command_posts_to_a_webhook_and_exits_for_the_scheduler(
     tenant: Tenant, serve: Serve, tmp_path: Path, hook: Hook
 ) -> None:
@@ -449,6 +450,7 @@ def _held(db: Path) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_a_run_killed_halfway_leaves_last_month_as_it_was(tmp_path: Path) -> None:
     tenant = generate_tenant(TenantSpec(customers=2500, seed=3))
     db, out = tmp_path / "tenant.sqlite", tmp_path / "audits"
@@ -517,6 +519,7 @@ def test_months_beyond_keep_are_removed_and_nothing_else(tenant: Tenant, tmp_pat
     assert runs[0].folder.name not in (out / "index.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_fetch_and_audit_wait_for_a_run_that_holds_the_snapshot(
     tenant: Tenant, tmp_path: Path
 ) -> None:
@@ -562,6 +565,7 @@ def test_the_month_index_opens_in_a_browser_and_leads_to_each_month(
         assert page.tab.url == (runs[1].folder / "index.html").as_uri()
 
 
+@pytest.mark.slow
 def test_two_runs_started_at_once_take_turns(tenant: Tenant, tmp_path: Path) -> None:
     db, out = tmp_path / "tenant.sqlite", tmp_path / "audits"
     snapshot_from_tenant(tenant, db).close()

@@ -52,6 +52,7 @@ def test_readme_commands_were_found() -> None:
     assert len(readme_commands()) >= 5
 
 
+@pytest.mark.slow
 def test_make_demo_runs(browser: Browser, tmp_path: Path) -> None:
     # in a copy of the checkout's Makefile beside its installed .venv, so a user's own
     # demo-output/ (with decisions imported into it) is never overwritten by the tests

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import sqlite3
 import stat
-import threading
 from pathlib import Path
 
 import pytest
@@ -237,28 +236,18 @@ def test_frames_have_their_documented_columns(tmp_path: Path) -> None:
 
 def test_notebooks_can_read_while_a_writer_writes(tmp_path: Path) -> None:
     path = tmp_path / "s.sqlite"
-    writer = open_snapshot(path, create=True)
-    stop = threading.Event()
-
-    def write() -> None:
-        i = 0
-        while not stop.is_set():
-            i += 1
-            writer.write_page(
-                "customers",
-                [_customer(i, "2024-01-01T00:00:00Z")],
-                continue_from=str(i),
-                complete=False,
-            )
-
-    thread = threading.Thread(target=write)
-    thread.start()
-    try:
-        reader = sqlite3.connect(path, timeout=5)
-        for _ in range(20):
-            reader.execute("SELECT count(*) FROM records").fetchone()
-        reader.close()
-    finally:
-        stop.set()
-        thread.join()
-        writer.close()
+    with open_snapshot(path, create=True) as snapshot:
+        snapshot.write_page(
+            "customers", [_customer(1, "2024-01-01T00:00:00Z")], continue_from="1", complete=False
+        )
+        reader = sqlite3.connect(path, timeout=0)  # never waits: a lock would fail at once
+        assert reader.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        writer = sqlite3.connect(path, timeout=0, isolation_level=None)
+        writer.execute("BEGIN EXCLUSIVE")  # outside WAL this shuts every reader out
+        writer.execute("DELETE FROM records")
+        try:
+            assert reader.execute("SELECT count(*) FROM records").fetchone() == (1,)
+        finally:
+            writer.execute("ROLLBACK")
+            writer.close()
+            reader.close()

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from titanaudit.dedupe.cluster import cluster_pairs
 from titanaudit.dedupe.customers import dedupe_customers
 from titanaudit.dedupe.frame import dedupe_frame
-from titanaudit.simulator import TenantSpec
+from titanaudit.simulator import Tenant, TenantSpec
 from titanaudit.simulator.builder import Builder
 from titanaudit.simulator.generate import populate
 from titanaudit.simulator.problems import plant_problems
@@ -185,10 +185,10 @@ SITES = [  # one organisation's site typed twice: the shapes a city's list of ag
 ]
 
 
-def test_the_sites_of_one_organisation_are_found_and_other_businesses_kept_apart() -> None:
-    from titanaudit.simulator import generate_tenant
-
-    tenant = generate_tenant(TenantSpec(customers=3000, seed=31))
+def test_the_sites_of_one_organisation_are_found_and_other_businesses_kept_apart(
+    large_tenant: Tenant,
+) -> None:
+    tenant = large_tenant
     phone = {}
     for contact in tenant.feeds["customer_contacts"]:
         if contact["type"] != "Email":

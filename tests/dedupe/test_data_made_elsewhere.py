@@ -7,6 +7,7 @@ import itertools
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from titanaudit.dedupe.frame import dedupe_frame
 from titanaudit.testing import pair_accuracy
@@ -14,6 +15,7 @@ from titanaudit.testing import pair_accuracy
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
+@pytest.mark.slow
 def test_a_census_with_tax_forms_finds_repeats_and_keeps_families_apart() -> None:
     table = pd.read_csv(DATA / "pseudopeople_census_tax.csv.gz", dtype=str, keep_default_na=False)
     truth = table.groupby("truth")["id"].agg(list)

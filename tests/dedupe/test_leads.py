@@ -1,16 +1,15 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 from titanaudit.dedupe.leads import LEAD_MATCH_COLUMNS, match_leads
-from titanaudit.simulator import TenantSpec, generate_tenant
-from titanaudit.testing import frames_from_tenant
+from titanaudit.frames import Frames
+from titanaudit.simulator import Tenant
 
 
-def test_open_leads_find_the_customers_they_belong_to(tmp_path: Path) -> None:
-    tenant = generate_tenant(TenantSpec(customers=3000, seed=23))
+def test_open_leads_find_the_customers_they_belong_to(
+    large_tenant: Tenant, large_frames: Frames
+) -> None:
+    tenant, frames = large_tenant, large_frames
     truth = {int(k): v for k, v in tenant.truth["lead_matches"].items()}
-    frames = frames_from_tenant(tenant, tmp_path / "t.sqlite")
     matches = match_leads(frames)
     leads = frames.leads
     assert list(matches.columns) == LEAD_MATCH_COLUMNS

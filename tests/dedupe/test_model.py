@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,8 +10,8 @@ from titanaudit.dedupe.blocking import candidate_pairs
 from titanaudit.dedupe.compare import compare_customers
 from titanaudit.dedupe.entities import CUSTOMER_RULES, customer_values
 from titanaudit.dedupe.model import LEVELS, MatchModel, estimate, score
-from titanaudit.simulator import TenantSpec, generate_tenant
-from titanaudit.testing import frames_from_tenant
+from titanaudit.frames import Frames
+from titanaudit.simulator import Tenant
 
 
 def _flat(value: float) -> dict[str, dict[int, float]]:
@@ -197,9 +196,10 @@ def test_a_house_alone_is_not_a_duplicate() -> None:
     assert weights[2] > 9 and weights[3] > 9, "a shared phone, or a name a typo apart"
 
 
-def test_planted_duplicates_are_recovered_and_households_kept_apart(tmp_path: Path) -> None:
-    tenant = generate_tenant(TenantSpec(customers=3000, seed=21))
-    frames = frames_from_tenant(tenant, tmp_path / "t.sqlite")
+def test_planted_duplicates_are_recovered_and_households_kept_apart(
+    large_tenant: Tenant, large_frames: Frames
+) -> None:
+    tenant, frames = large_tenant, large_frames
     customers = frames.customers
     long = customer_values(customers, frames.locations, frames.contacts)
     compared = compare_customers(candidate_pairs(long, CUSTOMER_RULES), long)
@@ -235,12 +235,11 @@ def test_planted_duplicates_are_recovered_and_households_kept_apart(tmp_path: Pa
     assert apart >= 0.99, apart
 
 
-def test_dedupe_customers_of_a_snapshot(tmp_path: Path) -> None:
+def test_dedupe_customers_of_a_snapshot(large_tenant: Tenant, large_frames: Frames) -> None:
     from titanaudit.dedupe.customers import dedupe_customers
     from titanaudit.testing import pair_accuracy
 
-    base_tenant = generate_tenant(TenantSpec(customers=3000, seed=22))
-    frames = frames_from_tenant(base_tenant, tmp_path / "t.sqlite")
+    base_tenant, frames = large_tenant, large_frames
     result = dedupe_customers(frames)
     customers = frames.customers
     active = set(customers.loc[customers["active"].astype(bool), "id"])

@@ -3,23 +3,20 @@ reported, on a tenant whose seed the rules were never looked at with."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from tests.conftest import LARGE
 from titanaudit.audit import check_rules  # the rules, with the leads matched first
+from titanaudit.frames import Frames
 from titanaudit.rules import RULES
-from titanaudit.simulator import TenantSpec, generate_tenant
-from titanaudit.testing import frames_from_tenant, rule_accuracy, tenant_rule_settings
+from titanaudit.simulator import Tenant
+from titanaudit.testing import rule_accuracy, tenant_rule_settings
 
 
 @pytest.fixture(scope="module")
-def scored(tmp_path_factory: pytest.TempPathFactory) -> object:
-    spec = TenantSpec(customers=3000, seed=23)
-    tenant = generate_tenant(spec)
-    path = Path(tmp_path_factory.mktemp("rules")) / "tenant.sqlite"
-    frames = frames_from_tenant(tenant, path)
-    run = check_rules(frames, tenant_rule_settings(tenant.truth), as_of=spec.as_of)
+def scored(large_tenant: Tenant, large_frames: Frames) -> object:
+    tenant, frames = large_tenant, large_frames
+    run = check_rules(frames, tenant_rule_settings(tenant.truth), as_of=LARGE.as_of)
     return rule_accuracy(run.findings, tenant.truth, frames, [r.id for r in RULES]), run
 
 

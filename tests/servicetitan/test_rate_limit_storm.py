@@ -41,6 +41,7 @@ def small_tenant() -> Tenant:
     return generate_tenant(TenantSpec(customers=60, seed=3, booking_rate=0.3))
 
 
+@pytest.mark.slow
 def test_every_pull_through_a_rate_limit_storm_is_exact(
     small_tenant: Tenant, tmp_path: Path
 ) -> None:

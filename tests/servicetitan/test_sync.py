@@ -7,6 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from titanaudit.servicetitan.sync import fetch_snapshot
 from titanaudit.simulator import Faults, SimulatorServer, Tenant
 from titanaudit.simulator.tenant import RECORD_FEEDS
@@ -27,6 +29,7 @@ def assert_snapshot_equals_tenant(db: Path, tenant: Tenant) -> None:
         assert snap.pending_bookings() == []
 
 
+@pytest.mark.slow
 def test_a_pull_with_every_fault_on_equals_the_tenant(
     tenant: Tenant, serve: Serve, tmp_path: Path
 ) -> None:
