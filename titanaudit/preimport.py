@@ -29,15 +29,11 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
 
-from titanaudit.dedupe.blocking import candidate_pairs, random_pairs
 from titanaudit.dedupe.cluster import Judge, cluster_pairs
-from titanaudit.dedupe.compare import compare_customers
-from titanaudit.dedupe.engine import clear_against, household_pairs
-from titanaudit.dedupe.entities import CUSTOMER_RULES, customer_values
+from titanaudit.dedupe.entities import customer_values
 from titanaudit.dedupe.explain import explain_pairs
 from titanaudit.dedupe.frame import recognise_columns, values_of
-from titanaudit.dedupe.model import fit, score
-from titanaudit.dedupe.prepared import Prepared
+from titanaudit.dedupe.pipeline import clear_against, household_pairs, score_candidates
 from titanaudit.defaults import EXISTING_AT, MATCH_THRESHOLD, REVIEW_FROM
 from titanaudit.errors import ConfigError
 from titanaudit.fields.addresses import address_frame
@@ -163,34 +159,23 @@ def _scored(
 ) -> tuple[pd.DataFrame, SamePerson, Judge | None]:
     """Every candidate pair with a row in it (``left`` a row: record numbers of rows are
     negative), scored; and the model's judgement of any two customers."""
-    progress(f"blocking {long['record'].nunique():,} rows and customers")
-    pairs = candidate_pairs(long, CUSTOMER_RULES)
-    pairs = pairs[pairs["left"] < 0].reset_index(drop=True)
-    if pairs.empty:
+    candidates = score_candidates(
+        long, keep=lambda pairs: pairs["left"] < 0, progress=progress, records="rows and customers"
+    )
+    if candidates.pairs.empty:
         return (
             pd.DataFrame(columns=["left", "right", "probability", "match_weight", "evidence"]),
             _never,
             None,
         )
-    progress(f"comparing {len(pairs):,} candidate pairs")
-    prepared = Prepared(long)
-    compared = compare_customers(pairs, prepared)
-    chance = compare_customers(random_pairs(long["record"].to_numpy()), prepared)
-    progress("fitting the model and scoring")
-    model = fit(compared, random_pairs=chance)
-    scored = score(compared, model)
+    scored = candidates.pairs
     scored["household"] = household_pairs(scored).to_numpy()
 
     def same_person(a: int, b: int) -> float:
-        pair = pd.DataFrame({"left": [min(a, b)], "right": [max(a, b)]})
-        judged = score(compare_customers(pair, prepared), model)
+        judged = candidates.rescore(np.array([min(a, b)]), np.array([max(a, b)]))
         return float(judged["probability"].iloc[0]) if not household_pairs(judged).iloc[0] else 0.0
 
-    def judge(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        pairs = pd.DataFrame({"left": left, "right": right})
-        return clear_against(score(compare_customers(pairs, prepared), model))
-
-    return scored, same_person, judge
+    return scored, same_person, candidates.judge
 
 
 def _best_customers(

@@ -1,6 +1,7 @@
 """The matching engine: normalise → block → compare → score → cluster → explain.
 
-:func:`dedupe_frame` runs it over any table of people or companies. The stages are public too:
+:func:`dedupe_frame` runs it over any table of people or companies. Block → compare → estimate →
+score is written once (:mod:`~titanaudit.dedupe.pipeline`). The stages are public too:
 :mod:`~titanaudit.fields`, :mod:`~titanaudit.dedupe.blocking`,
 :mod:`~titanaudit.dedupe.compare`, :mod:`~titanaudit.dedupe.model`,
 :mod:`~titanaudit.dedupe.cluster`, :mod:`~titanaudit.dedupe.explain`; what is compared for a

@@ -1,34 +1,14 @@
 """Comparison: for each candidate pair, one level per field, computed over whole pair arrays.
 
-Levels are small integers, higher meaning stronger agreement, with ``-1`` for "cannot say" (a
-value missing or a placeholder on one side). They are what the Fellegi-Sunter model weighs.
-
-Customer fields (:func:`compare_customers`):
-
-``name``     5 same name; 4 same surname and related given names (the same nickname group, or
-             one the start of the other: J, Jen, Jennifer), or the same words in another order;
-             3 one typo apart (a surname or a given name); 2 typos in both, given and surname
-             swapped, or a given name missing on one side; 1 same or near surname but a
-             *different* given name (the household case: spouses, parents and children);
-             0 different. Businesses: 5 same, 4 token-sorted similarity >= 95, 3 >= 85, 2 one
-             name's words contained in the other's ("Arnie Morton's" in "Arnie Morton's of
-             Chicago"), 0 below.
-``phone``    2 a phone in common; 0 both have phones, none in common.
-``email``    2 an e-mail in common; 1 nearly: the same user name at another domain
-             (jdoe@gmail.com, jdoe@yahoo.com) or a slip or two in the address; 0 both have
-             e-mails, none in common or close.
-``address``  6 an address in common, unit included; 5 a street address in common, units differ
-             or one is missing; 4 same house number, street names close (a typo), in the same
-             ZIP or city or one a typo of the other; 3 the same house and street in another
-             town (Los Angeles, West Hollywood: a city named two ways, or two places); 2 same
-             street in the same ZIP or city, another house number (a neighbour, or a mistyped
-             number); 1 only the ZIP or city in common (or nearly: Bicton, Bicron); 0 nothing in
-             common.
+The levels are declared in :mod:`~titanaudit.dedupe.comparisons` (each with its name, its test
+and its words); here each field's levels are computed for every pair at once. They are what the
+Fellegi-Sunter model weighs.
 
 Shared values also carry their frequency (``phone_freq``: how many customers hold the shared
 phone), for term-frequency adjustment: an office phone on 40 customers says less than a private
 mobile. ``hub_degree`` is the larger of the two records' counts of other records they share a
-private value with (:func:`~titanaudit.dedupe.prepared.hub_degrees`): a hub's shared phone says little about any one person.
+private value with (:func:`~titanaudit.dedupe.prepared.hub_degrees`): a hub's shared phone says
+little about any one person.
 """
 
 from __future__ import annotations
@@ -37,17 +17,28 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import distance, fuzz
 
+from titanaudit.dedupe.comparisons import (
+    ADDRESS,
+    COMPARISONS,
+    EMAIL,
+    MISSING,
+    NAME,
+    PHONE,
+    Comparison,
+)
 from titanaudit.dedupe.prepared import PLACE_COLUMNS, Coded, Prepared
 from titanaudit.fields.names import BUSINESS_WORDS, given_name_group
 
 __all__ = ["FIELDS", "MISSING", "compare_customers"]
 
-FIELDS = ("name", "phone", "email", "address")
-MISSING = -1
+FIELDS = tuple(c.field for c in COMPARISONS)
+CONTACTS = {"phone": PHONE, "email": EMAIL}
 
 
-def _levels(both: np.ndarray, shared: np.ndarray) -> np.ndarray:
-    return np.where(~both, MISSING, np.where(shared, 2, 0)).astype("int8")
+def _levels(both: np.ndarray, shared: np.ndarray, comparison: Comparison) -> np.ndarray:
+    """A contact field's levels: a value in common, or both have values and none in common."""
+    level = np.where(shared, comparison["shared"], comparison["different"])
+    return np.where(~both, MISSING, level).astype("int8")
 
 
 def _related(a: object, b: object) -> bool:
@@ -165,8 +156,23 @@ def _name_levels(prepared: Prepared, left: np.ndarray, right: np.ndarray) -> np.
             (related | (close_first & differ)) & (last >= 0.8),  # a slip in each: micthell boxwbr
             surname & both_first,
         ],
-        [5, 4, 4, 3, 3, 2, 2, 2, 2, 2, 1],
-        default=0,
+        [
+            NAME[level]
+            for level in (
+                "same",
+                "related",
+                "related",
+                "typo",
+                "typo",
+                "similar",
+                "similar",
+                "similar",
+                "similar",
+                "similar",
+                "household",
+            )
+        ],
+        default=NAME["different"],
     )
     contained = np.maximum(
         p.name.similarity(name_l, name_r, fuzz.token_set_ratio, known & business),
@@ -184,7 +190,11 @@ def _name_levels(prepared: Prepared, left: np.ndarray, right: np.ndarray) -> np.
             100.0,
             contained[mixed],
         )
-    firm = np.select([same, token >= 95, token >= 85, contained >= 100], [5, 4, 3, 2], default=0)
+    firm = np.select(
+        [same, token >= 95, token >= 85, contained >= 100],
+        [NAME["same"], NAME["related"], NAME["typo"], NAME["similar"]],
+        default=NAME["different"],
+    )
     return np.where(~known, MISSING, np.where(business, firm, person)).astype("int8")
 
 
@@ -220,12 +230,14 @@ def _address_levels(prepared: Prepared, left: np.ndarray, right: np.ndarray) -> 
             exact_area & same_street,
             area,
         ],
-        [4, 3, 2, 1],
-        default=0,
+        [ADDRESS[n] for n in ("same_house", "same_house_elsewhere", "same_street", "same_area")],
+        default=ADDRESS["different"],
     ).astype("int8")
     best = np.zeros(len(left), dtype="int8")
     np.maximum.at(best, owner, level)
-    levels = np.select([full, street], [6, 5], default=best)
+    levels = np.select(
+        [full, street], [ADDRESS["same_address"], ADDRESS["same_street_address"]], default=best
+    )
     return np.where(~both, MISSING, levels).astype("int8")
 
 
@@ -349,15 +361,15 @@ def compare_customers(pairs: pd.DataFrame, long: pd.DataFrame | Prepared) -> pd.
         else:
             both = shared = np.zeros(len(out), dtype=bool)
             freq = np.zeros(len(out), dtype="int64")
-        out[field] = _levels(both, shared)
+        out[field] = _levels(both, shared, CONTACTS[field])
         out[f"{field}_freq"] = freq
     close, only_the_name = _close_emails(prepared, left, right)
-    near = (out["email"] == 0).to_numpy() & close
-    out["email"] = np.where(near, 1, out["email"]).astype("int8")
+    near = (out["email"] == EMAIL["different"]).to_numpy() & close
+    out["email"] = np.where(near, EMAIL["near"], out["email"]).astype("int8")
     out["address"] = _address_levels(prepared, left, right)
     out["hub_degree"] = np.maximum(prepared.hub[left], prepared.hub[right]).astype("int32")
     # rarity of what two records agree on: the whole name, else the surname (the commoner side)
-    same_name = (out["name"] == 5).to_numpy()
+    same_name = (out["name"] == NAME["same"]).to_numpy()
     out["name_rarity"] = np.where(
         same_name,
         np.minimum(prepared.name_rarity[left], prepared.name_rarity[right]),

@@ -1,23 +1,31 @@
-"""The engine's stages composed once, for any long frame of values: block, compare, fit, score,
-explain, cluster, choose keepers. :func:`titanaudit.dedupe.dedupe_frame` (any table) and
+"""The engine for a table's own duplicates: the pipeline's scored candidates
+(:func:`~titanaudit.dedupe.pipeline.score_candidates`), then explain, cluster, choose keepers. :func:`titanaudit.dedupe.dedupe_frame` (any table) and
 :func:`titanaudit.dedupe.dedupe_customers` (a snapshot's customers) only prepare its inputs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+import functools
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from titanaudit.dedupe.blocking import BlockingRule, candidate_pairs, random_pairs
+from titanaudit.dedupe.blocking import BlockingRule
 from titanaudit.dedupe.cluster import choose_keepers, cluster_pairs
-from titanaudit.dedupe.compare import FIELDS, compare_customers
+from titanaudit.dedupe.compare import FIELDS
+from titanaudit.dedupe.comparisons import ADDRESS, EMAIL, PHONE
 from titanaudit.dedupe.entities import CUSTOMER_RULES
 from titanaudit.dedupe.explain import explain_pairs
-from titanaudit.dedupe.model import MatchModel, fit, score, two_at_one_house
-from titanaudit.dedupe.prepared import Prepared
+from titanaudit.dedupe.model import MatchModel
+from titanaudit.dedupe.pipeline import (
+    Stage,
+    clear_against,
+    household_pairs,
+    quiet,
+    score_candidates,
+)
 from titanaudit.defaults import MATCH_THRESHOLD
 
 __all__ = [
@@ -52,28 +60,6 @@ HOUSEHOLD_COLUMNS = ["left_id", "right_id", "evidence", *FIELDS]
 
 #: Pairs below this probability carry no evidence sentence (their levels and weights remain).
 EVIDENCE_FROM = 0.01
-
-#: Called with a short description as each stage of the engine starts ("comparing 12,345 pairs").
-Stage = Callable[[str], None]
-
-
-def _quiet(_: str) -> None:
-    return None
-
-
-def household_pairs(scored: pd.DataFrame) -> pd.Series:
-    """Pairs that are two people of one household (catalogue DUP-CUS-003): two known names that
-    differ in the given name under one surname, sharing an address with its unit, a phone or an
-    e-mail; or names that differ outright (a couple of two surnames) sharing two of those."""
-    name = scored["name"].to_numpy()
-    shared = (
-        (scored["address"].to_numpy() == 6).astype(int)
-        + (scored["phone"].to_numpy() == 2)
-        + (scored["email"].to_numpy() == 2)
-    )
-    return pd.Series(
-        ((name == 1) & (shared >= 1)) | ((name == 0) & (shared >= 2)), index=scored.index
-    )
 
 
 @dataclass
@@ -116,24 +102,6 @@ class DedupeResult:
         )
 
 
-#: Below this probability (odds of a thousand to one against) a pair is clear evidence that its
-#: records are two customers, and no cluster may hold both (nor two names that differ at one
-#: house: :func:`clear_against`). (0.05, the veto before every pair in
-#: a cluster was judged, split the heavily corrupted true clusters of splink_fake_1000 and FEBRL2;
-#: measured with 0.05, 0.001 and 0.00001, and with different given names as a veto too, which
-#: cost recall on every corrupted set: benchmarks/RESULTS.md.)
-VETO = 0.001
-
-
-def clear_against(scored: pd.DataFrame) -> np.ndarray:
-    """Pairs with clear evidence that they are two customers: a probability below :data:`VETO`,
-    or two names that differ (another given name, or another name outright) at one house
-    (:func:`~titanaudit.dedupe.model.two_at_one_house`), which the household guard already
-    calls two people. Without that, a record with a given name missing ("Perez"), or only a
-    given name ("Christopher"), joined a whole family, or every Christopher of a dormitory."""
-    return np.asarray((scored["probability"].to_numpy() < VETO) | two_at_one_house(scored))
-
-
 def _household_evidence(homes: pd.DataFrame) -> list[str]:
     """The evidence line of a household pair, plus what the two share, which the household guard
     kept from counting ("shares the address and a phone: one household, not counted")."""
@@ -144,10 +112,10 @@ def _household_evidence(homes: pd.DataFrame) -> list[str]:
         shared = [
             w
             for w, on in (
-                ("the address", address == 6),
-                ("the street address", address == 5),
-                ("a phone", phone == 2),
-                ("an e-mail", email == 2),
+                ("the address", address == ADDRESS["same_address"]),
+                ("the street address", address == ADDRESS["same_street_address"]),
+                ("a phone", phone == PHONE["shared"]),
+                ("an e-mail", email == EMAIL["shared"]),
             )
             if on
         ]
@@ -156,7 +124,7 @@ def _household_evidence(homes: pd.DataFrame) -> list[str]:
     return lines
 
 
-def _merged(pairs: pd.DataFrame, merged_into: Mapping[int, int]) -> np.ndarray:
+def _merged(pairs: pd.DataFrame, *, merged_into: Mapping[int, int]) -> np.ndarray:
     """Pairs where one record was merged into the other (known matches)."""
     if not merged_into:
         return np.zeros(len(pairs), dtype=bool)
@@ -186,22 +154,15 @@ def run_engine(
     records (default: all) are clustered; every candidate pair is scored. ``progress`` hears of
     each stage as it starts.
     """
-    stage = progress or _quiet
-    stage(f"blocking {long['record'].nunique():,} records")
-    pairs = candidate_pairs(long, rules)
-    if pairs.empty:
+    stage = progress or quiet
+    known = functools.partial(_merged, merged_into=merged_into or {})
+    candidates = score_candidates(long, rules, known=known, progress=stage)
+    if candidates.pairs.empty:
         return DedupeResult(
             pd.DataFrame(columns=CLUSTER_COLUMNS), pd.DataFrame(columns=PAIR_COLUMNS), None
         )
-    stage(f"comparing {len(pairs):,} candidate pairs")
-    prepared = Prepared(long)
-    compared = compare_customers(pairs, prepared)
-    known = _merged(compared, merged_into or {})
-    chance = compare_customers(random_pairs(long["record"].to_numpy()), prepared)
-    stage("fitting the model")
-    model = fit(compared, known_matches=known, random_pairs=chance)
-    stage("scoring and explaining")
-    scored = score(compared, model)
+    scored, model = candidates.pairs, candidates.model
+    stage("explaining")
     # a sentence for every pair a reviewer may read: likely ones and households; the millions
     # of clear non-matches keep their levels and weights only
     home = household_pairs(scored)
@@ -215,16 +176,12 @@ def run_engine(
     )
     stage("clustering")
 
-    def judge(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        pairs = pd.DataFrame({"left": left, "right": right})
-        return clear_against(score(compare_customers(pairs, prepared), model))
-
     linking = open_pairs[["left", "right", "probability"]]  # a copy of three columns, not all
     clusters = cluster_pairs(
         linking.assign(against=clear_against(open_pairs)),
         threshold=threshold,
         apart=apart,
-        judge=judge,
+        judge=candidates.judge,
     )
     completeness = long.notna().groupby(long["record"]).sum().sum(axis=1)
     info = (records if records is not None else pd.DataFrame(index=completeness.index)).assign(

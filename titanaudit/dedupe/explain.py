@@ -13,41 +13,19 @@ import numpy as np
 import pandas as pd
 
 from titanaudit.dedupe.compare import FIELDS
+from titanaudit.dedupe.comparisons import ADDRESS, COMPARISONS, EMAIL, MISSING, NAME, PHONE
+
+BY_FIELD = {c.field: c for c in COMPARISONS}
 
 __all__ = ["LEVEL_LABELS", "explain", "explain_pairs", "plain_words"]
 
-LEVEL_LABELS: dict[str, dict[int, str]] = {
-    "name": {5: "same name", 4: "related names", 3: "names a typo apart", 2: "similar names",
-             1: "different given names, same surname", 0: "different names", -1: "name missing"},
-    "phone": {2: "shared phone", 0: "different phones", -1: "no phone to compare"},
-    "email": {2: "shared e-mail", 1: "e-mails nearly the same", 0: "different e-mails",
-              -1: "no e-mail to compare"},
-    "address": {6: "same address", 5: "same street address, unit differs",
-                4: "same house, street spelt differently", 3: "same house and street, another town",
-                2: "same street, other house number", 1: "same ZIP or city only", 0: "different places",
-                -1: "no address to compare"},
-}  # fmt: skip
-
+#: each field's evidence label per level (:mod:`~titanaudit.dedupe.comparisons`)
+LEVEL_LABELS: dict[str, dict[int, str]] = {c.field: c.labels() for c in COMPARISONS}
 
 #: what a person says of a name or an address level, agreeing (True) or not
 PLAIN: dict[str, dict[int, tuple[str, bool]]] = {
-    "name": {
-        5: ("same name", True),
-        4: ("names related (a nickname, an initial, a married name)", True),
-        3: ("names differ only by a typo", True),
-        2: ("similar names", True),
-        1: ("another given name under the same surname", False),
-        0: ("different names", False),
-    },
-    "address": {
-        6: ("same address", True),
-        5: ("same address, another unit", True),
-        4: ("same house, street spelt another way", True),
-        3: ("same house and street, another town", True),
-        2: ("same street, another house number", True),
-        1: ("same ZIP or town only", True),
-        0: ("different places", False),
-    },
+    c.field: {level.code: (level.plain, level.agrees) for level in c.levels if level.plain}
+    for c in (NAME, ADDRESS)
 }
 
 
@@ -56,12 +34,20 @@ def plain_words(name: int, phone: int, email: int, address: int) -> str:
     e-mail, same address, names differ only by a typo"; "..., but different phones"."""
     agree: list[str] = []
     differ: list[str] = []
-    shared = [word for word, level in (("phone", phone), ("e-mail", email)) if level == 2]
+    shared = [
+        word
+        for word, level, c in (("phone", phone, PHONE), ("e-mail", email, EMAIL))
+        if level == c["shared"]
+    ]
     if shared:
         agree.append("same " + " and ".join(shared))
-    if email == 1:
+    if email == EMAIL["near"]:
         agree.append("nearly the same e-mail")
-    apart = [word for word, level in (("phones", phone), ("e-mails", email)) if level == 0]
+    apart = [
+        word
+        for word, level, c in (("phones", phone, PHONE), ("e-mails", email, EMAIL))
+        if level == c["different"]
+    ]
     if apart:
         differ.append("different " + " and ".join(apart))
     for field, level in (("address", address), ("name", name)):
@@ -78,12 +64,15 @@ def _phrases(scored: pd.DataFrame, field: str) -> np.ndarray:
     """Each pair's phrase for ``field`` ("shared phone (held by 3 customers) +4.2"), or ""."""
     levels = scored[field].to_numpy()
     weights = scored[f"w_{field}"].to_numpy(dtype="float64")
-    labels = np.array([LEVEL_LABELS[field].get(int(lv), "") for lv in range(-1, 7)], dtype=object)
-    text = labels[np.clip(levels, -1, 6) + 1]
+    top = max(LEVEL_LABELS[field])
+    labels = np.array(
+        [LEVEL_LABELS[field].get(lv, "") for lv in range(MISSING, top + 1)], dtype=object
+    )
+    text = labels[np.clip(levels, MISSING, top) - MISSING]
     frequency = scored.get(f"{field}_freq")
     if frequency is not None:
         k = frequency.fillna(0).to_numpy(dtype="int64")
-        held = (levels == 2) & (k > 2)
+        held = (levels == BY_FIELD[field]["shared"]) & (k > 2)
         if held.any():
             text = text.copy()
             text[held] = [
@@ -92,7 +81,7 @@ def _phrases(scored: pd.DataFrame, field: str) -> np.ndarray:
     # weights take few distinct values: format each once
     values, where = np.unique(np.round(weights, 1), return_inverse=True)
     signed = np.array([f"{v:+.1f}" for v in values], dtype=object)[where]
-    speaks = (levels != -1) & (np.abs(weights) >= 0.05)
+    speaks = (levels != MISSING) & (np.abs(weights) >= 0.05)
     return np.where(speaks, text + " " + signed, "")
 
 
@@ -137,7 +126,7 @@ def explain(result: Any, left_id: int, right_id: int) -> pd.DataFrame:
         weight = (
             float(pair[f"w_{field}"])
             if f"w_{field}" in pair
-            else (0.0 if level == -1 else weights[field].get(level, 0.0))
+            else (0.0 if level == MISSING else weights[field].get(level, 0.0))
         )
         rows.append(
             {

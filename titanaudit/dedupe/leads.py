@@ -14,13 +14,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from titanaudit.dedupe.blocking import candidate_pairs
-from titanaudit.dedupe.compare import FIELDS, compare_customers
+from titanaudit.dedupe.compare import FIELDS
 from titanaudit.dedupe.customers import dedupe_customers
-from titanaudit.dedupe.engine import Stage
-from titanaudit.dedupe.entities import CUSTOMER_RULES, NAME_FEATURES, customer_values
+from titanaudit.dedupe.entities import NAME_FEATURES, customer_values
 from titanaudit.dedupe.explain import explain_pairs
-from titanaudit.dedupe.model import MatchModel, score
+from titanaudit.dedupe.model import MatchModel
+from titanaudit.dedupe.pipeline import Stage, score_candidates
 from titanaudit.defaults import MATCH_THRESHOLD
 from titanaudit.fields import email_frame, phone_frame
 from titanaudit.fields.addresses import address_frame
@@ -146,11 +145,14 @@ def match_leads(
     if model is None or len(pieces) < 2:
         return pd.DataFrame(columns=LEAD_MATCH_COLUMNS)
     everything = pd.concat(pieces, ignore_index=True)
-    pairs = candidate_pairs(everything, CUSTOMER_RULES)
-    pairs = pairs[(pairs["left"] < 0) & (pairs["right"] > 0)]  # one lead or booking, one customer
-    if pairs.empty:
+    candidates = score_candidates(
+        everything,
+        keep=lambda pairs: (pairs["left"] < 0) & (pairs["right"] > 0),  # a lead, a customer
+        model=model,
+    )
+    if candidates.pairs.empty:
         return pd.DataFrame(columns=LEAD_MATCH_COLUMNS)
-    scored = score(compare_customers(pairs, everything), model)
+    scored = candidates.pairs
     scored = scored[scored["probability"] >= threshold]
     best = scored.sort_values(["left", "probability"], ascending=[True, False])
     best = best.assign(evidence=explain_pairs(best), rank=best.groupby("left").cumcount() + 1)

@@ -38,7 +38,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from titanaudit.dedupe.compare import FIELDS, MISSING
+from titanaudit.dedupe.compare import CONTACTS, FIELDS
+from titanaudit.dedupe.comparisons import ADDRESS, COMPARISONS, EMAIL, MISSING, NAME, PHONE
 
 __all__ = [
     "MIN_EM_PAIRS",
@@ -50,29 +51,25 @@ __all__ = [
     "unfitted_model",
 ]
 
-LEVELS = {
-    "name": (0, 1, 2, 3, 4, 5),
-    "phone": (0, 2),
-    "email": (0, 1, 2),
-    "address": (0, 1, 2, 3, 4, 5, 6),
-}
+LEVELS = {c.field: c.codes for c in COMPARISONS}
 FREQUENCY_FIELDS = {"phone": "phone_freq", "email": "email_freq"}
 FLOOR = 1e-4
 M_FLOOR = 0.02
-HOUSEHOLD_LEVEL = 1  # the name level "same surname, different given name"; 0 is "different names"
+HOUSEHOLD_LEVEL = NAME["household"]  # "same surname, different given name"; below: "different"
 HOUSEHOLD_CAP = -1.0  # the most a household pair may weigh: probability 1/3
 U_PSEUDO_PAIRS = 1000.0
 GUARDED = ("address", "phone", "email")
 #: levels at which two records share a value; a hub's (see prepared.hub_degrees) loses
 #: ``log2(degree / 2)`` bits there, as a value held by many loses to term frequency
-SHARED_LEVELS = {"phone": (2,), "email": (1, 2), "address": (5, 6)}
+SHARED_LEVELS = {c.field: c.where("shared") for c in COMPARISONS if c.where("shared")}
 RARITY_CAP = 8.0  # the most bits a name's rarity adds or takes
 #: address levels at which two records share a house: the same house number and street in one
-#: area (4), the unit apart (5), all of it (6); their chance among non-matches is a random pair's
-HOUSE_LEVELS = (4, 5, 6)
-SAME_HOUSE_AND_STREET = 3  # from this address level up: one house number and street, any town
+#: area, the unit apart, all of it; their chance among non-matches is a random pair's
+HOUSE_LEVELS = ADDRESS.where("house")
+#: from this address level up: one house number and street, any town
+SAME_HOUSE_AND_STREET = ADDRESS["same_house_elsewhere"]
 HUB_DEGREE = 4  # a record sharing private values with more others than this is a hub
-NAME_AGREES = 3  # name levels from here up: the same name, or one a typo of the other
+NAME_AGREES = NAME["typo"]  # name levels from here up: the same name, or one a typo of it
 #: fewer candidate pairs than this: nothing for EM to learn from, :func:`unfitted_model` instead
 MIN_EM_PAIRS = 200
 
@@ -131,7 +128,8 @@ def _field_weights(compared: pd.DataFrame, model: MatchModel) -> pd.DataFrame:
         frequency = FREQUENCY_FIELDS.get(name)
         if frequency is not None:
             k = compared[frequency].to_numpy(dtype="float64")
-            w = np.where((levels == 2) & (k > 2), w - np.log2(np.maximum(k, 2) / 2), w)
+            held = (levels == CONTACTS[name]["shared"]) & (k > 2)
+            w = np.where(held, w - np.log2(np.maximum(k, 2) / 2), w)
         if name in SHARED_LEVELS and "hub_degree" in compared:
             hub = compared["hub_degree"].to_numpy(dtype="float64")
             shared = np.isin(levels, SHARED_LEVELS[name]) & (hub > 2)
@@ -140,7 +138,7 @@ def _field_weights(compared: pd.DataFrame, model: MatchModel) -> pd.DataFrame:
     if "name_rarity" in compared:
         # term frequency of the name: the same rare name says more than the same common one
         rarity = np.clip(compared["name_rarity"].to_numpy(dtype="float64"), -RARITY_CAP, RARITY_CAP)
-        agree = compared["name"].to_numpy() >= 4
+        agree = compared["name"].to_numpy() >= NAME["related"]
         out["w_name"] = np.where(agree, out["w_name"] + rarity, out["w_name"])
         # an e-mail that only spells the name at another provider is worth what the name's
         # rarity is: every Andrew Sanchez may have one, a Zbigniew Okonkwo-Hale hardly two
@@ -160,16 +158,16 @@ def _field_weights(compared: pd.DataFrame, model: MatchModel) -> pd.DataFrame:
     # (A table with no contact columns and no places has only names to go on.)
     phone, email = compared["phone"].to_numpy(), compared["email"].to_numpy()
     address = compared["address"].to_numpy()
-    contacts_differ = (phone == 0) | (email == 0)  # both sides have contacts, and they differ
-    contradicted = contacts_differ | (address == 0)
-    alone = (phone != 2) & (email != 2) & (address < 4) & contradicted  # 4+: a house in common
+    # both sides have contacts, and they differ
+    contacts_differ = (phone == PHONE["different"]) | (email == EMAIL["different"])
+    contradicted = contacts_differ | (address == ADDRESS["different"])
+    shares = (phone == PHONE["shared"]) | (email == EMAIL["shared"])
+    alone = ~shares & ~np.isin(address, HOUSE_LEVELS) & contradicted
     out["w_name"] = np.where(alone, np.minimum(out["w_name"], 0.0), out["w_name"])
     # And a house alone is not a duplicate either: when the names cannot say these are one
     # person (missing, a placeholder, a surname against a full name) and their phones or
     # e-mails say two, the shared house is the new owner's, a lodger's or a relative's.
-    house_alone = (
-        (compared["name"].to_numpy() < NAME_AGREES) & contacts_differ & (phone != 2) & (email != 2)
-    )
+    house_alone = (compared["name"].to_numpy() < NAME_AGREES) & contacts_differ & ~shares
     house_alone &= np.isin(address, HOUSE_LEVELS)
     out["w_address"] = np.where(house_alone, np.minimum(out["w_address"], 0.0), out["w_address"])
     return out
