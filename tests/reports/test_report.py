@@ -73,6 +73,17 @@ def test_the_findings_are_data_not_rows(page: tuple[AuditResult, Path]) -> None:
     assert len(result.findings) > 100
 
 
+def test_each_row_kind_names_its_fields_for_the_script(page: tuple[AuditResult, Path]) -> None:
+    result, _ = page
+    data = result.report.data
+    for kind, fields in data["rows"].items():
+        assert len(set(fields)) == len(fields)
+        assert all(len(row) == len(fields) for row in data[kind]), kind
+    finding = dict(zip(data["rows"]["findings"], data["findings"][0], strict=True))
+    assert finding["rule_id"] in set(result.findings["rule_id"])
+    assert data["messages"][finding["message"]] in set(result.findings["message"])
+
+
 def text_rows(text: str) -> int:
     return text.count("<tr>")
 

@@ -54,7 +54,9 @@ class ReportContext:
     prefix and its id); ``prints`` (``{entity: {id: fingerprint}}`` of the records shown, which
     the page's decisions carry); ``decisions`` (the stored ones: ``[kind, entity, left_id,
     right_id, who, decided_at, note, state]``); ``resolved`` (what the last audit found and this
-    one did not: ``[kind, detail]``); ``snapshot``. ``trend``: one dict per recorded audit of
+    one did not: ``[kind, detail]``); ``rows`` (``{kind: [field, ...]}``: :data:`ROWS`, the fields
+    of the findings', pairs', decisions' and resolved rows in order, which the script reads by
+    name); ``snapshot``. ``trend``: one dict per recorded audit of
     this snapshot, oldest first (``label``, ``clusters``, ``findings``, and ``x``,
     ``y_clusters``, ``y_findings``: the points of the inline chart)."""
 
@@ -189,6 +191,18 @@ def _clusters(result: AuditResult, frames: Frames) -> list[dict[str, Any]]:
         )
     return sorted(clusters, key=lambda c: -c["probability"])
 
+
+#: the fields of each row kind the page's script draws, in order; rows travel as lists (a
+#: 200,000-customer page is tens of megabytes) and both sides read them by these names
+ROWS = {
+    "findings": ("rule_id", "severity", "entity", "record_id", "message", "value", "fix", "status",
+                 "target_entity", "target_id"),
+    "pairs": ("rule_id", "kind", "left", "right", "evidence", "entity", "left_id", "right_id"),
+    "decisions": ("kind", "entity", "left_id", "right_id", "who", "decided_at", "note", "state"),
+    "resolved": ("kind", "detail"),
+}  # fmt: skip
+FINDING = {name: at for at, name in enumerate(ROWS["findings"])}
+PAIR = {name: at for at, name in enumerate(ROWS["pairs"])}
 
 PAIR_KINDS = {
     "DUP-CUS-003": "household, not a duplicate",
@@ -412,21 +426,22 @@ def _queue(
                 },
             )
         )
-    for f in findings:
-        if f[1] != "high" or f[7] == "suppressed":
+    for values in findings:
+        f = dict(zip(ROWS["findings"], values, strict=True))
+        if f["severity"] != "high" or f["status"] == "suppressed":
             continue
-        name, place = who.get(str(f[8]), {}).get(str(f[9]), ["", ""])
+        name, place = who.get(str(f["target_entity"]), {}).get(str(f["target_id"]), ["", ""])
         about = ", ".join(x for x in (name, place) if x)
-        text = f"{messages[f[4]]} ({f[2].rstrip('s')} #{f[3]}{': ' + about if about else ''})"
+        text = f"{messages[f['message']]} ({f['entity'].rstrip('s')} #{f['record_id']}{': ' + about if about else ''})"
         ranked.append(
             (
-                1 if str(f[0]).startswith(WRONG_PLACE) else 3,
+                1 if str(f["rule_id"]).startswith(WRONG_PLACE) else 3,
                 0.0,
                 {
                     "kind": "finding",
-                    "key": f"finding:{f[0]}:{f[2]}:{f[3]}:{f[5]}",
-                    "target": str(f[3]),
-                    "rule": str(f[0]),
+                    "key": f"finding:{f['rule_id']}:{f['entity']}:{f['record_id']}:{f['value']}",
+                    "target": str(f["record_id"]),
+                    "rule": str(f["rule_id"]),
                     "text": text,
                 },
             )
@@ -447,8 +462,8 @@ def _whose(frames: Frames, findings: list[list[Any]]) -> dict[str, dict[str, lis
     ``customers``: id → [name, address]; ``locations``: id → [name, address]."""
     wanted: dict[str, set[int]] = {"customers": set(), "locations": set()}
     for finding in findings:
-        if finding[8]:
-            wanted[finding[8]].add(int(finding[9]))
+        if finding[FINDING["target_entity"]]:
+            wanted[finding[FINDING["target_entity"]]].add(int(finding[FINDING["target_id"]]))
     who: dict[str, dict[str, list[str]]] = {}
     for entity, frame in (("customers", frames.customers), ("locations", frames.locations)):
         rows = frame[frame["id"].isin(list(wanted[entity]))]
@@ -472,10 +487,12 @@ def _data(
     for cluster in clusters:
         shown["customers"].update(r["id"] for r in cluster["records"])
     for pair in pairs:
-        shown[str(pair[5])].update((int(pair[6]), int(pair[7])))
+        shown[str(pair[PAIR["entity"]])].update(
+            (int(pair[PAIR["left_id"]]), int(pair[PAIR["right_id"]]))
+        )
     for finding in findings:
-        if finding[8]:
-            shown[finding[8]].add(finding[9])
+        if finding[FINDING["target_entity"]]:
+            shown[finding[FINDING["target_entity"]]].add(finding[FINDING["target_id"]])
     who = _whose(frames, findings)
     prints = {}
     for entity, ids in shown.items():
@@ -495,6 +512,7 @@ def _data(
         "decisions": _decisions(result),
         "who": who,
         "queue": _queue(result, frames.customers, clusters, findings, messages, who),
+        "rows": {kind: list(fields) for kind, fields in ROWS.items()},
         "resolved": [
             [str(k), str(d)]
             for k, d in zip(result.resolved["kind"], result.resolved["detail"], strict=True)
