@@ -221,3 +221,19 @@ def test_a_whole_address_typed_as_the_street_gives_its_place() -> None:
     assert list(frame["city"].fillna("-")) == ["zephyrhills", "tampa", "-", "-", "-"]
     assert list(frame["state"].fillna("-")) == ["fl", "fl", "az", "-", "-"]
     assert frame["street_key"].iloc[0] == "33540|5763|lewis ct"
+
+
+@pytest.mark.parametrize(
+    ("written", "abbreviated"),
+    [
+        ("12 Lincoln Center", "12 Lincoln Ctr"),
+        ("12 Oak Crossing", "12 Oak Xing"),
+        ("12 Union Station", "12 Union Sta"),
+        ("12 Rose Gardens", "12 Rose Gdns"),
+        ("12 Mill Estates", "12 Mill Ests"),
+        ("12 North Elm Avenue Southwest", "12 N Elm Ave SW"),
+    ],
+)
+def test_street_suffixes_and_directions_are_the_usps_ones(written: str, abbreviated: str) -> None:
+    keys = address_frame(pd.Series([written, abbreviated]), zip_code=pd.Series(["60601"] * 2))
+    assert keys["street_key"].nunique() == 1, keys["street_key"].tolist()

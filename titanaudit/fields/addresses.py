@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 import pyarrow.compute as pc
 import usaddress
+from scourgify import address_constants as USPS
 
 from titanaudit.fields.text import arrow_text, ascii_fold, per_distinct
 
@@ -27,23 +28,13 @@ __all__ = [
     "street_frame",
 ]
 
-SUFFIXES = {"street": "st", "str": "st", "st": "st", "avenue": "ave", "av": "ave", "ave": "ave",
-            "road": "rd", "rd": "rd", "drive": "dr", "dr": "dr", "drv": "dr", "lane": "ln", "ln": "ln",
-            "court": "ct", "ct": "ct", "boulevard": "blvd", "blvd": "blvd", "boul": "blvd",
-            "way": "way", "wy": "way", "place": "pl", "pl": "pl", "circle": "cir", "cir": "cir",
-            "trail": "trl", "trl": "trl", "parkway": "pkwy", "pkwy": "pkwy", "pky": "pkwy",
-            "highway": "hwy", "hwy": "hwy", "terrace": "ter", "ter": "ter", "square": "sq", "sq": "sq",
-            "loop": "loop", "alley": "aly", "aly": "aly", "crossing": "xing", "xing": "xing",
-            "point": "pt", "pt": "pt", "path": "path", "pike": "pike", "run": "run", "row": "row",
-            "plaza": "plz", "plz": "plz", "expressway": "expy", "expy": "expy", "freeway": "fwy",
-            "fwy": "fwy", "cove": "cv", "cv": "cv", "ridge": "rdg", "rdg": "rdg", "heights": "hts",
-            "hts": "hts", "park": "park", "view": "vw", "vw": "vw", "hollow": "holw", "creek": "crk",
-            "crk": "crk", "grove": "grv", "grv": "grv", "hill": "hl", "hl": "hl", "estates": "est",
-            "meadows": "mdws", "mdws": "mdws", "glen": "gln", "gln": "gln", "bend": "bnd",
-            "bnd": "bnd", "landing": "lndg", "lndg": "lndg", "pass": "pass", "walk": "walk"}  # fmt: skip
-DIRECTIONS = {"north": "n", "south": "s", "east": "e", "west": "w", "northeast": "ne",
-              "northwest": "nw", "southeast": "se", "southwest": "sw", "n": "n", "s": "s", "e": "e",
-              "w": "w", "ne": "ne", "nw": "nw", "se": "se", "sw": "sw"}  # fmt: skip
+#: USPS street suffixes (Publication 28, appendix C1, as usaddress-scourgify keeps them), lower
+#: case: every written form to its standard abbreviation (avenue, av, aven: ave)
+SUFFIXES = {k.lower(): v.lower() for k, v in USPS.STREET_TYPE_ABBREVIATIONS.items()}
+#: directionals, written out or abbreviated, to their USPS abbreviation (north, n: n)
+DIRECTIONS = {k.lower(): v.lower() for k, v in USPS.DIRECTIONAL_REPLACEMENTS.items()} | {
+    v.lower(): v.lower() for v in USPS.DIRECTIONAL_REPLACEMENTS.values()
+}
 ORDINALS = {
     "first": "1st",
     "second": "2nd",
