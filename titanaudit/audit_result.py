@@ -85,6 +85,30 @@ class AuditResult:
     )
     frames: Frames = field(default_factory=Frames)  # the records audited
 
+    def summary_lines(self) -> list[str]:
+        """What the audit found, in the sentences ``titanaudit audit`` prints: the counts, the
+        reviewers' decisions applied (when there were any), and each rule that could not run."""
+        d, f = self.summary["duplicates"], self.summary["findings"]
+        severity = ", ".join(
+            f"{f['by_severity'].get(s, 0):,} {s}" for s in ("high", "medium", "low", "info")
+        )
+        lines = [
+            f"{d['customer_clusters']:,} duplicate customer clusters ({d['customer_records']:,} "
+            f"records), {d['location_clusters']:,} duplicate location clusters, "
+            f"{d['household_pairs']:,} household pairs, {sum(d['location_pairs'].values()):,} "
+            f"repeated location pairs; {f['total']:,} findings ({severity})"
+        ]
+        decided = self.summary["decisions"]
+        if decided["applied"] or decided["reopened"]:
+            gone = decided["suppressed"]
+            lines.append(
+                f"Reviewers' decisions: {decided['applied']:,} applied, {decided['reopened']:,} "
+                f"reopened (the records changed since; look again); suppressed "
+                f"{gone['duplicate_pairs']:,} duplicate pairs, {gone['findings']:,} findings"
+            )
+        reasons = zip(self.skipped["rule_id"], self.skipped["reason"], strict=True)
+        return [*lines, *(f"{rule_id} did not run: {reason}" for rule_id, reason in reasons)]
+
     def _repr_html_(self) -> str:
         d, f = self.summary.get("duplicates", {}), self.summary.get("findings", {})
         change = self.summary.get("change", {})

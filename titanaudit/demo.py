@@ -61,6 +61,61 @@ class DemoResult:
     import_accuracy: dict[str, float]  # its decisions against the file's truth
     import_page: Path  # its review page
 
+    def summary_lines(self) -> list[str]:
+        """What the demo found and where it put it, in the sentences ``titanaudit demo``
+        prints after the pull's own summary."""
+        clusters = self.duplicates.clusters
+        count = clusters["cluster_id"].nunique() if len(clusters) else 0
+        acc, snapshot = self.accuracy, self.snapshot_path
+        lines = [
+            f"Duplicate customers: {count:,} clusters over {len(clusters):,} records; against the "
+            f"planted truth: precision {acc['precision']:.3f}, recall {acc['recall']:.3f} (pairs)"
+        ]
+        example = self.duplicates.pairs.head(1)
+        if len(example):
+            row = example.iloc[0]
+            lines.append(
+                f"e.g. customers {row['left_id']} and {row['right_id']}: "
+                f"p={row['probability']:.3f}, {row['evidence']}"
+            )
+        best = self.leads[self.leads["rank"] == 1]
+        by_rule = self.locations.groupby("rule_id").size().to_dict() if len(self.locations) else {}
+        repeated = ", ".join(f"{rule} {n:,}" for rule, n in sorted(by_rule.items())) or "none"
+        lines.append(
+            f"Household candidates: {len(self.duplicates.households):,} pairs (two people of one "
+            f"household). Open leads of existing customers: {(best['entity'] == 'leads').sum():,}; "
+            f"bookings that match a customer: {(best['entity'] == 'bookings').sum():,}. Repeated "
+            f"locations: {repeated}"
+        )
+        counts = self.rules.findings["severity"].value_counts()
+        scored = self.rule_accuracy
+        severities = ", ".join(
+            f"{counts.get(s, 0):,} {s}" for s in ("high", "medium", "low", "info")
+        )
+        lines.append(
+            f"Data-quality findings: {len(self.rules.findings):,} ({severities}) in "
+            f"{snapshot.parent / 'findings.csv'}; against the planted problems of {len(scored)} "
+            f"rules: recall at least {scored['recall'].min():.2f}, precision at least "
+            f"{scored['precision'].min():.2f}"
+        )
+        lines.append(
+            f"The audit's review page (open it in a browser): {self.report_path}\n"
+            f"To mark pairs and records with each decision saved as you click, serve it with "
+            f"`titanaudit review --db {snapshot}`; the next `titanaudit audit --db {snapshot} --out "
+            f"DIR` applies them. Every month, unattended: `titanaudit monthly --db {snapshot} --out "
+            f"DIR` (see the README for cron and systemd)."
+        )
+        d, rows = self.import_check.summary["decisions"], self.import_check.summary["rows"]
+        found = self.import_accuracy
+        lines.append(
+            f"Pre-import check of {snapshot.parent / 'import.csv'} ({rows:,} rows against the "
+            f"tenant): {d['new']:,} new, {d['existing']:,} already in ServiceTitan, {d['review']:,} "
+            f"to review; against the file's truth: {found['existing_found']:.1%} of the existing "
+            f"rows found, {found['new_called_existing']:.1%} of the new ones called existing. Its "
+            f"page: {self.import_page}"
+        )
+        return lines
+
 
 def _served_and_fetched(
     out: Path, spec: TenantSpec, rows: int, faults: str, on_progress: ProgressCallback | None = None

@@ -98,6 +98,16 @@ class ImportCheck:
     header: list[str] = field(default_factory=list)  # the input's header exactly as it came
     added: list[str] = field(default_factory=list)  # the names CHECK_COLUMNS took
 
+    def summary_line(self, source: str, ready: Path) -> str:
+        """The check in one sentence, as ``titanaudit check-import`` prints it: how the file was
+        read (``source``), the decisions, and where the ``ready`` rows were written."""
+        summary, d = self.summary, self.summary["decisions"]
+        return (
+            f"{summary['rows']:,} rows ({source}): {d['new']:,} new, {d['existing']:,} already in "
+            f"ServiceTitan, {d['review']:,} to review; {summary['repeated_rows']:,} repeat an "
+            f"earlier row; {summary['ready']:,} ready to import in {ready}"
+        )
+
     @property
     def needs_review(self) -> bool:
         return bool(self.summary["decisions"].get("review", 0))

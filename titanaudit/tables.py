@@ -161,6 +161,20 @@ class Table:
     problems: dict[int, str] = field(default_factory=dict)
     source: str = ""
 
+    def problem_lines(self, limit: int, *, then: str = "") -> list[str]:
+        """The first ``limit`` rows that could not be read whole, one line each ("row 12: ...",
+        and ``then`` after it), what is wrong and not the customer's cells (those stay in the
+        owner-only output), and how many more there are."""
+        lines = [
+            f"row {position + 1}: {problem.split('; the extra:')[0]}{then}"
+            for position, problem in list(self.problems.items())[:limit]
+        ]
+        if len(self.problems) > limit:
+            lines.append(
+                f"... and {len(self.problems) - limit:,} more rows that could not be read whole"
+            )
+        return lines
+
 
 def _shown(value: object) -> str:
     return _printable(str(value))

@@ -77,27 +77,8 @@ def audit(
         display.stage(f"writing {out}")
         write_audit(result, out)
         remember_audit(snapshot, result)  # once the files are whole
-    d, f = result.summary["duplicates"], result.summary["findings"]
-    severity = ", ".join(
-        f"{f['by_severity'].get(s, 0):,} {s}" for s in ("high", "medium", "low", "info")
-    )
-    err.print(
-        f"{d['customer_clusters']:,} duplicate customer clusters ({d['customer_records']:,} records), "
-        f"{d['location_clusters']:,} duplicate location clusters, "
-        f"{d['household_pairs']:,} household pairs, {sum(d['location_pairs'].values()):,} repeated "
-        f"location pairs; {f['total']:,} findings ({severity})",
-        soft_wrap=True,
-    )
-    decided = result.summary["decisions"]
-    if decided["applied"] or decided["reopened"]:
-        gone = decided["suppressed"]
-        err.print(
-            f"Reviewers' decisions: {decided['applied']:,} applied, {decided['reopened']:,} "
-            f"reopened (the records changed since; look again); suppressed "
-            f"{gone['duplicate_pairs']:,} duplicate pairs, {gone['findings']:,} findings"
-        )
-    for rule_id, reason in zip(result.skipped["rule_id"], result.skipped["reason"], strict=True):
-        err.print(f"{rule_id} did not run: {escape(reason)}")
+    for line in result.summary_lines():
+        err.print(line, soft_wrap=True, markup=False)
     click.echo(out / "index.html")
 
 

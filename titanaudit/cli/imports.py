@@ -21,12 +21,6 @@ from titanaudit.privacy import check_folder
 __all__ = ["check_import"]
 
 
-def _without_values(problem: str) -> str:
-    """A row's problem as the terminal shows it: what is wrong, not the customer's data (the
-    extra cells stay in checked.csv, which only its owner can read)."""
-    return problem.split("; the extra:")[0]
-
-
 @main.command("check-import")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option(
@@ -113,8 +107,8 @@ def check_import(
         unused = [c for c in table.frame.columns if c not in used]
         if unused:
             err.print(f"Not used: {escape(', '.join(map(str, unused)))}", soft_wrap=True)
-        for position, problem in list(table.problems.items())[:20]:
-            err.print(f"row {position + 1}: {escape(_without_values(problem))}", soft_wrap=True)
+        for line in table.problem_lines(20):
+            err.print(line, soft_wrap=True, markup=False)
         return
     assert out is not None
     with contextlib.ExitStack() as stack:
@@ -135,22 +129,12 @@ def check_import(
         )
         display.stage(f"writing {out}")
         paths = write_check(check, out)
-    summary = check.summary
-    d = summary["decisions"]
     err.print(
-        f"{summary['rows']:,} rows ({table.source}): {d['new']:,} new, {d['existing']:,} already in "
-        f"ServiceTitan, {d['review']:,} to review; {summary['repeated_rows']:,} repeat an earlier row; "
-        f"{summary['ready']:,} ready to import in {paths['import-ready.csv']}",
-        soft_wrap=True,
+        check.summary_line(table.source, paths["import-ready.csv"]), soft_wrap=True, markup=False
     )
-    for position, problem in list(table.problems.items())[:10]:
-        err.print(
-            f"row {position + 1}: {escape(_without_values(problem))} (kept, decision review; "
-            "its cells are in checked.csv)",
-            soft_wrap=True,
-        )
-    if len(table.problems) > 10:
-        err.print(f"... and {len(table.problems) - 10:,} more rows that could not be read whole")
+    then = " (kept, decision review; its cells are in checked.csv)"
+    for line in table.problem_lines(10, then=then):
+        err.print(line, soft_wrap=True, markup=False)
     click.echo(paths["index.html"])
     if check.needs_review:
         sys.exit(EXIT_REVIEW)
