@@ -26,12 +26,12 @@ from titanaudit.audit import (
     write_audit,
 )
 from titanaudit.config import Config, Credentials, Endpoints, FetchSettings, load_config
+from titanaudit.dedupe.any_table import dedupe_frame
 from titanaudit.dedupe.blocking import BlockingRule
 from titanaudit.dedupe.customers import dedupe_customers
 from titanaudit.dedupe.engine import DedupeResult
 from titanaudit.dedupe.entities import CUSTOMER_RULES
 from titanaudit.dedupe.explain import explain
-from titanaudit.dedupe.frame import dedupe_frame
 from titanaudit.dedupe.leads import match_leads
 from titanaudit.dedupe.locations import duplicate_locations
 from titanaudit.demo import DemoTenant, demo_tenant

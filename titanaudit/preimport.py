@@ -29,10 +29,10 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
 
+from titanaudit.dedupe.any_table import recognise_columns, values_of
 from titanaudit.dedupe.cluster import Judge, cluster_pairs
 from titanaudit.dedupe.entities import customer_values
 from titanaudit.dedupe.explain import explain_pairs
-from titanaudit.dedupe.frame import recognise_columns, values_of
 from titanaudit.dedupe.pipeline import clear_against, household_pairs, score_candidates
 from titanaudit.defaults import EXISTING_AT, MATCH_THRESHOLD, REVIEW_FROM
 from titanaudit.errors import ConfigError

@@ -14,9 +14,9 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from titanaudit.dedupe.any_table import dedupe_frame
 from titanaudit.dedupe.cluster import cluster_pairs
 from titanaudit.dedupe.customers import dedupe_customers
-from titanaudit.dedupe.frame import dedupe_frame
 from titanaudit.simulator import Tenant, TenantSpec
 from titanaudit.simulator.builder import Builder
 from titanaudit.simulator.generate import populate

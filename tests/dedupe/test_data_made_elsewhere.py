@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from titanaudit.dedupe.frame import dedupe_frame
+from titanaudit.dedupe.any_table import dedupe_frame
 from titanaudit.testing import pair_accuracy
 
 DATA = Path(__file__).resolve().parents[1] / "data"

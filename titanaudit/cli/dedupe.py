@@ -67,7 +67,7 @@ def dedupe(
     quiet: bool,
 ) -> None:
     """Find duplicate people or companies in any CSV file."""
-    from titanaudit.dedupe.frame import annotate_clusters, dedupe_frame, parse_maps
+    from titanaudit.dedupe.any_table import annotate_clusters, dedupe_frame, parse_maps
     from titanaudit.export import write_csv
     from titanaudit.progress import StageDisplay
     from titanaudit.tables import read_csv

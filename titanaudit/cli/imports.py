@@ -84,7 +84,7 @@ def check_import(
     existing (with the ServiceTitan customer it matches) or review, and rows that repeat each
     other are tied together. Exits with 10 when rows need review, so a script can gate the
     import on it."""
-    from titanaudit.dedupe.frame import parse_maps, recognise_columns
+    from titanaudit.dedupe.any_table import parse_maps, recognise_columns
     from titanaudit.frames import read_frames
     from titanaudit.preimport import EXIT_REVIEW, check_table
     from titanaudit.progress import StageDisplay

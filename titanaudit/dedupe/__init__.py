@@ -8,6 +8,7 @@ score is written once (:mod:`~titanaudit.dedupe.pipeline`). The stages are publi
 tenant's customers is in :mod:`~titanaudit.dedupe.entities`.
 """
 
+from titanaudit.dedupe.any_table import dedupe_frame, recognise_columns
 from titanaudit.dedupe.blocking import BlockingRule, blocking_recall, candidate_pairs
 from titanaudit.dedupe.cluster import choose_keepers, cluster_pairs
 from titanaudit.dedupe.compare import compare_customers
@@ -15,7 +16,6 @@ from titanaudit.dedupe.customers import dedupe_customers
 from titanaudit.dedupe.engine import DedupeResult, run_engine
 from titanaudit.dedupe.entities import CUSTOMER_RULES, customer_values
 from titanaudit.dedupe.explain import explain_pairs
-from titanaudit.dedupe.frame import dedupe_frame, recognise_columns
 from titanaudit.dedupe.leads import match_leads
 from titanaudit.dedupe.model import MatchModel, estimate, score
 from titanaudit.fields import email_frame, phone_frame

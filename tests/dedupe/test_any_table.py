@@ -3,7 +3,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from titanaudit.dedupe.frame import dedupe_frame, recognise_columns
+from titanaudit.dedupe.any_table import dedupe_frame, recognise_columns
 from titanaudit.errors import ConfigError
 
 
