@@ -279,6 +279,10 @@ def test_the_page_escapes_and_draws(prepared: Prepared, tmp_path: Path, browser:
         shown = "<img src=x onerror=alert(1)> Smith · </script><b>x</b>"
         assert shown in tab.locator("#row-rows").inner_text()
         assert tab.locator("#row-rows img, #row-rows b").count() == 0
+        tab.fill("#row-search", "no such words")
+        assert "0 rows" in tab.locator("#row-count").inner_text()
+        tab.fill("#row-search", "smith")  # the search reads the row's values by name
+        assert "1 rows" in tab.locator("#row-count").inner_text()
 
 
 def test_a_missing_file_and_a_missing_sheet_are_named(prepared: Prepared, tmp_path: Path) -> None:

@@ -47,14 +47,19 @@ def _shown(frame: pd.DataFrame, columns: dict[str, list[str]]) -> list[str]:
     )
 
 
+#: the fields of each listed row, in order: rows travel as lists, and the page's script reads
+#: them by these names
+ROW_FIELDS = ("row", "line", "decision", "values", "customer_id", "customer_name",
+              "customer_address", "customer_url", "location_id", "location_url", "probability",
+              "explanation", "duplicate_of_row", "problem", "location_address")  # fmt: skip
+
+
 def import_context(
     check: ImportCheck, *, title: str = "titanaudit pre-import check"
 ) -> dict[str, Any]:
     """The template's context: ``title``, ``source``, ``counts`` ((label, number) pairs),
-    ``columns`` ((field, input columns) pairs) and ``data.rows``: ``[row, line, decision, the
-    row's values, customer_id, customer_name, customer_address, customer_url, location_id,
-    location_url, probability, explanation, duplicate_of_row, problem, location_address]``
-    each."""
+    ``columns`` ((field, input columns) pairs) and ``data``: ``rows`` (a list per row to look
+    at, its fields in the order ``fields`` names them: :data:`ROW_FIELDS`)."""
     checked, summary = check.checked, check.summary
     added = dict(
         zip([c.removeprefix("titanaudit_") for c in check.added], check.added, strict=True)
@@ -65,25 +70,24 @@ def import_context(
     rows = []
     for (_, row), shown in zip(listed.iterrows(), values, strict=True):
         get = {k: row[v] for k, v in added.items()}
-        rows.append(
-            [
-                int(get["row"]),
-                int(get["line"]),
-                get["decision"],
-                shown,
-                "" if pd.isna(get["customer_id"]) else int(get["customer_id"]),
-                get["customer_name"],
-                get["customer_address"],
-                get["customer_url"],
-                "" if pd.isna(get["location_id"]) else int(get["location_id"]),
-                get["location_url"],
-                None if pd.isna(get["probability"]) else float(get["probability"]),
-                get["explanation"],
-                get["duplicate_of_row"],
-                get["problem"],
-                get["location_address"],
-            ]
-        )
+        item = {
+            "row": int(get["row"]),
+            "line": int(get["line"]),
+            "decision": get["decision"],
+            "values": shown,
+            "customer_id": "" if pd.isna(get["customer_id"]) else int(get["customer_id"]),
+            "customer_name": get["customer_name"],
+            "customer_address": get["customer_address"],
+            "customer_url": get["customer_url"],
+            "location_id": "" if pd.isna(get["location_id"]) else int(get["location_id"]),
+            "location_url": get["location_url"],
+            "probability": None if pd.isna(get["probability"]) else float(get["probability"]),
+            "explanation": get["explanation"],
+            "duplicate_of_row": get["duplicate_of_row"],
+            "problem": get["problem"],
+            "location_address": get["location_address"],
+        }
+        rows.append([item[name] for name in ROW_FIELDS])
     decisions = summary["decisions"]
     counts = [
         ("rows", summary["rows"]),
@@ -100,7 +104,7 @@ def import_context(
         "source": str(summary.get("source", "")),
         "counts": counts,
         "columns": columns,
-        "data": {"rows": rows},
+        "data": {"fields": list(ROW_FIELDS), "rows": rows},
     }
 
 
