@@ -36,6 +36,7 @@ from titanaudit.simulator import Tenant
         ("602-555-0143", None, True),
         ("602-555-1212", None, True),
         ("867-5309", None, False),
+        ("1-123-699-0464", None, False),  # no area code starts with 1 (nor 0)
         ("", None, False),
         (None, None, False),
     ],
@@ -144,3 +145,15 @@ def test_seven_digit_phones_get_the_tables_own_area_code() -> None:
         fill_area_codes(phone_frame(one_area)["phone"], local_numbers(one_area)).iloc[3]
         == "+16028149921"
     )
+
+
+def test_repeated_index_labels_keep_each_value_in_its_place() -> None:
+    from titanaudit.fields import email_frame
+
+    phones = phone_frame(pd.Series(["602-867-5309", "call me", "(602) 867-5310"], index=[4, 4, 4]))
+    assert phones["phone"].tolist() == ["+16028675309", None, "+16028675310"]
+    assert list(phones.index) == [4, 4, 4]
+    emails = email_frame(
+        pd.Series(["jo@x.co", "Jane@Gmail.com", "jane..doe@gmail.com"], index=[1, 1, 1])
+    )
+    assert emails["email_clean"].tolist() == ["jo@x.co", "jane@gmail.com", "jane..doe@gmail.com"]

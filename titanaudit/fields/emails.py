@@ -110,9 +110,15 @@ def parse_email(value: Any) -> dict[str, Any]:
 
 
 def email_frame(values: pd.Series) -> pd.DataFrame:
-    """:data:`EMAIL_COLUMNS` of each value, on ``values``' index, as :func:`parse_email` reads
-    it: plain ASCII addresses of the everyday shape (and placeholders) decided with Arrow's
-    kernels over the column, the rest one distinct value at a time."""
+    """:data:`EMAIL_COLUMNS` of each value, on ``values``' index (repeated labels too), as
+    :func:`parse_email` reads it: plain ASCII addresses of the everyday shape (and placeholders)
+    decided with Arrow's kernels over the column, the rest one distinct value at a time."""
+    frame = _email_frame(values.reset_index(drop=True))
+    frame.index = values.index
+    return frame
+
+
+def _email_frame(values: pd.Series) -> pd.DataFrame:
     text = arrow_text(values)
     ascii_text = pc.fill_null(pc.string_is_ascii(text), False)
     lower = pc.utf8_lower(pc.utf8_trim_whitespace(text))

@@ -147,9 +147,9 @@ def parse_phone(value: Any) -> dict[str, Any]:
     placeholder = fault in ("placeholder", "fictional")
     if placeholder:
         phone = None
-    elif digits is not None:
+    elif digits is not None and digits[0] not in "01":
         phone = "+1" + digits
-    else:
+    else:  # not ten digits of a North American number (no area code starts with 0 or 1)
         phone = _e164(value) if isinstance(value, str) and value.strip() else None
     return {
         "phone": phone,
@@ -160,9 +160,15 @@ def parse_phone(value: Any) -> dict[str, Any]:
 
 
 def phone_frame(values: pd.Series) -> pd.DataFrame:
-    """:data:`PHONE_COLUMNS` of each value, on ``values``' index, as :func:`parse_phone` reads
-    it: the everyday shapes decided with Arrow's kernels over the column, the rest one
-    distinct value at a time."""
+    """:data:`PHONE_COLUMNS` of each value, on ``values``' index (repeated labels too), as
+    :func:`parse_phone` reads it: the everyday shapes decided with Arrow's kernels over the
+    column, the rest one distinct value at a time."""
+    frame = _phone_frame(values.reset_index(drop=True))
+    frame.index = values.index
+    return frame
+
+
+def _phone_frame(values: pd.Series) -> pd.DataFrame:
     text = arrow_text(values)
     parts = pc.extract_regex(text, PLAIN_PHONE)  # RE2 over the whole column; non-matches null
     plain = parts.is_valid().to_numpy(zero_copy_only=False)
