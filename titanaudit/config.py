@@ -41,6 +41,7 @@ __all__ = [
     "check_url",
     "load_config",
     "read_toml",
+    "setting",
 ]
 
 ENV_VARS = {
@@ -51,7 +52,9 @@ ENV_VARS = {
 }
 
 
-def _help(text: str, **kwargs: Any) -> Any:
+def setting(text: str, **kwargs: Any) -> Any:
+    """A settings dataclass field that documents itself: ``text`` is its help (the tests hold
+    every setting to having one), ``kwargs`` go to :func:`dataclasses.field`."""
     return field(metadata={"help": text}, **kwargs)
 
 
@@ -59,20 +62,20 @@ def _help(text: str, **kwargs: Any) -> Any:
 class Credentials:
     """An app's client-credentials for one tenant. Secrets never appear in ``repr``."""
 
-    client_id: str = _help("OAuth2 client id (cid.…), per tenant and environment.")
-    client_secret: str = _help("OAuth2 client secret (cs1.…); never logged.", repr=False)
-    app_key: str = _help("Application key (ak1.…), sent as the ST-App-Key header.", repr=False)
-    tenant_id: int = _help("Numeric ServiceTitan tenant id.")
+    client_id: str = setting("OAuth2 client id (cid.…), per tenant and environment.")
+    client_secret: str = setting("OAuth2 client secret (cs1.…); never logged.", repr=False)
+    app_key: str = setting("Application key (ak1.…), sent as the ST-App-Key header.", repr=False)
+    tenant_id: int = setting("Numeric ServiceTitan tenant id.")
 
 
 @dataclass(frozen=True, kw_only=True)
 class Endpoints:
     """Base URLs of one ServiceTitan environment; the client appends the paths."""
 
-    name: str = _help("Environment name: production, integration, or custom.")
-    auth_url: str = _help("Base URL of the token service; /connect/token is appended.")
-    api_url: str = _help("Base URL of the API; /crm/v2/tenant/{tenant}/… is appended.")
-    ui_url: str = _help("Base URL of the web app, for links that open a record.")
+    name: str = setting("Environment name: production, integration, or custom.")
+    auth_url: str = setting("Base URL of the token service; /connect/token is appended.")
+    api_url: str = setting("Base URL of the API; /crm/v2/tenant/{tenant}/… is appended.")
+    ui_url: str = setting("Base URL of the web app, for links that open a record.")
 
 
 ENVIRONMENTS: Mapping[str, Endpoints] = {
@@ -95,28 +98,30 @@ ENVIRONMENTS: Mapping[str, Endpoints] = {
 class FetchSettings:
     """How the fetch layer behaves on the wire."""
 
-    rate_limit: float = _help(
+    rate_limit: float = setting(
         "Requests per second across all threads; ServiceTitan allows 60 per app and tenant.",
         default=40.0,
     )
-    burst: int = _help("Requests the rate limiter lets through at once after a pause.", default=10)
-    retry_budget: float = _help(
+    burst: int = setting(
+        "Requests the rate limiter lets through at once after a pause.", default=10
+    )
+    retry_budget: float = setting(
         "Seconds one request keeps retrying 429s, 5xx answers and network faults before the "
         "fetch gives up (the longest wait ServiceTitan asks for comes on top).",
         default=300.0,
     )
-    backoff_base: float = _help("First backoff in seconds; doubles each retry.", default=1.0)
-    backoff_cap: float = _help("Longest single wait between retries, in seconds.", default=60.0)
-    timeout: float = _help(
+    backoff_base: float = setting("First backoff in seconds; doubles each retry.", default=1.0)
+    backoff_cap: float = setting("Longest single wait between retries, in seconds.", default=60.0)
+    timeout: float = setting(
         "Seconds to wait for a response (ServiceTitan's own limit is 100).", default=100.0
     )
-    concurrency: int = _help("Feeds and booking-contact requests pulled in parallel.", default=6)
-    max_pages: int = _help("Hard stop for one feed's page loop in one run.", default=1_000_000)
-    include_recent_changes: bool = _help(
+    concurrency: int = setting("Feeds and booking-contact requests pulled in parallel.", default=6)
+    max_pages: int = setting("Hard stop for one feed's page loop in one run.", default=1_000_000)
+    include_recent_changes: bool = setting(
         "Ask export feeds for records changed in the last 15 minutes too (they may repeat).",
         default=False,
     )
-    token_refresh_margin: float = _help(
+    token_refresh_margin: float = setting(
         "Renew the access token this many seconds before it expires.", default=60.0
     )
 
@@ -125,9 +130,11 @@ class FetchSettings:
 class Config:
     """Everything a fetch needs."""
 
-    credentials: Credentials = _help("The app's credentials for the tenant.")
-    endpoints: Endpoints = _help("Where the token service, the API and the web app live.")
-    fetch: FetchSettings = _help("Rate limit, retries and timeouts.", default_factory=FetchSettings)
+    credentials: Credentials = setting("The app's credentials for the tenant.")
+    endpoints: Endpoints = setting("Where the token service, the API and the web app live.")
+    fetch: FetchSettings = setting(
+        "Rate limit, retries and timeouts.", default_factory=FetchSettings
+    )
 
 
 def check_url(url: str, what: str) -> str:

@@ -12,7 +12,7 @@ import smtplib
 import socket
 import ssl
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
 from ipaddress import ip_address
@@ -22,43 +22,41 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from titanaudit.config import check_url
+from titanaudit.config import check_url, setting
 from titanaudit.errors import DeliveryError
 
 __all__ = ["EmailSettings", "WebhookSettings", "on_this_machine", "post_webhook", "send_email"]
-
-
-def _help(text: str, **kwargs: Any) -> Any:
-    return field(metadata={"help": text}, **kwargs)
 
 
 @dataclass(frozen=True, kw_only=True)
 class EmailSettings:
     """``[email]``: where the summary is mailed (standard library ``smtplib``)."""
 
-    host: str = _help("SMTP server, e.g. smtp.office365.com.")
-    port: int = _help("SMTP port: 587 for STARTTLS, 465 for TLS, 25 on this machine.", default=587)
-    security: str = _help(
+    host: str = setting("SMTP server, e.g. smtp.office365.com.")
+    port: int = setting(
+        "SMTP port: 587 for STARTTLS, 465 for TLS, 25 on this machine.", default=587
+    )
+    security: str = setting(
         "starttls (default: required, unless the server is on this machine), tls (encrypted from "
         "the start, port 465), or none (only to a server on this machine).",
         default="starttls",
     )
-    sender: str = _help("The From address (key: from).")
-    to: tuple[str, ...] = _help("Recipients.")
-    username: str | None = _help("Login name, if the server wants one.", default=None)
-    password_env: str = _help(
+    sender: str = setting("The From address (key: from).")
+    to: tuple[str, ...] = setting("Recipients.")
+    username: str | None = setting("Login name, if the server wants one.", default=None)
+    password_env: str = setting(
         "The environment variable holding the password (never the file).",
         default="TITANAUDIT_SMTP_PASSWORD",
     )
-    attach_page: bool = _help(
+    attach_page: bool = setting(
         "Attach the review page (it holds customer data) instead of only saying where it is.",
         default=False,
     )
-    details: bool = _help(
+    details: bool = setting(
         "List what is new with its values (names, phones), not only record ids.", default=False
     )
-    timeout: float = _help("Seconds to wait for the server.", default=60.0)
-    ca_file: str | None = _help(
+    timeout: float = setting("Seconds to wait for the server.", default=60.0)
+    ca_file: str | None = setting(
         "A CA certificate (PEM) to trust for this server instead of the system's: an office "
         "mail server with its own certificate authority.",
         default=None,
@@ -69,18 +67,18 @@ class EmailSettings:
 class WebhookSettings:
     """``[webhook]``: an incoming webhook the summary is posted to as JSON."""
 
-    url: str | None = _help(
+    url: str | None = setting(
         "The hook's URL (better: url_env, since the URL is a secret).", default=None
     )
-    url_env: str = _help(
+    url_env: str = setting(
         "The environment variable holding the URL.", default="TITANAUDIT_WEBHOOK_URL"
     )
-    style: str = _help(
+    style: str = setting(
         "slack ({text}), teams (an Adaptive Card, as Teams workflows take), or json (the counts).",
         default="slack",
     )
-    details: bool = _help("List what is new with its values, not only record ids.", default=False)
-    timeout: float = _help("Seconds to wait for the hook.", default=30.0)
+    details: bool = setting("List what is new with its values, not only record ids.", default=False)
+    timeout: float = setting("Seconds to wait for the hook.", default=30.0)
 
 
 def on_this_machine(host: str) -> bool:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from titanaudit.audit import AuditResult, remember_audit, run_audit, write_audit
-from titanaudit.config import Config, check_url, read_toml
+from titanaudit.config import Config, check_url, read_toml, setting
 from titanaudit.defaults import MATCH_THRESHOLD
 from titanaudit.delivery import (
     EmailSettings,
@@ -62,22 +62,20 @@ MONTH = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:-(\d+))?$")
 LISTED = 50  # record ids a message lists per kind, at most
 
 
-def _help(text: str, **kwargs: Any) -> Any:
-    return field(metadata={"help": text}, **kwargs)
-
-
 @dataclass(frozen=True, kw_only=True)
 class MonthlySettings:
     """``[monthly]`` (and its ``[email]`` and ``[webhook]``): how the unattended audit runs."""
 
-    keep: int = _help("Months kept in OUT; older folders are removed.", default=24)
-    sure_at: float = _help(
+    keep: int = setting("Months kept in OUT; older folders are removed.", default=24)
+    sure_at: float = setting(
         "A new duplicate cluster whose every member scored at least this much is 'sure' and "
         "makes the run exit with the attention code.",
         default=0.99,
     )
-    lock_wait: float = _help("Seconds to wait for another run on the same snapshot.", default=600.0)
-    link: str | None = _help(
+    lock_wait: float = setting(
+        "Seconds to wait for another run on the same snapshot.", default=600.0
+    )
+    link: str | None = setting(
         "Where OUT can be opened by the recipients (a share or web address); messages link to "
         "the month's page under it. Default: the folder's path on this machine.",
         default=None,

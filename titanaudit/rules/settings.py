@@ -28,78 +28,75 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from titanaudit.config import setting
 from titanaudit.defaults import MATCH_THRESHOLD
 from titanaudit.errors import ConfigError
 
 __all__ = ["RuleSettings", "read_rule_settings"]
 
 
-def _help(text: str, **kwargs: Any) -> Any:
-    return field(metadata={"help": text}, **kwargs)
-
-
 @dataclass(frozen=True, kw_only=True)
 class RuleSettings:
     """How the data-quality rules judge."""
 
-    disable: frozenset[str] = _help("Rule ids not to run.", default=frozenset())
-    severity: Mapping[str, str] = _help(
+    disable: frozenset[str] = setting("Rule ids not to run.", default=frozenset())
+    severity: Mapping[str, str] = setting(
         "Another severity (high, medium, low, info) for some rule ids.", default_factory=dict
     )
-    zip_distance_medium_miles: float = _help(
+    zip_distance_medium_miles: float = setting(
         "A map pin this far from its ZIP's centre is reported (GEO-LOC-006, medium).", default=25.0
     )
-    zip_distance_high_miles: float = _help("... and this far, with high severity.", default=100.0)
-    residential_max_locations: int = _help(
+    zip_distance_high_miles: float = setting("... and this far, with high severity.", default=100.0)
+    residential_max_locations: int = setting(
         "A residential customer with more active locations than this looks like a landlord "
         "or property manager (TYP-CUS-002).",
         default=5,
     )
-    stale_lead_days: int = _help(
+    stale_lead_days: int = setting(
         "An open lead with no customer and no follow-up date is stale after this many days "
         "(LIF-LEAD-001).",
         default=30,
     )
-    pending_booking_days: int = _help(
+    pending_booking_days: int = setting(
         "A booking not yet accepted, dismissed or converted after this many days is "
         "unprocessed (LIF-BKG-001).",
         default=7,
     )
-    lead_match_probability: float = _help(
+    lead_match_probability: float = setting(
         "An open lead matches an existing customer from this probability (DUP-LEAD-001); "
         "leads are matched from the audit's --threshold, so a lower value here has no effect.",
         default=MATCH_THRESHOLD,
     )
-    placeholder_customers: tuple[str, ...] = _help(
+    placeholder_customers: tuple[str, ...] = setting(
         "Customer names used on purpose as placeholders; never reported as test names.",
         default=("New Homeowner", "Previous Owner", "Current Resident", "Current Owner"),
     )
-    tenant_phones: tuple[str, ...] = _help(
+    tenant_phones: tuple[str, ...] = setting(
         "The business's own phone numbers: on a customer they are a CSR's stand-in (PHN-CON-005).",
         default=(),
     )
-    tenant_email_domains: tuple[str, ...] = _help(
+    tenant_email_domains: tuple[str, ...] = setting(
         "The business's own e-mail domains (on a residential customer, a stand-in: EML-CON-002).",
         default=(),
     )
-    property_managers: tuple[str, ...] = _help(
+    property_managers: tuple[str, ...] = setting(
         "Names of property managers and landlords: many locations are expected (TYP-CUS-002).",
         default=(),
     )
-    service_states: tuple[str, ...] = _help(
+    service_states: tuple[str, ...] = setting(
         "Two-letter states the business serves; empty: not checked (ADR-LOC-009).", default=()
     )
-    service_zips: tuple[str, ...] = _help(
+    service_zips: tuple[str, ...] = setting(
         "ZIPs the business serves; empty: not checked (ADR-LOC-009).", default=()
     )
-    office_latitude: float | None = _help(
+    office_latitude: float | None = setting(
         "The shop's latitude: a location pinned there was never geocoded (GEO-LOC-009).",
         default=None,
     )
-    office_longitude: float | None = _help("The shop's longitude.", default=None)
+    office_longitude: float | None = setting("The shop's longitude.", default=None)
 
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:
