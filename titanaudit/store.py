@@ -35,7 +35,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import adbc_driver_sqlite.dbapi as adbc_sqlite
 import pandas as pd
+import pyarrow as pa
 
 from titanaudit.errors import ConfigError, StoreError
 from titanaudit.privacy import PRIVATE_MODE, touch_private
@@ -408,9 +410,39 @@ class Snapshot:
             return {int(i): int(o) for i, o in rows if o is not None}
 
     def query(self, sql: str, params: Iterable[Any] = ()) -> pd.DataFrame:
-        """Run a read-only SQL query and return a DataFrame."""
+        """Run a read-only SQL query and return a DataFrame. Text that is not UTF-8 (a lone
+        surrogate's escape in a record, which SQLite's JSON functions turn into bytes no UTF-8
+        holds) is read with U+FFFD in place of what cannot be decoded, not refused."""
         with self._lock:
-            return pd.read_sql_query(sql, self._db, params=tuple(params))
+            try:
+                return pd.read_sql_query(sql, self._db, params=tuple(params))
+            except sqlite3.OperationalError as exc:
+                if "decode" not in str(exc):
+                    raise
+            self._db.text_factory = lambda raw: raw.decode("utf-8", "replace")
+            try:
+                return pd.read_sql_query(sql, self._db, params=tuple(params))
+            finally:
+                self._db.text_factory = str
+
+    def arrow_query(self, sql: str, *, batch_rows: int = 1_000_000) -> pa.Table | None:
+        """Run a read-only SQL query and return its rows as an Arrow table in chunks of
+        ``batch_rows``, read in C through its own read-only connection (ADBC's SQLite driver:
+        no Python object per value), or None where that driver cannot read them (it takes each
+        column's type from the first rows, and refuses a column whose values change type
+        later); :meth:`query` can."""
+        uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        try:
+            with adbc_sqlite.connect(uri) as db, db.cursor() as cursor:
+                cursor.execute("PRAGMA busy_timeout = 30000")  # as this connection waits
+                cursor.adbc_statement.set_options(
+                    **{"adbc.sqlite.query.batch_rows": str(batch_rows)}
+                )
+                cursor.execute(sql)
+                return cursor.fetch_arrow_table()
+        except adbc_sqlite.Error as exc:
+            logger.debug("Arrow could not read %s: %s", self.path, exc)
+            return None
 
     def _audit_tables(self, db: sqlite3.Connection) -> None:
         for statement in AUDIT_SCHEMA.split(";"):
