@@ -77,6 +77,19 @@ def _long(rows: list[dict[str, object]]) -> pd.DataFrame:
             {"name": 3},
         ),
         ({"name": "Alice Morrison"}, {"name": "Aluce Morrison"}, {"name": 3}),
+        # two slips that leave no given name are a typo (FEBRL's "samuel"/"samyle"); two
+        # given names a slip apart, both names, stay two people (John and Joan above)
+        (
+            {"name": "Toby Reid", "street": "1420 W Elm St"},
+            {"name": "Tobp Reid", "street": "1420 W Elm St"},
+            {"name": 3},
+        ),
+        ({"name": "Samuel Burke"}, {"name": "Samyle Burke"}, {"name": 3}),
+        (
+            {"name": "Tara Reid", "street": "1420 W Elm St"},
+            {"name": "Tana Reid", "street": "1420 W Elm St"},
+            {"name": 1},
+        ),
         ({"name": "Sophie Snell"}, {"name": "Snell Sophei"}, {"name": 2}),
         (
             {"name": "Robert Smith", "street": "1420 W Elm St"},

@@ -192,11 +192,24 @@ def test_the_bulk_street_path_gives_what_the_parser_gives(base_tenant: Tenant) -
             "1420 West Elm Street NW",
             "77 Sunset",
             "12 Main St.",
+            "baracchi crescent",
+            "Hackett Garden",
         ]
     )
     fast = street_frame(streets)
     slow = per_distinct(streets, parse_street, STREET_COLUMNS)
     pd.testing.assert_frame_equal(fast.astype(str), slow.astype(str))
+
+
+@pytest.mark.parametrize(
+    ("street", "name"),
+    [("baracchi crescent", "baracchi cres"), ("Hackett Garden", "hackett gdn")],
+)
+def test_a_street_typed_without_its_number_is_still_a_street(street: str, name: str) -> None:
+    """usaddress reads these as a building or a landmark; the words are the street to compare
+    (FEBRL drops house numbers so), though with no number there is no house to key."""
+    row = one(address_frame(pd.Series([street]), zip_code=pd.Series(["2600"])))
+    assert (row["house_number"], row["street_name"], row["street_key"]) == (None, name, None)
 
 
 def test_a_whole_address_typed_as_the_street_gives_its_place() -> None:

@@ -27,7 +27,7 @@ from titanaudit.dedupe.comparisons import (
     Comparison,
 )
 from titanaudit.dedupe.prepared import PLACE_COLUMNS, Coded, Prepared
-from titanaudit.fields.names import BUSINESS_WORDS, given_name_group
+from titanaudit.fields.names import BUSINESS_WORDS, given_name_group, given_names
 
 __all__ = ["FIELDS", "MISSING", "compare_customers"]
 
@@ -75,6 +75,25 @@ def _typo(
         | slip
     )
     return typo
+
+
+def _misspelt(coded: Coded, left: np.ndarray, right: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """Two given names a slip or two apart (at most one edit in three letters) of which one is
+    no given name at all (:func:`~titanaudit.fields.names.given_names`): "Tobp" is Toby
+    mistyped, not his brother, but John and Joan, both names, stay two people."""
+    out = np.zeros(len(left), dtype=bool)
+    if not where.any():
+        return out
+    edits = coded.similarity(left, right, distance.OSA.distance, where)
+    longer = np.maximum(coded.length(left), coded.length(right))
+    near = where & (edits >= 1) & (edits <= 2) & (3 * edits <= longer)
+    if near.any():
+        known = given_names()
+        codes = np.unique(np.r_[left[near], right[near]])
+        named = np.zeros(len(coded.uniques), dtype=bool)
+        named[codes] = [str(coded.uniques[c]) in known for c in codes]
+        out[near] = ~(named[left[near]] & named[right[near]])
+    return out
 
 
 KEYBOARD = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
@@ -125,6 +144,7 @@ def _name_levels(prepared: Prepared, left: np.ndarray, right: np.ndarray) -> np.
     close_first = both_first & _typo(p.parts, first_l, first_r, first, both_first)
     same_last = both_last & (last_l == last_r)
     near_last = same_last | _typo(p.parts, last_l, last_r, last, both_last)
+    close_first |= _misspelt(p.parts, first_l, first_r, both_first & ~close_first & near_last)
     surname = near_last
     # nickname groups are sets, compared once per distinct pair of given names: only where the
     # given names differ and the surnames are alike (elsewhere the levels do not ask)

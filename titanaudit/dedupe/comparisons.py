@@ -90,8 +90,8 @@ NAME = Comparison(
         Level(
             3,
             "typo",
-            "one typo apart, in the surname or the given name; a business name "
-            "similar (85 or more)",
+            "one typo apart, in the surname or the given name (or a slip or two "
+            "that leave no given name: Tobp, Toby); a business name similar (85 or more)",
             "names a typo apart",
             "names differ only by a typo",
         ),

@@ -120,6 +120,10 @@ def parse_street(value: Any) -> dict[str, Any]:
         match = LEADING_NUMBER.match(text)
         if match:
             number, rest = match.group(1), match.group(2)
+    if number is None and not rest and not unit and re.fullmatch(r"[a-z][a-z ]*[a-z]", text):
+        # a street typed without its number ("baracchi crescent") that usaddress reads as a
+        # building or a landmark: the words are still the street to compare
+        rest = text
     words = _street_words(rest.split()) if rest else []
     return {
         "house_number": number,
