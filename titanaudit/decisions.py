@@ -30,6 +30,7 @@ import getpass
 import hashlib
 import json
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -78,12 +79,17 @@ def _digest(values: pd.Series) -> pd.Series:
     )
 
 
-def record_prints(frames: Frames, entity: str) -> pd.Series:
-    """A fingerprint of each record's compared values, indexed by id: name and address (and, for
-    a customer, its own phones and e-mails). It changes when any of them is edited."""
+def record_prints(frames: Frames, entity: str, ids: Collection[int] | None = None) -> pd.Series:
+    """A fingerprint of each record's compared values (of the records ``ids`` names, or of
+    every one), indexed by id: name and address (and, for a customer, its own phones and
+    e-mails). It changes when any of them is edited."""
+    wanted = None if ids is None else list(ids)
     if entity == "customers":
         records, contacts = frames.customers, frames.contacts
         own = contacts[contacts["owner_type"] == "customer"]
+        if wanted is not None:
+            records = records[records["id"].isin(wanted)]
+            own = own[own["owner_id"].isin(wanted)]
         reach = (
             _text(own["value"]).groupby(own["owner_id"]).agg(lambda v: ",".join(sorted(v)))
             if len(own)
@@ -92,6 +98,8 @@ def record_prints(frames: Frames, entity: str) -> pd.Series:
         extra = records["id"].map(reach).fillna("")
     elif entity == "locations":
         records = frames.locations
+        if wanted is not None:
+            records = records[records["id"].isin(wanted)]
         extra = records["customer_id"].astype("string").fillna("")
     else:
         raise ValueError(f"no fingerprints for {entity}")
@@ -285,7 +293,12 @@ def apply_decisions(stored: pd.DataFrame, frames: Frames) -> AppliedDecisions:
         return AppliedDecisions.none()
     applied = AppliedDecisions.none()
     states = []
-    prints = {e: record_prints(frames, e) for e in set(stored["entity"])}
+    named: dict[str, set[int]] = {}  # the records each entity's decisions name
+    for entity, left, right in zip(
+        stored["entity"], stored["left_id"], stored["right_id"], strict=True
+    ):
+        named.setdefault(str(entity), set()).update((int(left), int(right)))
+    prints = {e: record_prints(frames, e, ids) for e, ids in named.items()}
     rows: list[dict[Any, Any]] = stored.to_dict("records")
     for row in rows:
         entity, kind = str(row["entity"]), str(row["kind"])

@@ -153,13 +153,16 @@ def _clusters(result: AuditResult, frames: Frames) -> list[dict[str, Any]]:
             strict=True,
         )
     }
+    groups: dict[Any, list[dict[Any, Any]]] = {}  # in the order clusters first appear
+    for row in dups.to_dict("records"):
+        if pd.notna(row["cluster_id"]):
+            groups.setdefault(row["cluster_id"], []).append(row)
     clusters = []
-    for cluster_id, members in dups.groupby("cluster_id", sort=False):
-        members = members.sort_values("role", key=lambda r: r != "keep")
-        keep = int(members["record_id"].iloc[0])
+    for cluster_id, members in groups.items():
+        members.sort(key=lambda r: r["role"] != "keep")  # the keeper first, the rest in order
+        keep = int(members[0]["record_id"])
         records: list[dict[str, Any]] = []
-        member_rows: list[dict[Any, Any]] = members.to_dict("records")
-        for row in member_rows:
+        for row in members:
             rid = int(row["record_id"])
             who = info.get(
                 rid, {"name": "", "address": "", "contacts": "", "created": "", "same": {}}
@@ -175,18 +178,16 @@ def _clusters(result: AuditResult, frames: Frames) -> list[dict[str, Any]]:
                 }
             )
         names = {r["name"].strip().lower() for r in records}
-        top: Any = members["probability"].max()
-        split = (
-            members["split_from"].dropna() if "split_from" in members else pd.Series(dtype=object)
-        )
+        scores = [r["probability"] for r in members if pd.notna(r["probability"])]
+        split = [r["split_from"] for r in members if pd.notna(r.get("split_from"))]
         clusters.append(
             {
                 "id": int(cast(Any, cluster_id)),
-                "probability": float(top),
-                "status": str(members["status"].iloc[0]) if "status" in members else "new",
+                "probability": float(max(scores)) if scores else float("nan"),
+                "status": str(members[0]["status"]) if "status" in members[0] else "new",
                 "same_name": len(names) == 1,
                 "records": records,
-                "split_from": int(split.iloc[0]) if len(split) else None,
+                "split_from": int(split[0]) if split else None,
             }
         )
     return sorted(clusters, key=lambda c: -c["probability"])
@@ -222,7 +223,8 @@ def _review_pairs(result: AuditResult, frames: Frames) -> list[list[Any]]:
     ids = set(pairs.loc[homes, "left_id"].astype(int)) | set(
         pairs.loc[homes, "right_id"].astype(int)
     )
-    names = {k: v["name"] for k, v in _customers(frames, ids).items()}
+    customers = frames.customers[frames.customers["id"].isin(list(ids))]
+    names = {int(i): _text(n) for i, n in zip(customers["id"], customers["name"], strict=True)}
     rows = []
     for rule, entity, left, right, evidence in zip(
         pairs["rule_id"],
@@ -496,8 +498,7 @@ def _data(
     who = _whose(frames, findings)
     prints = {}
     for entity, ids in shown.items():
-        every = record_prints(frames, entity) if ids else pd.Series(dtype=object)
-        mine = every[every.index.isin(list(ids))]
+        mine = record_prints(frames, entity, ids) if ids else pd.Series(dtype=object)
         prints[entity] = {str(k): str(v) for k, v in mine.items()}
     links = {"customers": customer_url(0, ui_url)[:-1], "locations": location_url(0, ui_url)[:-1]}
     return {
