@@ -36,6 +36,7 @@ from titanaudit.decisions import AppliedDecisions, apply_decisions, suppressed_f
 from titanaudit.dedupe.compare import FIELDS
 from titanaudit.dedupe.customers import dedupe_customers
 from titanaudit.dedupe.engine import EVIDENCE_FROM, DedupeResult
+from titanaudit.dedupe.entities import CustomerValues
 from titanaudit.dedupe.leads import match_leads
 from titanaudit.dedupe.locations import duplicate_locations, location_clusters
 from titanaudit.defaults import MATCH_THRESHOLD
@@ -321,6 +322,8 @@ def audit_frames(
     stage = progress or (lambda _: None)
     decided = apply_decisions(recorded.decisions, frames)
     stage("finding duplicate customers")
+    stage("normalising names, addresses, phones and e-mails")
+    values = CustomerValues.parse(frames.customers, frames.locations, frames.contacts)
     customers = dedupe_customers(
         frames,
         threshold=threshold,
@@ -328,9 +331,11 @@ def audit_frames(
         protected=decided.protected["customers"],
         keep=decided.keep,
         progress=progress,
+        values=values,
     )
     stage("matching open leads and bookings to customers")
-    leads = match_leads(frames, model=customers.model, threshold=threshold)
+    leads = match_leads(frames, model=customers.model, threshold=threshold, values=values)
+    del values  # a tenant's parse: not held through the rules and the page
     stage("finding repeated locations")
     locations = duplicate_locations(frames)
     stage("running the data-quality rules")

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from titanaudit.dedupe.compare import compare_customers
-from titanaudit.dedupe.entities import customer_values
+from titanaudit.dedupe.entities import CustomerValues, customer_values
 from titanaudit.simulator import Tenant
 from titanaudit.testing import frames_from_tenant
 
@@ -192,3 +192,16 @@ def test_emails_nearly_the_same_are_their_own_level() -> None:
     # marked, and weighs no more than the name's rarity (test_model)
     assert got["email"].tolist() == [1, 1, 0, 1]
     assert got["email_named"].tolist() == [True, True, False, False]
+
+
+def test_one_parse_serves_any_subset_of_the_customers(base_tenant: Tenant, tmp_path: Path) -> None:
+    """Lead matching takes the active customers' values from the engine's parse of them all:
+    row for row what parsing only the active ones gives."""
+    frames = frames_from_tenant(base_tenant, tmp_path / "t.sqlite")
+    customers = frames.customers
+    active = customers[customers["active"].fillna(False).astype(bool)]
+    assert 0 < len(active) < len(customers)
+    values = CustomerValues.parse(customers, frames.locations, frames.contacts)
+    pd.testing.assert_frame_equal(
+        values.of(set(active["id"])), customer_values(active, frames.locations, frames.contacts)
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from titanaudit.dedupe.engine import DedupeResult, Stage, run_engine
-from titanaudit.dedupe.entities import customer_values
+from titanaudit.dedupe.entities import CustomerValues
 from titanaudit.defaults import MATCH_THRESHOLD
 from titanaudit.frames import Frames
 
@@ -26,16 +26,20 @@ def dedupe_customers(
     protected: Collection[int] = (),
     keep: Collection[int] = (),
     progress: Stage | None = None,
+    values: CustomerValues | None = None,
 ) -> DedupeResult:
     """Open duplicate clusters among the active customers of ``frames``
     (:func:`titanaudit.frames.read_frames`), every scored pair, and
     the household candidates among them. Reviewers' decisions (:mod:`titanaudit.decisions`):
     ``apart`` pairs (lower id first) are never clustered together, ``protected`` customers
-    never clustered, ``keep`` customers kept in their clusters."""
-    if progress:
-        progress("normalising names, addresses, phones and e-mails")
+    never clustered, ``keep`` customers kept in their clusters. ``values`` is the customers'
+    parse (:class:`~titanaudit.dedupe.entities.CustomerValues`) where the caller has it."""
     customers = frames.customers
-    long = customer_values(customers, frames.locations, frames.contacts)
+    if values is None:
+        if progress:
+            progress("normalising names, addresses, phones and e-mails")
+        values = CustomerValues.parse(customers, frames.locations, frames.contacts)
+    long = values.of()
     merged = customers.dropna(subset=["merged_to_id"])
     into = dict(
         zip(merged["id"].astype("int64"), merged["merged_to_id"].astype("int64"), strict=True)

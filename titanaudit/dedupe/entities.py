@@ -9,6 +9,10 @@ the customer's name features on every row so rules can combine a name with an ad
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 
 from titanaudit.dedupe.blocking import BlockingRule
@@ -16,7 +20,7 @@ from titanaudit.fields import email_frame, fill_area_codes, local_numbers, phone
 from titanaudit.fields.addresses import address_frame
 from titanaudit.fields.names import name_frame
 
-__all__ = ["CUSTOMER_RULES", "customer_values"]
+__all__ = ["CUSTOMER_RULES", "CustomerValues", "customer_values"]
 
 NAME_FEATURES = [
     "name_norm",
@@ -68,25 +72,58 @@ def customer_values(
     """Long frame of customers' matchable values; columns ``record`` (customer id), the name
     features, then ``phone``, ``email``, or the address columns of
     :func:`~titanaudit.fields.addresses.address_frame`, whichever the row carries."""
-    names = name_frame(customers["name"])[NAME_FEATURES]
-    names.insert(0, "record", customers["id"].astype("int64").to_numpy())
-    billing = customers[["id", "street", "unit", "city", "state", "zip"]]
-    sites = locations[["customer_id", "street", "unit", "city", "state", "zip"]].rename(
-        columns={"customer_id": "id"}
-    )
-    places = pd.concat([billing, sites], ignore_index=True).dropna(subset=["id"])
-    addresses = address_frame(
-        places["street"], places["unit"], places["city"], places["state"], places["zip"]
-    )
-    addresses.insert(0, "record", places["id"].astype("int64").to_numpy())
-    owned = contacts[contacts["customer_id"].notna()]
-    values = owned["value"]
-    dialled = values.where(owned["type"] != "Email")
-    phones = phone_frame(dialled)[["phone"]]
-    phones["phone"] = fill_area_codes(phones["phone"], local_numbers(dialled))
-    emails = email_frame(values.where(owned["type"] == "Email"))[["email", "email_user"]]
-    reach = pd.concat([phones, emails], axis=1)
-    reach.insert(0, "record", owned["customer_id"].astype("int64").to_numpy())
-    reach = reach.dropna(subset=["phone", "email"], how="all")
-    long = pd.concat([addresses.drop_duplicates(), reach.drop_duplicates()], ignore_index=True)
-    return long.merge(names, on="record", how="left")
+    return CustomerValues.parse(customers, locations, contacts).of()
+
+
+@dataclass(frozen=True)
+class CustomerValues:
+    """The parse behind :func:`customer_values`, kept so that the values of some of the
+    customers (the active ones, which lead matching compares) are taken from it instead of
+    parsed again. Every value is parsed on its own, so ``parse(customers, ...).of(ids)`` is
+    ``customer_values(customers[customers["id"].isin(ids)], ...)`` row for row."""
+
+    names: pd.DataFrame  # ``record`` and the name features, a row per customer
+    addresses: pd.DataFrame  # ``record`` and the address columns: bill-to ones, then locations'
+    billing: np.ndarray  # which rows of ``addresses`` are bill-to addresses
+    reach: pd.DataFrame  # ``record``, ``phone``, ``email``, ``email_user``: a row per contact
+
+    @classmethod
+    def parse(
+        cls, customers: pd.DataFrame, locations: pd.DataFrame, contacts: pd.DataFrame
+    ) -> CustomerValues:
+        names = name_frame(customers["name"])[NAME_FEATURES]
+        names.insert(0, "record", customers["id"].astype("int64").to_numpy())
+        billing = customers[["id", "street", "unit", "city", "state", "zip"]]
+        sites = locations[["customer_id", "street", "unit", "city", "state", "zip"]].rename(
+            columns={"customer_id": "id"}
+        )
+        places = pd.concat([billing, sites], ignore_index=True)
+        billed = (np.arange(len(places)) < len(billing))[places["id"].notna().to_numpy()]
+        places = places.dropna(subset=["id"])
+        addresses = address_frame(
+            places["street"], places["unit"], places["city"], places["state"], places["zip"]
+        )
+        addresses.insert(0, "record", places["id"].astype("int64").to_numpy())
+        owned = contacts[contacts["customer_id"].notna()]
+        values = owned["value"]
+        dialled = values.where(owned["type"] != "Email")
+        phones = phone_frame(dialled)[["phone"]]
+        phones["phone"] = fill_area_codes(phones["phone"], local_numbers(dialled))
+        emails = email_frame(values.where(owned["type"] == "Email"))[["email", "email_user"]]
+        reach = pd.concat([phones, emails], axis=1)
+        reach.insert(0, "record", owned["customer_id"].astype("int64").to_numpy())
+        reach = reach.dropna(subset=["phone", "email"], how="all")
+        return cls(names, addresses, billed, reach)
+
+    def of(self, ids: Collection[int] | None = None) -> pd.DataFrame:
+        """The long frame of the customers ``ids`` names (every one without it), as
+        :func:`customer_values` of those customers with all the locations and contacts."""
+        names, addresses = self.names, self.addresses
+        if ids is not None:
+            wanted = list(ids)
+            names = names[names["record"].isin(wanted)]
+            addresses = addresses[~self.billing | addresses["record"].isin(wanted).to_numpy()]
+        long = pd.concat(
+            [addresses.drop_duplicates(), self.reach.drop_duplicates()], ignore_index=True
+        )
+        return long.merge(names, on="record", how="left")

@@ -16,7 +16,7 @@ import pandas as pd
 
 from titanaudit.dedupe.compare import FIELDS
 from titanaudit.dedupe.customers import dedupe_customers
-from titanaudit.dedupe.entities import NAME_FEATURES, customer_values
+from titanaudit.dedupe.entities import NAME_FEATURES, CustomerValues, customer_values
 from titanaudit.dedupe.explain import explain_pairs
 from titanaudit.dedupe.model import MatchModel
 from titanaudit.dedupe.pipeline import Stage, score_candidates
@@ -123,22 +123,29 @@ def match_leads(
     model: MatchModel | None = None,
     threshold: float = MATCH_THRESHOLD,
     progress: Stage | None = None,
+    values: CustomerValues | None = None,
 ) -> pd.DataFrame:
     """Open leads without a customer, and bookings not yet turned into jobs, that match an
     existing active customer: one row per match at ``threshold`` or above, with ``entity``
     (``leads`` or ``bookings``), ``record_id``, ``customer_id``, ``probability``,
     ``match_weight``, ``evidence``, the field levels and ``rank`` (1 for the record's best
     match). A booking that matches two customers usually created the second one (DUP-BKG-001). ``model`` is the customers' fitted model (fitted here
-    from the frames when not given, and only when there are leads or bookings to match)."""
+    from the frames when not given, and only when there are leads or bookings to match);
+    ``values`` the customers' parse (:class:`~titanaudit.dedupe.entities.CustomerValues`)
+    where the caller has it."""
     if frames.leads.empty and frames.bookings.empty:
         return pd.DataFrame(columns=LEAD_MATCH_COLUMNS)  # nothing to match: no engine to run
     if model is None:
-        model = dedupe_customers(frames, progress=progress).model
+        values = values or CustomerValues.parse(frames.customers, frames.locations, frames.contacts)
+        model = dedupe_customers(frames, progress=progress, values=values).model
     if progress:
         progress("matching open leads and bookings to customers")
     customers, contacts = frames.customers, frames.contacts
     active = customers[customers["active"].fillna(False).astype(bool)]
-    long = customer_values(active, frames.locations, contacts)
+    if values is None:
+        long = customer_values(active, frames.locations, contacts)
+    else:
+        long = values.of(set(active["id"].astype("int64")))
     leads, lead_long = _lead_values(frames.leads)
     bookings, booking_long = _booking_values(frames.bookings, contacts, first=len(leads) + 1)
     pieces = [frame for frame in (long, lead_long, booking_long) if len(frame)]
