@@ -205,3 +205,19 @@ def test_one_parse_serves_any_subset_of_the_customers(base_tenant: Tenant, tmp_p
     pd.testing.assert_frame_equal(
         values.of(set(active["id"])), customer_values(active, frames.locations, frames.contacts)
     )
+
+
+def test_pairs_compared_in_chunks_on_every_core_get_the_levels_of_one_piece(
+    base_tenant: Tenant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from titanaudit.dedupe import compare
+    from titanaudit.dedupe.blocking import candidate_pairs
+    from titanaudit.dedupe.entities import CUSTOMER_RULES
+
+    frames = frames_from_tenant(base_tenant, tmp_path / "t.sqlite")
+    long = customer_values(frames.customers, frames.locations, frames.contacts)
+    pairs = candidate_pairs(long, CUSTOMER_RULES)
+    whole = compare_customers(pairs, long)
+    monkeypatch.setattr(compare, "CHUNK", 37)
+    assert len(pairs) > 10 * 37
+    pd.testing.assert_frame_equal(compare_customers(pairs, long), whole)

@@ -13,6 +13,9 @@ little about any one person.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 from rapidfuzz import distance, fuzz
@@ -365,12 +368,27 @@ def _made_of_name(user: str, first: str | None, last: str | None) -> bool:
     return rest == "" or (bool(given) and (rest == given or rest == given[0]))
 
 
+#: pairs compared at once: more are compared in chunks of this many, on every core (each pair's
+#: levels are its own, and numpy and rapidfuzz let go of the interpreter while they work)
+CHUNK = 250_000
+
+
 def compare_customers(pairs: pd.DataFrame, long: pd.DataFrame | Prepared) -> pd.DataFrame:
     """Levels for customer pairs. ``pairs`` has ``left, right`` (from blocking); ``long`` is
     :func:`~titanaudit.dedupe.entities.customer_values`, or :class:`Prepared` from it when
     several sets of pairs are compared against one table. Returns ``pairs`` with the columns
     ``name, phone, email, address`` (levels) and ``phone_freq, email_freq, hub_degree`` added."""
     prepared = long if isinstance(long, Prepared) else Prepared(long)
+    pairs = pairs.reset_index(drop=True)
+    if len(pairs) <= CHUNK:
+        return _compare(pairs, prepared)
+    chunks = [pairs.iloc[start : start + CHUNK] for start in range(0, len(pairs), CHUNK)]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        parts = list(pool.map(lambda chunk: _compare(chunk, prepared), chunks))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _compare(pairs: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:
     out = pairs.reset_index(drop=True).copy()
     left = prepared.dense(out["left"].to_numpy())
     right = prepared.dense(out["right"].to_numpy())
