@@ -36,7 +36,7 @@ from titanaudit.monthly import (
     monthly_settings,
     run_monthly,
 )
-from titanaudit.runlock import lock_path
+from titanaudit.runlock import hold, lock_path
 from titanaudit.simulator import SimulatorServer, Tenant, TenantSpec, generate_tenant
 from titanaudit.testing import simulator_config, simulator_env, snapshot_from_tenant
 
@@ -583,14 +583,18 @@ def test_two_runs_started_at_once_take_turns(tenant: Tenant, tmp_path: Path) -> 
         "--lock-wait",
         "120",
     ]
-    runs = [
-        subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for _ in range(2)
-    ]
+    # the test holds the lock while both start, so both meet a holder however fast each is
+    # (left to themselves, one could finish its audit before the other had started Python)
+    with hold(db, command="the test"):
+        runs = [
+            subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]
+        time.sleep(5)
     said = [run.communicate(timeout=300) for run in runs]
     codes = sorted(run.returncode for run in runs)
     assert codes == [0, EXIT_ATTENTION], said  # the first found everything new, the second nothing
-    assert sum("waited for process" in err for _, err in said) == 1, said
+    assert sum("waited for process" in err for _, err in said) == 2, said
     assert len(month_folders(out)) == 2 and all(
         len(printed.splitlines()) == 1 for printed, _ in said
     )
