@@ -170,7 +170,11 @@ def _scored(
     """Every candidate pair with a row in it (``left`` a row: record numbers of rows are
     negative), scored; and the model's judgement of any two customers."""
     candidates = score_candidates(
-        long, keep=lambda pairs: pairs["left"] < 0, progress=progress, records="rows and customers"
+        long,
+        keep=lambda pairs: pairs["left"] < 0,  # the file's rows are numbered from -1
+        blocks_with=lambda records: records < 0,
+        progress=progress,
+        records="rows and customers",
     )
     if candidates.pairs.empty:
         return (

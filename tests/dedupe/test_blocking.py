@@ -136,3 +136,25 @@ def test_a_street_and_a_zip_both_mistyped_still_meet() -> None:
     assert candidate_pairs(long, others).empty, "the shape this rule is for"
     pairs = candidate_pairs(long, [rule])
     assert pairs[["left", "right"]].values.tolist() == [[1, 2]]
+
+
+def test_blocks_without_a_linked_record_are_spared_and_no_linked_pair_is_lost(
+    base_tenant: Tenant, tmp_path: Path
+) -> None:
+    """A file's rows or the leads (numbered below zero) against a tenant: only blocks holding
+    one of them make pairs, and every pair touching one is the same, rules and all (windows
+    in oversized blocks included)."""
+    frames = frames_from_tenant(base_tenant, tmp_path / "t.sqlite")
+    long = customer_values(frames.customers, frames.locations, frames.contacts)
+    every_tenth = long["record"].drop_duplicates().iloc[::10]
+    long["record"] = long["record"].where(~long["record"].isin(every_tenth), -long["record"])
+    rules = (*CUSTOMER_RULES, BlockingRule(name="state", keys=("state",), max_block=8, window=2))
+
+    def linked(pairs: pd.DataFrame) -> pd.DataFrame:
+        return pairs[pairs["left"] < 0].reset_index(drop=True)
+
+    whole = candidate_pairs(long, rules)
+    spared = candidate_pairs(long, rules, blocks_with=lambda records: records < 0)
+    assert len(spared) < len(whole)
+    assert len(linked(whole)) > 100
+    pd.testing.assert_frame_equal(linked(spared), linked(whole))

@@ -17,7 +17,7 @@ still meet while the block costs ``window * n`` pairs instead of ``n²/2``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,15 +38,23 @@ class BlockingRule:
     max_records: int | None = None  # the rule rests on tables of more records than this
 
 
-def candidate_pairs(long: pd.DataFrame, rules: Sequence[BlockingRule]) -> pd.DataFrame:
+def candidate_pairs(
+    long: pd.DataFrame,
+    rules: Sequence[BlockingRule],
+    *,
+    blocks_with: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> pd.DataFrame:
     """Candidate pairs from ``long`` (a ``record`` column of integer ids plus key columns).
 
     Returns a frame with ``left < right`` (record ids), one row per pair, and ``rules``: an
-    integer whose bit ``i`` is set when ``rules[i]`` produced the pair.
+    integer whose bit ``i`` is set when ``rules[i]`` produced the pair. With ``blocks_with``
+    (which records matter: a mask of an array of ids), only the blocks holding such a record
+    make pairs; every pair that touches one is the same as without it, for less work where
+    few records are linked against many (a file's rows or the leads against a tenant).
     """
     if len(rules) > 62:
         raise ValueError("at most 62 blocking rules")
-    found = [_rule_pairs(long, rule, 1 << i) for i, rule in enumerate(rules)]
+    found = [_rule_pairs(long, rule, 1 << i, blocks_with) for i, rule in enumerate(rules)]
     both = pd.concat(found, ignore_index=True) if found else _empty()
     if both.empty:
         return _empty()
@@ -65,7 +73,12 @@ def _empty() -> pd.DataFrame:
     )
 
 
-def _rule_pairs(long: pd.DataFrame, rule: BlockingRule, bit: int) -> pd.DataFrame:
+def _rule_pairs(
+    long: pd.DataFrame,
+    rule: BlockingRule,
+    bit: int,
+    blocks_with: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> pd.DataFrame:
     if not set(rule.keys) <= set(long.columns):  # the table has no such field: the rule rests
         return _empty()
     if rule.max_records is not None and long["record"].nunique() > rule.max_records:
@@ -88,8 +101,12 @@ def _rule_pairs(long: pd.DataFrame, rule: BlockingRule, bit: int) -> pd.DataFram
         if rule.sort_by
         else np.zeros(len(rows), dtype="int64")
     )
+    records = rows["record"].to_numpy(dtype="int64")
+    if blocks_with is not None:  # the other blocks dropped; the rest keep their order
+        held = np.isin(codes, codes[blocks_with(records)])
+        records, codes, ranks = records[held], codes[held], ranks[held]
     order = np.lexsort((ranks, codes))
-    records = rows["record"].to_numpy(dtype="int64")[order]
+    records = records[order]
     codes = codes[order]
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     sizes = np.diff(np.r_[starts, len(codes)])

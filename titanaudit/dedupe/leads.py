@@ -155,6 +155,7 @@ def match_leads(
     candidates = score_candidates(
         everything,
         keep=lambda pairs: (pairs["left"] < 0) & (pairs["right"] > 0),  # a lead, a customer
+        blocks_with=lambda records: records < 0,
         model=model,
     )
     if candidates.pairs.empty:

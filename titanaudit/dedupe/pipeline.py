@@ -99,6 +99,7 @@ def score_candidates(
     rules: Sequence[BlockingRule] = CUSTOMER_RULES,
     *,
     keep: Callable[[pd.DataFrame], pd.Series] | None = None,
+    blocks_with: Callable[[np.ndarray], np.ndarray] | None = None,
     model: MatchModel | None = None,
     known: Callable[[pd.DataFrame], np.ndarray] | None = None,
     progress: Stage | None = None,
@@ -108,10 +109,12 @@ def score_candidates(
     :mod:`titanaudit.dedupe.entities`) under the blocking ``rules``, those ``keep`` selects
     (default: all), compared and scored with ``model``, or with a model estimated here from the
     pairs themselves (EM, seeded by the pairs ``known`` marks as matches and by random pairs'
-    chance agreement). ``progress`` hears of each stage; ``records`` names what is blocked."""
+    chance agreement). ``blocks_with`` (see :func:`candidate_pairs`) spares the blocks that
+    hold none of the records ``keep`` asks about. ``progress`` hears of each stage; ``records``
+    names what is blocked."""
     stage = progress or quiet
     stage(f"blocking {long['record'].nunique():,} {records}")
-    pairs = candidate_pairs(long, rules)
+    pairs = candidate_pairs(long, rules, blocks_with=blocks_with)
     if keep is not None:
         pairs = pairs[keep(pairs).to_numpy(dtype=bool)]
     if pairs.empty:
