@@ -118,7 +118,10 @@ def _as_compared(customers: pd.DataFrame, contacts: pd.DataFrame) -> dict[int, d
         customers["zip"],
     )
     parts = places[["house_number", "street_name", "unit", "city", "zip5"]].astype("object")
-    address = parts.where(parts.notna(), "").astype(str).agg("|".join, axis=1)
+    text = parts.where(parts.notna(), "").astype(str)
+    address = text["house_number"]
+    for column in ("street_name", "unit", "city", "zip5"):  # column by column, not row by row
+        address = address + "|" + text[column]
     values = contacts["value"].astype("object")
     said = phone_frame(values)["phone"].fillna(email_frame(values)["email"])
     said = said.fillna(values.astype(str).str.strip().str.lower())
@@ -454,9 +457,11 @@ def _queue(
 
 def _place(frame: pd.DataFrame) -> pd.Series:
     parts = frame[["street", "unit", "city", "state", "zip"]].astype("object")
-    return (
-        parts.where(parts.notna(), "").astype(str).agg(" ".join, axis=1).str.split().str.join(" ")
-    )
+    text = parts.where(parts.notna(), "").astype(str)
+    joined = text["street"]
+    for column in ("unit", "city", "state", "zip"):  # column by column, not row by row
+        joined = joined + " " + text[column]
+    return joined.str.split().str.join(" ")
 
 
 def _whose(frames: Frames, findings: list[list[Any]]) -> dict[str, dict[str, list[str]]]:
