@@ -34,7 +34,7 @@ from titanaudit.audit_result import (
 from titanaudit.clock import Clock, reference_time, utc_now
 from titanaudit.decisions import AppliedDecisions, apply_decisions, suppressed_findings
 from titanaudit.dedupe.compare import FIELDS
-from titanaudit.dedupe.customers import dedupe_customers
+from titanaudit.dedupe.customers import NORMALISING, dedupe_customers
 from titanaudit.dedupe.engine import EVIDENCE_FROM, DedupeResult
 from titanaudit.dedupe.entities import CustomerValues
 from titanaudit.dedupe.leads import match_leads
@@ -322,7 +322,7 @@ def audit_frames(
     stage = progress or (lambda _: None)
     decided = apply_decisions(recorded.decisions, frames)
     stage("finding duplicate customers")
-    stage("normalising names, addresses, phones and e-mails")
+    stage(NORMALISING)
     values = CustomerValues.parse(frames.customers, frames.locations, frames.contacts)
     customers = dedupe_customers(
         frames,

@@ -195,12 +195,14 @@ def bookings_frame(snapshot: Snapshot) -> pd.DataFrame:
 
 
 #: each contact feed: who owns its contacts, and the SQL of the owner columns
-#: (``id, owner_id, customer_id, location_id, booking_id``), in the frame's row order
+#: (``owner_id, customer_id, location_id, booking_id``; ``l`` is the contact's location), in
+#: the frame's row order
 CONTACT_FEEDS = (
     ("booking", "booking_contacts", ("c.owner_id", "NULL", "NULL", "c.owner_id")),
     ("customer", "customer_contacts", ("c.owner_id", "c.owner_id", "NULL", "NULL")),
     ("location", "location_contacts", ("c.owner_id", "l.owner_id", "c.owner_id", "NULL")),
 )
+LOCATION_OF = "LEFT JOIN records l ON l.feed = 'locations' AND l.id = c.owner_id"
 OWNERS = ("owner_id", "customer_id", "location_id", "booking_id")
 
 
@@ -212,8 +214,8 @@ def contacts_frame(snapshot: Snapshot) -> pd.DataFrame:
     parts = []
     for owner_type, feed, owners in CONTACT_FEEDS:
         columns = ", ".join(f"{sql} AS {name}" for sql, name in zip(owners, OWNERS, strict=True))
-        select = f"""SELECT c.id AS id, {columns}, c.body AS body FROM records c
-            LEFT JOIN records l ON l.feed = 'locations' AND l.id = c.owner_id
+        join = LOCATION_OF if "l.owner_id" in owners else ""
+        select = f"""SELECT c.id AS id, {columns}, c.body AS body FROM records c {join}
             WHERE c.feed = '{feed}'"""
         part = _frame(snapshot, select, CONTACTS, keep=OWNERS, typed=False)
         part.insert(1, "owner_type", owner_type)

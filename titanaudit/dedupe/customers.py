@@ -15,7 +15,10 @@ from titanaudit.dedupe.entities import CustomerValues
 from titanaudit.defaults import MATCH_THRESHOLD
 from titanaudit.frames import Frames
 
-__all__ = ["dedupe_customers"]
+__all__ = ["NORMALISING", "dedupe_customers"]
+
+#: the stage that parses the customers' values (:class:`~titanaudit.dedupe.entities.CustomerValues`)
+NORMALISING = "normalising names, addresses, phones and e-mails"
 
 
 def dedupe_customers(
@@ -37,7 +40,7 @@ def dedupe_customers(
     customers = frames.customers
     if values is None:
         if progress:
-            progress("normalising names, addresses, phones and e-mails")
+            progress(NORMALISING)
         values = CustomerValues.parse(customers, frames.locations, frames.contacts)
     long = values.of()
     merged = customers.dropna(subset=["merged_to_id"])

@@ -16,7 +16,7 @@ import pandas as pd
 
 from titanaudit.dedupe.compare import FIELDS
 from titanaudit.dedupe.customers import dedupe_customers
-from titanaudit.dedupe.entities import NAME_FEATURES, CustomerValues, customer_values
+from titanaudit.dedupe.entities import NAME_FEATURES, CustomerValues
 from titanaudit.dedupe.explain import explain_pairs
 from titanaudit.dedupe.model import MatchModel
 from titanaudit.dedupe.pipeline import Stage, score_candidates
@@ -135,17 +135,14 @@ def match_leads(
     where the caller has it."""
     if frames.leads.empty and frames.bookings.empty:
         return pd.DataFrame(columns=LEAD_MATCH_COLUMNS)  # nothing to match: no engine to run
+    customers, contacts = frames.customers, frames.contacts
+    values = values or CustomerValues.parse(customers, frames.locations, contacts)
     if model is None:
-        values = values or CustomerValues.parse(frames.customers, frames.locations, frames.contacts)
         model = dedupe_customers(frames, progress=progress, values=values).model
     if progress:
         progress("matching open leads and bookings to customers")
-    customers, contacts = frames.customers, frames.contacts
     active = customers[customers["active"].fillna(False).astype(bool)]
-    if values is None:
-        long = customer_values(active, frames.locations, contacts)
-    else:
-        long = values.of(set(active["id"].astype("int64")))
+    long = values.of(set(active["id"].astype("int64")))
     leads, lead_long = _lead_values(frames.leads)
     bookings, booking_long = _booking_values(frames.bookings, contacts, first=len(leads) + 1)
     pieces = [frame for frame in (long, lead_long, booking_long) if len(frame)]
